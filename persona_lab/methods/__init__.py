@@ -1,0 +1,26 @@
+"""Segmentation methods behind one protocol (see :mod:`persona_lab.methods.base`)."""
+
+from __future__ import annotations
+
+from ..errors import PersonaLabError
+from .base import UNASSIGNED, SegmentationMethod
+from .hdbscan import HDBSCAN
+from .kmeans import KMeans
+from .nmf import NMF
+
+#: Method names as used on the command line and in JSON.
+METHODS: dict[str, type[SegmentationMethod]] = {cls.name: cls for cls in (NMF, KMeans, HDBSCAN)}
+
+
+def get_method(name: str, **params) -> SegmentationMethod:
+    """A new, unfitted method by its name, e.g. ``get_method("nmf", loss="frobenius")``."""
+    try:
+        cls = METHODS[str(name).lower()]
+    except KeyError:
+        raise PersonaLabError(
+            f"Unknown method {name!r}", fix=f"Choose one of: {', '.join(METHODS)}"
+        ) from None
+    return cls().set_params(**params)
+
+
+__all__ = ["METHODS", "UNASSIGNED", "SegmentationMethod", "get_method", "NMF", "KMeans", "HDBSCAN"]

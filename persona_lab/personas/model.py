@@ -20,8 +20,9 @@ class Trait:
     """Something that sets a segment apart from everybody else (entity tables).
 
     For a numeric feature ``value`` and ``population`` are means and ``effect`` is the
-    standardised mean difference; for a category they are shares of rows having ``level`` and
-    ``effect`` is the lift (segment share / population share).
+    standardised mean difference; for a category they are shares of rows having ``level``,
+    ``effect`` is Cohen's h (so both kinds rank on one standardised scale) and ``lift`` is the
+    segment share over the population share.
     """
 
     feature: str
@@ -30,6 +31,7 @@ class Trait:
     population: float
     effect: float
     level: str | None = None
+    lift: float | None = None
     text: str = ""  # a human-readable sentence, e.g. "spend: 412 vs 230 overall"
 
 

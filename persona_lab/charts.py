@@ -1,0 +1,167 @@
+"""Altair chart builders: data in, chart out. Used by the app pages and the PDF alike.
+
+Every persona keeps one colour everywhere: :func:`persona_colors` maps persona ids to a fixed
+palette, and the charts take that mapping rather than letting Vega-Lite assign colours.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from .personas.model import Persona, PersonaSet
+
+# Tableau 10 then 10 more distinguishable hues; ids beyond wrap around.
+PALETTE = [
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+    "#9c755f", "#bab0ac", "#1f77b4", "#aec7e8", "#ff7f0e", "#98df8a", "#d62728", "#c5b0d5",
+    "#8c564b", "#e377c2", "#7f7f7f", "#17becf",
+]
+UNASSIGNED_COLOR = "#c8c8c8"
+#: A histogram or bar chart never carries more rows than this into the browser.
+MAX_ROWS = 5000
+
+
+def persona_colors(ids) -> dict[int, str]:
+    return {int(i): (PALETTE[int(i) % len(PALETTE)] if int(i) >= 0 else UNASSIGNED_COLOR) for i in ids}
+
+
+def _persona_scale(names: list[str], ids: list[int]) -> alt.Scale:
+    colors = persona_colors(ids)
+    return alt.Scale(domain=names, range=[colors[i] for i in ids])
+
+
+def column_distribution(values: pd.Series, kind: str, title: str | None = None) -> alt.Chart:
+    """A histogram for numbers and dates, a bar chart of the 15 commonest values otherwise."""
+    title = title or str(values.name)
+    if kind in ("numeric", "datetime"):
+        data = pd.DataFrame({"value": values.dropna()})
+        if len(data) > MAX_ROWS:
+            data = data.sample(MAX_ROWS, random_state=0)
+        value_type = "temporal" if kind == "datetime" else "quantitative"
+        return (
+            alt.Chart(data, title=title)
+            .mark_bar()
+            .encode(
+                x=alt.X("value", type=value_type, bin=alt.Bin(maxbins=30), title=None),
+                y=alt.Y("count()", title="rows"),
+            )
+            .properties(height=160)
+        )
+    counts = values.astype("string").fillna("(missing)").value_counts().head(15)
+    data = pd.DataFrame({"value": counts.index.astype(str), "rows": counts.to_numpy()})
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y("value:N", sort="-x", title=None),
+            x=alt.X("rows:Q", title="rows"),
+            tooltip=["value:N", "rows:Q"],
+        )
+        .properties(height=alt.Step(14))
+    )
+
+
+def _persona_frame(persona_set: PersonaSet) -> pd.DataFrame:
+    rows = [(p.id, p.name, p.share, p.size) for p in persona_set.personas]
+    if persona_set.unassigned:
+        rows.append((-1, "unassigned", persona_set.unassigned["share"], persona_set.unassigned["size"]))
+    return pd.DataFrame(rows, columns=["id", "persona", "share", "size"])
+
+
+def segment_sizes(persona_set: PersonaSet, title: str = "Share of the audience") -> alt.Chart:
+    data = _persona_frame(persona_set)
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y("persona:N", sort=list(data["persona"]), title=None),
+            x=alt.X("share:Q", axis=alt.Axis(format="%"), title="share"),
+            color=alt.Color(
+                "persona:N", scale=_persona_scale(list(data["persona"]), list(data["id"])), legend=None
+            ),
+            tooltip=["persona:N", alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("size:Q", format=",.0f")],
+        )
+    )
+
+
+def criterion_curve(table: pd.DataFrame, picks: dict[str, int], labels: dict[str, str] | None = None) -> alt.Chart:
+    """One small panel per criterion, its value over k, its picked k marked with a point."""
+    data = table.copy()
+    data["label"] = data["criterion"].map(labels or {}).fillna(data["criterion"])
+    data["picked"] = [picks.get(c) == k for c, k in zip(data["criterion"], data["k"])]
+    base = alt.Chart(data).encode(
+        x=alt.X("k:Q", axis=alt.Axis(tickMinStep=1), title="number of personas k"),
+        y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=None),
+    )
+    line = base.mark_line(point=True)
+    pick = base.transform_filter(alt.datum.picked).mark_point(size=160, color="#e15759", filled=True)
+    return (
+        alt.layer(line, pick, data=data)
+        .properties(width=220, height=160)
+        .facet(facet=alt.Facet("label:N", title=None), columns=3)
+        .resolve_scale(y="independent")
+    )
+
+
+def segment_map(coords: pd.DataFrame, persona_set: PersonaSet, tooltip: list[str] | None = None) -> alt.Chart:
+    """Scatter of a 2-D embedding; ``coords`` has x, y, persona_id (and any tooltip columns)."""
+    names = {p.id: p.name for p in persona_set.personas}
+    names[-1] = "unassigned"
+    data = coords.copy()
+    data["persona"] = data["persona_id"].map(names)
+    ids = [p.id for p in persona_set.personas] + ([-1] if (data["persona_id"] < 0).any() else [])
+    scale = _persona_scale([names[i] for i in ids], ids)
+    selection = alt.selection_point(fields=["persona"], bind="legend")
+    return (
+        alt.Chart(data)
+        .mark_circle(size=28)
+        .encode(
+            x=alt.X("x:Q", title=None, axis=alt.Axis(labels=False, ticks=False)),
+            y=alt.Y("y:Q", title=None, axis=alt.Axis(labels=False, ticks=False)),
+            color=alt.Color("persona:N", scale=scale, title="persona"),
+            opacity=alt.condition(selection, alt.value(0.8), alt.value(0.08)),
+            tooltip=["persona:N"] + list(tooltip or []),
+        )
+        .add_params(selection)
+        .properties(height=460)
+    )
+
+
+def persona_profile(persona: Persona, n: int = 8) -> alt.Chart:
+    """The persona's top traits (standardised effect) or interests (share of its content)."""
+    if persona.traits:
+        data = pd.DataFrame(
+            {"what": [t.text for t in persona.traits[:n]], "effect": [t.effect for t in persona.traits[:n]]}
+        )
+        x = alt.X("effect:Q", title="difference from everybody (standardised)")
+    else:
+        items = persona.interests[:n]
+        data = pd.DataFrame(
+            {"what": [i.label or i.item for i in items], "effect": [i.weight for i in items]}
+        )
+        x = alt.X("effect:Q", axis=alt.Axis(format="%"), title="share of the persona's interest")
+    color = persona_colors([persona.id])[persona.id]
+    return (
+        alt.Chart(data)
+        .mark_bar(color=color)
+        .encode(y=alt.Y("what:N", sort=None, title=None), x=x, tooltip=["what:N", alt.Tooltip("effect:Q", format=".2f")])
+        .properties(height=alt.Step(18))
+    )
+
+
+def contingency_heatmap(table: pd.DataFrame, a_name: str, b_name: str) -> alt.Chart:
+    data = table.stack().rename("rows").reset_index()
+    data.columns = ["a", "b", "rows"]
+    data["a"], data["b"] = data["a"].astype(str), data["b"].astype(str)
+    return (
+        alt.Chart(data)
+        .mark_rect()
+        .encode(
+            x=alt.X("b:N", title=b_name),
+            y=alt.Y("a:N", title=a_name),
+            color=alt.Color("rows:Q", scale=alt.Scale(scheme="blues")),
+            tooltip=["a:N", "b:N", "rows:Q"],
+        )
+    )
+

@@ -1,0 +1,138 @@
+"""The ``persona-lab`` command.
+
+A problem the user can fix (a bad file, an impossible k) is printed on one line and exits with
+code 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .data import load_dataset
+from .data.dataset import Dataset
+from .data.samples import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
+from .errors import PersonaLabError
+from .export import write_run
+from .methods import METHODS
+from .pipeline import run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except PersonaLabError as exc:
+        print(f"persona-lab: error: {exc.one_line()}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="persona-lab", description="Data-driven personas.")
+    parser.add_argument("--version", action="version", version=f"persona-lab {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="run the sample data through the whole pipeline")
+    demo.add_argument("--out", required=True, type=Path, help="output folder")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.set_defaults(handler=_demo)
+
+    personas = commands.add_parser("personas", help="segment DATA into personas and export them")
+    _add_data_arguments(personas)
+    personas.add_argument("--method", default="nmf", choices=sorted(METHODS))
+    personas.add_argument("--k", type=int, default=None, help="number of personas (ignored by hdbscan)")
+    personas.add_argument("--out", required=True, type=Path, help="output folder")
+    personas.add_argument("--seed", type=int, default=0)
+    personas.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="a method parameter, e.g. n_init=20"
+    )
+    personas.set_defaults(handler=_personas)
+    return parser
+
+
+def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", type=Path, help="CSV/TSV/Excel/Parquet/JSON/SPSS/Stata file")
+    parser.add_argument("--sep", help="column separator of a text file (sniffed when omitted)")
+    parser.add_argument("--sheet", help="Excel sheet name or 0-based index")
+    parser.add_argument("--encoding", help="text encoding (detected when omitted)")
+    parser.add_argument("--columns", help="comma-separated columns to keep")
+    parser.add_argument("--kind", choices=["interactions", "entities"], help="shape of the data (inferred)")
+    parser.add_argument(
+        "--role", action="append", default=[], metavar="COLUMN=ROLE",
+        help="override a column's role (id, weight, demographic, item, value, feature, descriptor, text, date, ignore)",
+    )
+
+
+def _pairs(items: list[str], what: str) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.rpartition("=")
+        if not sep or not key:
+            raise PersonaLabError(f"{what} {item!r} is not of the form NAME=VALUE", fix=f"Write e.g. {what.lower()} col=feature")
+        out[key] = value
+    return out
+
+
+def _parse_value(text: str):
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False, "none": None}.get(text.lower(), text)
+
+
+def _load(args) -> Dataset:
+    sheet = args.sheet
+    if sheet is not None and sheet.isdigit():
+        sheet = int(sheet)
+    columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
+    return load_dataset(
+        args.data, kind=args.kind, roles=_pairs(args.role, "--role") or None,
+        sep=args.sep, sheet=sheet, columns=columns, encoding=args.encoding,
+    )
+
+
+def _progress(fraction: float, message: str) -> None:
+    width = 24
+    filled = int(round(fraction * width))
+    end = "\n" if fraction >= 1 else ""
+    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} {message:<32}", end=end, file=sys.stderr, flush=True)
+
+
+def _run_and_write(dataset, method: str, k, seed: int, params: dict, out: Path) -> None:
+    result = run(dataset, method, k, seed=seed, params=params, progress=_progress)
+    paths = write_run(result, out)
+    for note in result.method.notes_:
+        print(f"note: {note}", file=sys.stderr)
+    shares = ", ".join(f"{p.name} {p.share:.0%}" for p in result.personas.personas)
+    print(f"{len(result.personas.personas)} personas ({result.method.label}): {shares}")
+    if result.personas.unassigned:
+        print(f"unassigned: {result.personas.unassigned['share']:.0%}")
+    for path in paths.values():
+        print(f"wrote {path}")
+
+
+def _personas(args) -> int:
+    params = {k: _parse_value(v) for k, v in _pairs(args.param, "--param").items()}
+    if args.k is None and not METHODS[args.method].k_is_output:
+        raise PersonaLabError(f"--k is needed for method {args.method}", fix="Add e.g. --k 5")
+    _run_and_write(_load(args), args.method, args.k, args.seed, params, args.out)
+    return 0
+
+
+def _demo(args) -> int:
+    channel = load_dataset(SAMPLE_DIR / APG_SAMPLE)
+    print("APG channel sample: NMF, 5 personas")
+    _run_and_write(channel, "nmf", 5, args.seed, {}, args.out / "channel")
+    customers = load_dataset(SAMPLE_DIR / CUSTOMER_SAMPLE)
+    print("Customer sample: k-means, 5 personas")
+    _run_and_write(customers, "kmeans", 5, args.seed, {}, args.out / "customers")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

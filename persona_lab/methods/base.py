@@ -1,0 +1,165 @@
+"""The method protocol: one small estimator class per segmentation method.
+
+In the manner of scikit-learn: keyword parameters are stored unchanged in ``__init__``, validated
+in :meth:`SegmentationMethod.fit`, and fitted attributes end in ``_``. A subclass fills in a few
+hooks (``_fit``, ``_assign``, ``default_preparation``) and inherits validation, seeding, thread
+limits and cloning.
+
+Fitted attributes every method sets:
+- ``labels_``: one int per row, ``0..n_segments_-1``, and :data:`UNASSIGNED` (-1) for rows the
+  method leaves out (HDBSCAN's noise), which become the "unassigned" group, never a persona;
+- ``memberships_``: rows x segments soft memberships summing to 1, or None for hard methods;
+- ``n_segments_``, ``seed_`` and ``notes_`` (sentences for the user, e.g. "k was ignored").
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import ClassVar
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from ..errors import PersonaLabError
+from ..prepare import Preparation, Prepared
+
+UNASSIGNED = -1
+
+#: What a method can fit: any real numbers, non-negative numbers only, or categories.
+ACCEPTS = ("numeric", "nonnegative", "categorical", "mixed")
+
+
+class SegmentationMethod:
+    name: ClassVar[str] = ""
+    label: ClassVar[str] = ""  # human name for the app
+    accepts: ClassVar[str] = "numeric"
+    k_is_output: ClassVar[bool] = False
+    supports_weights: ClassVar[bool] = False
+    has_memberships: ClassVar[bool] = False
+    #: Names of the criteria of k that mean something for this method (assess.criteria).
+    criteria: ClassVar[tuple[str, ...]] = ()
+
+    # -- parameters (scikit-learn's convention: introspected from __init__) ------------------
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        signature = inspect.signature(cls.__init__)
+        return [p for p in signature.parameters if p != "self"]
+
+    def get_params(self) -> dict:
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params) -> "SegmentationMethod":
+        valid = self._param_names()
+        for key, value in params.items():
+            if key not in valid:
+                raise PersonaLabError(
+                    f"Method {self.name!r} has no parameter {key!r}",
+                    fix=f"Its parameters are: {', '.join(valid) or 'none'}",
+                )
+            setattr(self, key, value)
+        return self
+
+    def clone(self) -> "SegmentationMethod":
+        return type(self)(**self.get_params())
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    # -- the protocol -------------------------------------------------------------------------
+
+    def default_preparation(self, kind: str) -> Preparation:
+        """The preparation under which this method runs on a table of ``kind``."""
+        return Preparation()
+
+    def fit(self, prepared: Prepared, k: int | None = None, seed: int = 0) -> "SegmentationMethod":
+        self._validate_params()
+        self._check_data(prepared)
+        self.notes_: list[str] = []
+        if self.k_is_output:
+            if k is not None:
+                self.notes_.append(f"{self.label} finds the number of segments itself; k={k} was ignored")
+            k = None
+        else:
+            k = self._check_k(prepared, k)
+        weight = prepared.sample_weight if self.supports_weights else None
+        if prepared.sample_weight is not None and not self.supports_weights:
+            self.notes_.append(f"{self.label} cannot use row weights in fitting; sizes and shares still use them")
+        # BLAS/OpenMP threads would fight the process-level parallelism of resampling.
+        with threadpool_limits(limits=1):
+            self._fit(prepared.X, k, int(seed), weight)
+        self.seed_ = int(seed)
+        self.n_segments_ = int(self.labels_.max()) + 1 if (self.labels_ >= 0).any() else 0
+        return self
+
+    def assign(self, X: np.ndarray) -> np.ndarray:
+        """Labels for new rows prepared the same way as the training rows."""
+        if not hasattr(self, "labels_"):
+            raise PersonaLabError(f"{self.label} has not been fitted yet", fix="Call fit first")
+        X = np.asarray(X, dtype=float)
+        with threadpool_limits(limits=1):
+            return self._assign(X)
+
+    # -- hooks --------------------------------------------------------------------------------
+
+    def _validate_params(self) -> None:
+        """Raise PersonaLabError for an invalid parameter value."""
+
+    def _fit(self, X: np.ndarray, k: int | None, seed: int, sample_weight: np.ndarray | None) -> None:
+        raise NotImplementedError
+
+    def _assign(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    # -- shared checks ------------------------------------------------------------------------
+
+    def _check_k(self, prepared: Prepared, k: int | None) -> int:
+        if k is None:
+            raise PersonaLabError(f"{self.label} needs a number of personas k", fix="Give k, e.g. --k 5")
+        if isinstance(k, bool) or int(k) != k or k < 1:
+            raise PersonaLabError(f"k must be a positive whole number, got {k!r}", fix="Give k >= 2")
+        k = int(k)
+        distinct = _n_distinct_rows(prepared.X, limit=k)
+        if prepared.n_rows < k or distinct < k:
+            raise PersonaLabError(
+                f"The data has {distinct} distinct rows, fewer than the {k} personas asked for",
+                fix=f"Ask for at most {distinct} personas or load more data",
+            )
+        return k
+
+    def _check_data(self, prepared: Prepared) -> None:
+        X = prepared.X
+        if not np.all(np.isfinite(X)):
+            raise PersonaLabError(
+                "The prepared features hold missing or infinite values",
+                fix="Remove infinite values from the data or mark those columns 'ignore'",
+            )
+        if self.accepts == "nonnegative" and (X < 0).any():
+            raise PersonaLabError(
+                f"{self.label} needs non-negative data, but the prepared features hold negative values",
+                fix="Use the method's default preparation (min-max scaling), remove negative counts, "
+                "or choose k-means, which accepts any numbers",
+            )
+
+
+def _n_distinct_rows(X: np.ndarray, limit: int) -> int:
+    """Distinct rows, counted exactly only up to ``limit`` (cheap for large n)."""
+    head = X[: max(limit * 50, 1000)]
+    distinct = np.unique(head, axis=0).shape[0]
+    if distinct >= limit or head.shape[0] == X.shape[0]:
+        return distinct
+    return np.unique(X, axis=0).shape[0]
+
+
+def child_seeds(seed: int, n: int) -> list[int]:
+    """Independent seeds for ``n`` sub-tasks (restarts, resamples), fixed by ``seed`` alone."""
+    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(int(seed)).spawn(n)]
+
+
+def hard_memberships(labels: np.ndarray, k: int) -> np.ndarray:
+    """One-hot memberships for hard labels (unassigned rows get all zeros)."""
+    m = np.zeros((labels.size, k))
+    rows = labels >= 0
+    m[np.flatnonzero(rows), labels[rows]] = 1.0
+    return m

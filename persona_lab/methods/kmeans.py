@@ -1,0 +1,50 @@
+"""k-means with k-means++ starts; mini-batch k-means above a size where Lloyd gets slow."""
+
+from __future__ import annotations
+
+from sklearn.cluster import KMeans as _SklearnKMeans
+from sklearn.cluster import MiniBatchKMeans
+
+from ..errors import PersonaLabError
+from ..prepare import Preparation
+from .base import SegmentationMethod
+
+
+class KMeans(SegmentationMethod):
+    name = "kmeans"
+    label = "k-means"
+    accepts = "numeric"
+    supports_weights = True
+    criteria = ("silhouette", "calinski_harabasz", "davies_bouldin", "inertia")
+
+    def __init__(self, n_init=10, max_iter=300, minibatch_above=50_000):
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.minibatch_above = minibatch_above
+
+    def default_preparation(self, kind: str) -> Preparation:
+        return Preparation(scale="standard", interactions="row")
+
+    def _validate_params(self) -> None:
+        if int(self.n_init) < 1:
+            raise PersonaLabError("n_init must be at least 1", fix="Use n_init=10")
+
+    def _fit(self, X, k, seed, sample_weight):
+        if X.shape[0] > int(self.minibatch_above):
+            self.model_ = MiniBatchKMeans(
+                n_clusters=k, n_init=int(self.n_init), max_iter=int(self.max_iter),
+                batch_size=4096, random_state=seed,
+            )
+            self.notes_.append(f"mini-batch k-means used for {X.shape[0]:,} rows")
+        else:
+            self.model_ = _SklearnKMeans(
+                n_clusters=k, n_init=int(self.n_init), max_iter=int(self.max_iter), random_state=seed
+            )
+        self.model_.fit(X, sample_weight=sample_weight)
+        self.labels_ = self.model_.labels_.astype(int)
+        self.memberships_ = None
+        self.inertia_ = float(self.model_.inertia_)
+        self.centres_ = self.model_.cluster_centers_
+
+    def _assign(self, X):
+        return self.model_.predict(X).astype(int)

@@ -1,0 +1,29 @@
+"""Small planted datasets shared by the core tests (generated, never read from ../shared)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from persona_lab.data.dataset import Dataset
+
+
+def planted_blobs(n_per=60, k=3, d=4, spread=0.4, seed=0, noise=0):
+    """Well-separated Gaussian blobs (and optionally uniform noise rows labelled -1)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 6, size=(k, d))
+    X = np.vstack([rng.normal(c, spread, size=(n_per, d)) for c in centres])
+    y = np.repeat(np.arange(k), n_per)
+    if noise:
+        low, high = X.min(axis=0) - 3, X.max(axis=0) + 3
+        X = np.vstack([X, rng.uniform(low, high, size=(noise, d))])
+        y = np.concatenate([y, -np.ones(noise, dtype=int)])
+    return X, y
+
+
+def blobs_dataset(**kwargs) -> tuple[Dataset, np.ndarray]:
+    X, y = planted_blobs(**kwargs)
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    frame.insert(0, "row_id", [f"r{i:04d}" for i in range(len(frame))])
+    roles = {"row_id": "id", **{c: "feature" for c in frame.columns[1:]}}
+    return Dataset(frame, roles, "entities", name="blobs"), y

@@ -1,0 +1,121 @@
+"""Persona profiles: the APG rules on a hand-built case, traits on planted tables, JSON."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from persona_lab.data.dataset import Dataset
+from persona_lab.methods import KMeans, NMF
+from persona_lab.personas.build import build_personas
+from persona_lab.personas.model import PersonaSet
+from persona_lab.prepare import Preparation, prepare
+
+
+def _hand_built_apg():
+    """V has group totals 10, 20, 30; W and H are set by hand (DESIGN.md's formulas)."""
+    frame = pd.DataFrame(
+        [("18-24", "female", "US", "i0", 10), ("25-34", "male", "DE", "i1", 20), ("65+", "female", "JP", "i2", 30)],
+        columns=["age_group", "gender", "country", "item", "views"],
+    )
+    roles = {"age_group": "demographic", "gender": "demographic", "country": "demographic", "item": "item", "views": "value"}
+    dataset = Dataset(frame, roles, "interactions", name="hand")
+    prepared = prepare(dataset, Preparation(interactions="counts"))
+    method = NMF()
+    method.W_ = np.array([[2.0, 0.0], [1.0, 1.0], [0.0, 3.0]])
+    method.H_ = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 2.0]])
+    method.memberships_ = method._memberships(method.W_)
+    method.labels_ = method.memberships_.argmax(axis=1)
+    method.n_segments_ = 2
+    return dataset, prepared, method
+
+
+def test_apg_memberships_shares_skeletons_and_interests():
+    dataset, prepared, method = _hand_built_apg()
+    # m = W * |H|_1 normalised per group: |H0| = 2, |H1| = 3 -> g1 = (2, 3) / 5.
+    np.testing.assert_allclose(method.memberships_, [[1, 0], [0.4, 0.6], [0, 1]])
+    result = build_personas(dataset, prepared, method, manifest={}, seed=0)
+    by_id = {p.id: p for p in result.personas}
+    # size_p = sum_g |V_g| m[g, p]: p0 = 10 + 0.4 * 20 = 18, p1 = 0.6 * 20 + 30 = 42; V.sum() = 60.
+    assert by_id[0].size == pytest.approx(18) and by_id[0].share == pytest.approx(0.3)
+    assert by_id[1].size == pytest.approx(42) and by_id[1].share == pytest.approx(0.7)
+    # Skeleton: the group with the highest W[:, p].
+    assert by_id[0].demographics == {"age_group": "18-24", "gender": "female", "country": "US"}
+    assert by_id[1].demographics == {"age_group": "65+", "gender": "female", "country": "JP"}
+    assert (by_id[1].gender, by_id[1].country, by_id[1].age) == ("female", "JP", "65+")
+    assert "highest weight in W" in by_id[1].explanation and "0.75" in by_id[1].explanation
+    # Interests: H[1] / |H[1]| = (0, 1/3, 2/3).
+    assert [i.item for i in by_id[1].interests[:2]] == ["i2", "i1"]
+    assert by_id[1].interests[0].weight == pytest.approx(2 / 3)
+    assert result.unassigned is None
+    assert [p.id for p in result.personas] == [1, 0]  # largest share first
+    assert len({p.name for p in result.personas}) == 2
+
+
+def _planted_table(n=900, seed=3):
+    rng = np.random.default_rng(seed)
+    segment = rng.choice(3, size=n, p=[0.5, 0.3, 0.2])
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "gender": np.where(segment == 2, rng.choice(["female", "male"], n, p=[0.9, 0.1]), rng.choice(["female", "male"], n)),
+            "visits": rng.normal(10, 2, n) + 6 * (segment == 1),  # segment 1 visits far more
+            "null_score": rng.normal(0, 1, n),  # no planted difference anywhere
+            "channel": np.where(segment == 2, "store", rng.choice(["web", "app", "store"], n, p=[0.45, 0.45, 0.1])),
+        }
+    )
+    roles = {"id": "id", "gender": "demographic", "visits": "feature", "null_score": "feature", "channel": "feature"}
+    return Dataset(frame, roles, "entities", name="planted"), segment
+
+
+def _with_labels(dataset, labels):
+    prepared = prepare(dataset)
+    method = KMeans()
+    method.labels_, method.memberships_, method.n_segments_ = labels, None, int(labels.max()) + 1
+    return prepared, method
+
+
+def test_table_traits_name_the_planted_differences_first_and_never_the_null_one():
+    dataset, segment = _planted_table()
+    prepared, method = _with_labels(dataset, segment)
+    personas = {p.id: p for p in build_personas(dataset, prepared, method, manifest={}, seed=1).personas}
+    top1 = personas[1].traits[0]
+    assert (top1.feature, top1.kind) == ("visits", "numeric") and top1.effect > 1
+    top2 = personas[2].traits[0]
+    assert (top2.feature, top2.level) == ("channel", "store") and top2.lift > 3
+    assert personas[2].demographics["gender"].startswith("female")
+    assert personas[2].gender == "female"
+    for persona in personas.values():
+        assert all(t.feature != "null_score" for t in persona.traits)
+    assert sum(p.share for p in personas.values()) == pytest.approx(1.0)
+    assert personas[0].size == (segment == 0).sum()
+
+
+def test_weights_drive_sizes_and_shares():
+    dataset, segment = _planted_table()
+    weights = np.where(segment == 2, 3.0, 1.0)
+    frame = dataset.frame.assign(w=weights)
+    dataset = Dataset(frame, {**dataset.roles, "w": "weight"}, "entities", name="weighted")
+    prepared, method = _with_labels(dataset, segment)
+    personas = {p.id: p for p in build_personas(dataset, prepared, method, manifest={}, seed=1).personas}
+    assert personas[2].size == pytest.approx(3.0 * (segment == 2).sum())
+    assert personas[2].share == pytest.approx(weights[segment == 2].sum() / weights.sum())
+
+
+def test_unassigned_rows_are_a_group_of_their_own_and_shares_add_up():
+    dataset, segment = _planted_table()
+    labels = segment.copy()
+    labels[:50] = -1
+    prepared, method = _with_labels(dataset, labels)
+    result = build_personas(dataset, prepared, method, manifest={}, seed=1)
+    assert result.unassigned["size"] == 50
+    total = sum(p.share for p in result.personas) + result.unassigned["share"]
+    assert total == pytest.approx(1.0)
+
+
+def test_json_round_trip_is_identical():
+    dataset, segment = _planted_table()
+    prepared, method = _with_labels(dataset, segment)
+    result = build_personas(dataset, prepared, method, manifest={"seed": 1}, seed=1)
+    text = result.to_json()
+    assert PersonaSet.from_dict(__import__("json").loads(text)).to_json() == text
+    assert '"schema_version": 1' in text

@@ -96,15 +96,34 @@ def _load(args) -> Dataset:
     )
 
 
-def _progress(fraction: float, message: str) -> None:
-    width = 24
-    filled = int(round(fraction * width))
-    end = "\n" if fraction >= 1 else ""
-    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} {message:<32}", end=end, file=sys.stderr, flush=True)
+class _ProgressBar:
+    """A one-line bar on a terminal; silent when stderr is a file or a pipe (logs, tests)."""
+
+    def __init__(self, stream=sys.stderr, width: int = 24):
+        self.stream, self.width, self.open = stream, width, False
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if not self.stream.isatty():
+            return
+        filled = int(round(fraction * self.width))
+        bar = "#" * filled + "." * (self.width - filled)
+        print(f"\r[{bar}] {fraction:4.0%} {message:<32}", end="", file=self.stream, flush=True)
+        self.open = fraction < 1
+        if not self.open:
+            print(file=self.stream)
+
+    def close(self) -> None:
+        if self.open:
+            print(file=self.stream)
+            self.open = False
 
 
 def _run_and_write(dataset, method: str, k, seed: int, params: dict, out: Path) -> None:
-    result = run(dataset, method, k, seed=seed, params=params, progress=_progress)
+    bar = _ProgressBar()
+    try:
+        result = run(dataset, method, k, seed=seed, params=params, progress=bar)
+    finally:
+        bar.close()
     paths = write_run(result, out)
     for note in result.method.notes_:
         print(f"note: {note}", file=sys.stderr)

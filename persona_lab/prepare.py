@@ -16,11 +16,13 @@ import pandas as pd
 from .data.apg import InteractionMatrix, interaction_matrix
 from .data.dataset import Dataset
 from .errors import PersonaLabError
+from .features import BinEncoder, CodeEncoder, NumericEncoder, OneHotEncoder, as_float, is_numeric
+
+Encoder = NumericEncoder | OneHotEncoder | CodeEncoder | BinEncoder
 
 SCALES = ("standard", "robust", "minmax", "none")
 INTERACTION_WEIGHTINGS = ("counts", "row", "tfidf")
-#: Categories beyond this many levels are pooled into "other" so one column cannot dominate.
-MAX_LEVELS = 30
+ENCODINGS = ("onehot", "codes")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class Preparation:
     log_counts: bool = True  # log1p for skewed non-negative columns (counts, money)
     impute: str = "median"  # numeric missing values; categories get their own "missing" level
     interactions: str = "row"  # APG matrices: raw "counts", "row" shares, or "tfidf"
+    encode: str = "onehot"  # categories as 0/1 columns, or as integer "codes" (LCA, k-prototypes)
+    bins: int = 0  # > 0: numbers cut into this many quantile bins and treated as categories
 
     def __post_init__(self):
         if self.scale not in SCALES:
@@ -42,21 +46,10 @@ class Preparation:
             )
         if self.impute not in ("median", "mean"):
             raise PersonaLabError(f"Unknown imputation {self.impute!r}", fix="Use median or mean")
-
-
-@dataclass
-class _NumericColumn:
-    name: str
-    fill: float
-    log: bool
-    centre: float
-    spread: float
-
-
-@dataclass
-class _CategoricalColumn:
-    name: str
-    levels: list[str]  # kept levels; anything else becomes "other"
+        if self.encode not in ENCODINGS:
+            raise PersonaLabError(f"Unknown encoding {self.encode!r}", fix=f"Use one of {', '.join(ENCODINGS)}")
+        if int(self.bins) < 0 or int(self.bins) == 1:
+            raise PersonaLabError(f"bins must be 0 (no binning) or at least 2, got {self.bins}", fix="Use e.g. bins=4")
 
 
 @dataclass
@@ -75,8 +68,8 @@ class Prepared:
     #: shape, its raw number of interactions.
     size_weight: np.ndarray
     matrix: InteractionMatrix | None = None
-    numeric: list[_NumericColumn] = field(default_factory=list)
-    categorical: list[_CategoricalColumn] = field(default_factory=list)
+    #: The fitted column encoders of an entity table, in the order of X's column blocks.
+    encoders: list[Encoder] = field(default_factory=list)
     #: Which of the built columns were kept (constant one-hot columns are dropped).
     feature_mask: np.ndarray | None = None
 
@@ -87,6 +80,14 @@ class Prepared:
     @property
     def nonnegative(self) -> bool:
         return bool(np.all(self.X >= 0))
+
+    @property
+    def categorical_index(self) -> list[int]:
+        """Columns of X holding integer category codes (empty unless encode="codes" or bins)."""
+        flags = [enc.categorical for enc in self.encoders for _ in enc.names]
+        if self.feature_mask is not None:
+            flags = [f for f, keep in zip(flags, self.feature_mask) if keep]
+        return [i for i, flag in enumerate(flags) if flag]
 
     def describe(self) -> dict:
         """A JSON-ready summary for the manifest."""
@@ -105,15 +106,13 @@ class Prepared:
                 "New rows can only be prepared for per-customer tables",
                 fix="Score new interaction data by rebuilding the group x item matrix",
             )
-        missing = [c.name for c in self.numeric + self.categorical if c.name not in frame.columns]
+        missing = [enc.column for enc in self.encoders if enc.column not in frame.columns]
         if missing:
             raise PersonaLabError(
                 f"The new data lacks column(s) used for segmenting: {', '.join(map(repr, missing))}",
                 fix="Add these columns or use data with the same columns as the training data",
             )
-        blocks = [_apply_numeric(frame[c.name], c) for c in self.numeric]
-        blocks += [_apply_categorical(frame[c.name], c) for c in self.categorical]
-        X = np.column_stack(blocks).astype(float)
+        X = np.column_stack([enc.transform(frame[enc.column]) for enc in self.encoders]).astype(float)
         return X if self.feature_mask is None else X[:, self.feature_mask]
 
 
@@ -178,39 +177,28 @@ def _prepare_entities(dataset: Dataset, prep: Preparation) -> Prepared:
         raise PersonaLabError(
             "No column is marked for segmenting",
             where=dataset.name,
-            fix="Give at least one column the role 'feature' (Data page, or --roles on the command line)",
+            fix="Give at least one column the role 'feature' (Data page, or --role on the command line)",
         )
     if len(frame) < 2:
         raise PersonaLabError("The table has fewer than two rows", where=dataset.name, fix="Load more data")
     steps: list[str] = []
-    numeric_cols, categorical_cols = [], []
-    blocks, names = [], []
+    encoders: list[Encoder] = []
     for col in features:
-        series = frame[col]
-        if _is_numeric(series):
-            spec, step = _fit_numeric(series, prep)
-            if spec is None:
-                steps.append(step)
-                continue
-            numeric_cols.append(spec)
-            blocks.append(_apply_numeric(series, spec))
-            names.append(col)
-            steps.append(step)
-        else:
-            spec, step = _fit_categorical(series)
-            categorical_cols.append(spec)
-            block = _apply_categorical(series, spec)
-            blocks.append(block)
-            names += [f"{col}={level}" for level in spec.levels] + [f"{col}=other"]
-            steps.append(step)
-    if not blocks:
+        encoder = _fit_encoder(frame[col], prep)
+        if encoder is None:
+            steps.append(f"{col}: dropped (empty or constant)")
+            continue
+        encoders.append(encoder)
+        steps.append(encoder.step)
+    if not encoders:
         raise PersonaLabError(
             "None of the columns marked for segmenting holds usable values (all constant or empty)",
             where=dataset.name,
             fix="Mark other columns as 'feature'",
         )
-    X = np.column_stack(blocks).astype(float)
-    # One-hot blocks contain an all-zero "other" column when nothing was pooled: drop those.
+    X = np.column_stack([enc.transform(frame[enc.column]) for enc in encoders]).astype(float)
+    names = [name for enc in encoders for name in enc.names]
+    # A one-hot block has an all-zero "other" column when nothing was pooled: drop those.
     keep = X.std(axis=0) > 0
     if not keep.any():
         raise PersonaLabError(
@@ -218,103 +206,31 @@ def _prepare_entities(dataset: Dataset, prep: Preparation) -> Prepared:
             where=dataset.name,
             fix="Mark columns that vary between rows as 'feature'",
         )
-    if not keep.all():
-        X = X[:, keep]
-        names = [n for n, k in zip(names, keep) if k]
     weight, size_weight = _weights(dataset, steps)
     return Prepared(
-        X=X,
-        feature_names=names,
+        X=X[:, keep],
+        feature_names=[n for n, k in zip(names, keep) if k],
         row_labels=_row_labels(dataset),
         kind="entities",
         preparation=prep,
         steps=steps,
         sample_weight=weight,
         size_weight=size_weight,
-        numeric=numeric_cols,
-        categorical=categorical_cols,
+        encoders=encoders,
         feature_mask=keep,
     )
 
 
-def _is_numeric(series: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
-
-
-def _as_float(series: pd.Series) -> np.ndarray:
-    values = pd.to_numeric(series, errors="coerce").astype(float).to_numpy(copy=True)
-    values[~np.isfinite(values)] = np.nan
-    return values
-
-
-def _fit_numeric(series: pd.Series, prep: Preparation) -> tuple[_NumericColumn | None, str]:
-    values = _as_float(series)
-    missing = np.isnan(values)
-    observed = values[~missing]
-    if observed.size == 0 or np.ptp(observed) == 0:
-        return None, f"{series.name}: dropped (empty or constant)"
-    fill = float(np.median(observed) if prep.impute == "median" else observed.mean())
-    done = []
-    if missing.any():
-        done.append(f"{missing.mean():.0%} missing imputed with the {prep.impute} {fill:.3g}")
-    # log1p tames long right tails (counts, money) that would otherwise dominate distances.
-    log = bool(prep.log_counts and observed.min() >= 0 and _skew(observed) > 1.0)
-    if log:
-        done.append("log1p")
-    spec = _NumericColumn(str(series.name), fill, log, 0.0, 1.0)
-    # Scale what the method will see: the imputed (and logged) column.
-    spec.centre, spec.spread = _scale_parameters(_apply_numeric(series, spec), prep.scale)
-    if prep.scale != "none":
-        done.append(f"{prep.scale} scaled")
-    return spec, f"{series.name}: numeric" + (", " + ", ".join(done) if done else "")
-
-
-def _scale_parameters(values: np.ndarray, scale: str) -> tuple[float, float]:
-    if scale == "standard":
-        centre, spread = values.mean(), values.std()
-    elif scale == "robust":
-        q1, centre, q3 = np.percentile(values, [25, 50, 75])
-        spread = q3 - q1 or values.std()
-    elif scale == "minmax":
-        centre, spread = values.min(), np.ptp(values)
-    else:
-        centre, spread = 0.0, 1.0
-    return float(centre), float(spread or 1.0)
-
-
-def _apply_numeric(series: pd.Series, spec: _NumericColumn) -> np.ndarray:
-    values = _as_float(series)
-    values = np.where(np.isnan(values), spec.fill, values)
-    if spec.log:
-        values = np.log1p(np.clip(values, 0, None))
-    return (values - spec.centre) / spec.spread
-
-
-def _skew(values: np.ndarray) -> float:
-    sd = values.std()
-    return 0.0 if sd == 0 else float(np.mean(((values - values.mean()) / sd) ** 3))
-
-
-def _fit_categorical(series: pd.Series) -> tuple[_CategoricalColumn, str]:
-    text = _as_category_text(series)
-    counts = text.value_counts()
-    levels = [str(v) for v in counts.index[:MAX_LEVELS]]
-    step = f"{series.name}: categorical, one-hot over {len(levels)} levels"
-    if len(counts) > MAX_LEVELS:
-        step += f" ({len(counts) - MAX_LEVELS} rare levels pooled as 'other')"
-    return _CategoricalColumn(str(series.name), levels), step
-
-
-def _as_category_text(series: pd.Series) -> pd.Series:
-    return series.astype("string").fillna("(missing)").astype(str)
-
-
-def _apply_categorical(series: pd.Series, spec: _CategoricalColumn) -> np.ndarray:
-    codes = pd.Index(spec.levels).get_indexer(_as_category_text(series))
-    codes[codes < 0] = len(spec.levels)  # unseen or pooled levels go to "other"
-    block = np.zeros((len(codes), len(spec.levels) + 1))
-    block[np.arange(len(codes)), codes] = 1.0
-    return block
+def _fit_encoder(series: pd.Series, prep: Preparation) -> Encoder | None:
+    if is_numeric(series) and not pd.api.types.is_bool_dtype(series):
+        if prep.bins:
+            return BinEncoder.fit(series, int(prep.bins))
+        return NumericEncoder.fit(series, prep.scale, prep.impute, prep.log_counts)
+    if pd.api.types.is_bool_dtype(series) and prep.encode == "onehot" and not prep.bins:
+        return NumericEncoder.fit(series, prep.scale, prep.impute, False)
+    if prep.encode == "codes" or prep.bins:
+        return CodeEncoder.fit(series)
+    return OneHotEncoder.fit(series)
 
 
 def _weights(dataset: Dataset, steps: list[str]) -> tuple[np.ndarray | None, np.ndarray]:
@@ -322,7 +238,7 @@ def _weights(dataset: Dataset, steps: list[str]) -> tuple[np.ndarray | None, np.
     n = len(dataset.frame)
     if column is None:
         return None, np.ones(n)
-    weight = _as_float(dataset.frame[column])
+    weight = as_float(dataset.frame[column])
     bad = np.isnan(weight) | (weight < 0)
     if bad.all() or np.nansum(weight) <= 0:
         raise PersonaLabError(

@@ -103,3 +103,28 @@ def test_interaction_weightings(weighting):
 def test_unknown_preparation_values_are_refused():
     with pytest.raises(PersonaLabError, match="Unknown scaling"):
         Preparation(scale="zscore")
+
+
+def test_transform_keeps_the_column_order_of_mixed_tables():
+    dataset = _table()
+    frame = dataset.frame.assign(flag=np.arange(len(dataset.frame)) % 3 == 0)
+    dataset = Dataset(frame, {**dataset.roles, "flag": "feature"}, "entities", name="t")
+    prepared = prepare(dataset)
+    assert prepared.feature_names[-1] == "flag"  # a boolean after the categories
+    np.testing.assert_allclose(prepared.transform(frame), prepared.X)
+
+
+def test_codes_and_bins_give_category_columns():
+    dataset = _table()
+    codes = prepare(dataset, Preparation(encode="codes"))
+    assert codes.feature_names == ["spend", "score", "channel"]
+    assert codes.categorical_index == [2]
+    assert set(codes.X[:, 2]) == {0.0, 1.0, 2.0}
+    binned = prepare(dataset, Preparation(bins=4))
+    assert binned.categorical_index == [0, 1, 2]
+    spend = binned.X[:, 0]
+    assert set(spend) == {0.0, 1.0, 2.0, 3.0}
+    np.testing.assert_allclose(np.bincount(spend.astype(int)) / len(spend), 0.25, atol=0.01)
+    # The two imputed scores fall in a bin of their own.
+    assert set(binned.X[[3, 7], 1]) == {4.0}
+    np.testing.assert_allclose(binned.transform(dataset.frame), binned.X)

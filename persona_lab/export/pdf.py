@@ -18,6 +18,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from ..charts import persona_colors
 from ..errors import PersonaLabError
 from ..personas.model import Interest, Persona, PersonaSet, Trait
 from .atomic import atomic_write
@@ -33,9 +34,13 @@ TRAIT_ROW, INTEREST_ROW = 8.0, 9.5
 INK, MUTED, RULE, WHITE = (33, 37, 41), (108, 117, 125), (222, 226, 230), (255, 255, 255)
 COVER = (38, 50, 56)
 NEGATIVE = (160, 170, 180)
-# Dark enough for white text on the header band.
-PALETTE = [(31, 78, 121), (46, 125, 50), (142, 36, 64), (94, 53, 177), (0, 105, 92),
-           (178, 86, 26), (55, 71, 79), (173, 20, 87), (78, 110, 30), (21, 101, 192)]
+
+
+def _persona_colour(persona: Persona) -> tuple[int, int, int]:
+    """The persona's colour in the app's charts, darkened so white text on it stays legible."""
+    hex_colour = persona_colors([persona.id])[persona.id].lstrip("#")
+    rgb = tuple(int(hex_colour[i : i + 2], 16) for i in (0, 2, 4))
+    return _mix(rgb, INK, 0.3)
 
 
 def pdf_bytes(persona_set: PersonaSet) -> bytes:
@@ -130,8 +135,7 @@ def _cover(pdf: _Document, ps: PersonaSet) -> None:
 
     pdf.ln(8)
     _heading(pdf, "At a glance", INK)
-    bars = [_Bar(p.name, "", p.share, _percent(p.share), PALETTE[i % len(PALETTE)])
-            for i, p in enumerate(ps.personas)]
+    bars = [_Bar(p.name, "", p.share, _percent(p.share), _persona_colour(p)) for p in ps.personas]
     if ps.unassigned:
         share = ps.unassigned.get("share", 0.0)
         bars.append(_Bar("Unassigned", "", share, _percent(share), NEGATIVE))
@@ -139,7 +143,7 @@ def _cover(pdf: _Document, ps: PersonaSet) -> None:
 
 
 def _persona_page(pdf: _Document, ps: PersonaSet, persona: Persona, index: int) -> None:
-    colour = PALETTE[index % len(PALETTE)]
+    colour = _persona_colour(persona)
     pdf.add_page()
     pdf.set_fill_color(*colour)
     pdf.rect(0, 0, pdf.w, 48, style="F")
@@ -185,8 +189,10 @@ def _persona_page(pdf: _Document, ps: PersonaSet, persona: Persona, index: int) 
 def _facts(persona: Persona) -> list[tuple[str, str]]:
     facts = [(str(k), str(v)) for k, v in persona.demographics.items()]
     known = {k.casefold() for k, _ in facts}
+    shown = {v for _, v in facts}
     extra = {"Gender": persona.gender, "Age": persona.age, "Country": persona.country}
-    return facts + [(k, str(v)) for k, v in extra.items() if v and k.casefold() not in known]
+    # The identity fields are read off the demographics; show them only when they add something.
+    return facts + [(k, str(v)) for k, v in extra.items() if v and k.casefold() not in known and str(v) not in shown]
 
 
 # --- building blocks -------------------------------------------------------------------------

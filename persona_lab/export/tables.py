@@ -41,7 +41,7 @@ def assignments_frame(row_labels, labels: np.ndarray, memberships: np.ndarray | 
     return pd.DataFrame(
         {
             "row": [str(r) for r in row_labels],
-            "persona_id": pd.array(np.where(assigned, labels, -1), dtype="Int64").where(assigned),
+            "persona_id": pd.Series(labels, dtype="Int64").where(assigned),
             "persona": [names.get(int(x), "unassigned") if x >= 0 else "unassigned" for x in labels],
             "membership": np.round(membership, 6),
         }

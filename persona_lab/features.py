@@ -1,0 +1,188 @@
+"""Column encoders: how one column of a table becomes one or more columns of the matrix.
+
+Each encoder is fitted on the training column and then applied unchanged to new rows, so that
+scoring new data repeats the preparation exactly. ``step`` says in words what was done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+#: Categories beyond this many levels are pooled into "other" so one column cannot dominate.
+MAX_LEVELS = 30
+MISSING = "(missing)"
+
+
+def as_float(series: pd.Series) -> np.ndarray:
+    """Numbers with NaN for anything missing, unparseable or infinite (a writable copy)."""
+    values = pd.to_numeric(series, errors="coerce").astype(float).to_numpy(copy=True)
+    values[~np.isfinite(values)] = np.nan
+    return values
+
+
+def as_category_text(series: pd.Series) -> np.ndarray:
+    return series.astype("string").fillna(MISSING).astype(str).to_numpy()
+
+
+def is_numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
+
+
+def _skew(values: np.ndarray) -> float:
+    sd = values.std()
+    return 0.0 if sd == 0 else float(np.mean(((values - values.mean()) / sd) ** 3))
+
+
+@dataclass
+class NumericEncoder:
+    """Impute, optionally log1p a long right tail, then scale."""
+
+    column: str
+    fill: float = 0.0
+    log: bool = False
+    centre: float = 0.0
+    spread: float = 1.0
+    step: str = ""
+    categorical: bool = field(default=False, init=False)
+
+    @classmethod
+    def fit(cls, series: pd.Series, scale: str, impute: str, log_counts: bool) -> "NumericEncoder | None":
+        values = as_float(series)
+        missing = np.isnan(values)
+        observed = values[~missing]
+        if observed.size == 0 or np.ptp(observed) == 0:
+            return None
+        fill = float(np.median(observed) if impute == "median" else observed.mean())
+        done = []
+        if missing.any():
+            done.append(f"{missing.mean():.0%} missing imputed with the {impute} {fill:.3g}")
+        # log1p tames long right tails (counts, money) that would otherwise dominate distances.
+        log = bool(log_counts and observed.min() >= 0 and _skew(observed) > 1.0)
+        if log:
+            done.append("log1p")
+        encoder = cls(str(series.name), fill, log)
+        # Scale what the method will see: the imputed (and logged) column.
+        encoder.centre, encoder.spread = _scale_parameters(encoder.transform(series)[:, 0], scale)
+        if scale != "none":
+            done.append(f"{scale} scaled")
+        encoder.step = f"{series.name}: numeric" + (", " + ", ".join(done) if done else "")
+        return encoder
+
+    @property
+    def names(self) -> list[str]:
+        return [self.column]
+
+    def transform(self, series: pd.Series) -> np.ndarray:
+        values = as_float(series)
+        values = np.where(np.isnan(values), self.fill, values)
+        if self.log:
+            values = np.log1p(np.clip(values, 0, None))
+        return ((values - self.centre) / self.spread)[:, None]
+
+
+def _scale_parameters(values: np.ndarray, scale: str) -> tuple[float, float]:
+    if scale == "standard":
+        centre, spread = values.mean(), values.std()
+    elif scale == "robust":
+        q1, centre, q3 = np.percentile(values, [25, 50, 75])
+        spread = q3 - q1 or values.std()
+    elif scale == "minmax":
+        centre, spread = values.min(), np.ptp(values)
+    else:
+        centre, spread = 0.0, 1.0
+    return float(centre), float(spread or 1.0)
+
+
+@dataclass
+class OneHotEncoder:
+    """One 0/1 column per kept level, plus "other" for pooled and unseen levels."""
+
+    column: str
+    levels: list[str]
+    step: str = ""
+    categorical: bool = field(default=False, init=False)
+
+    @classmethod
+    def fit(cls, series: pd.Series) -> "OneHotEncoder":
+        levels, pooled = _levels(series)
+        step = f"{series.name}: categorical, one-hot over {len(levels)} levels" + pooled
+        return cls(str(series.name), levels, step)
+
+    @property
+    def names(self) -> list[str]:
+        return [f"{self.column}={level}" for level in self.levels] + [f"{self.column}=other"]
+
+    def transform(self, series: pd.Series) -> np.ndarray:
+        codes = _codes(series, self.levels)
+        block = np.zeros((len(codes), len(self.levels) + 1))
+        block[np.arange(len(codes)), codes] = 1.0
+        return block
+
+
+@dataclass
+class CodeEncoder:
+    """One column of integer category codes (for methods that model categories directly)."""
+
+    column: str
+    levels: list[str]
+    step: str = ""
+    categorical: bool = field(default=True, init=False)
+
+    @classmethod
+    def fit(cls, series: pd.Series) -> "CodeEncoder":
+        levels, pooled = _levels(series)
+        return cls(str(series.name), levels, f"{series.name}: categorical, {len(levels)} levels kept as categories" + pooled)
+
+    @property
+    def names(self) -> list[str]:
+        return [self.column]
+
+    def transform(self, series: pd.Series) -> np.ndarray:
+        return _codes(series, self.levels).astype(float)[:, None]
+
+
+@dataclass
+class BinEncoder:
+    """A number cut into quantile bins, each bin a category; missing values a bin of their own."""
+
+    column: str
+    edges: list[float]
+    step: str = ""
+    categorical: bool = field(default=True, init=False)
+
+    @classmethod
+    def fit(cls, series: pd.Series, bins: int) -> "BinEncoder | None":
+        values = as_float(series)
+        observed = values[~np.isnan(values)]
+        if observed.size == 0 or np.ptp(observed) == 0:
+            return None
+        # Inner quantile edges; ties (many zeros) merge bins rather than leave empty ones.
+        edges = np.unique(np.quantile(observed, np.linspace(0, 1, bins + 1)[1:-1])).tolist()
+        step = f"{series.name}: numeric, cut into {len(edges) + 1} quantile bins as categories"
+        return cls(str(series.name), [float(e) for e in edges], step)
+
+    @property
+    def names(self) -> list[str]:
+        return [self.column]
+
+    def transform(self, series: pd.Series) -> np.ndarray:
+        values = as_float(series)
+        codes = np.searchsorted(self.edges, values, side="right").astype(float)
+        codes[np.isnan(values)] = len(self.edges) + 1
+        return codes[:, None]
+
+
+def _levels(series: pd.Series) -> tuple[list[str], str]:
+    counts = pd.Series(as_category_text(series)).value_counts()
+    levels = [str(v) for v in counts.index[:MAX_LEVELS]]
+    pooled = f" ({len(counts) - MAX_LEVELS} rare levels pooled as 'other')" if len(counts) > MAX_LEVELS else ""
+    return levels, pooled
+
+
+def _codes(series: pd.Series, levels: list[str]) -> np.ndarray:
+    codes = pd.Index(levels).get_indexer(as_category_text(series))
+    codes[codes < 0] = len(levels)  # unseen or pooled levels go to "other"
+    return codes

@@ -7,13 +7,12 @@ import pandas as pd
 import pytest
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import chi2_contingency, kruskal
-from sklearn.cluster import KMeans
 from sklearn.decomposition import NMF
 from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
 from sklearn.metrics import adjusted_rand_score
-from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+import persona_lab as pl
 from persona_lab.data import samples
 from persona_lab.data.samples import (
     APG_SAMPLE,
@@ -139,11 +138,6 @@ def test_nmf_recovers_planted_behaviours_and_skeletons(seed):
 # ---------------------------------------------------------------- customer sample
 
 
-def _customer_features(table: pd.DataFrame) -> np.ndarray:
-    onehot = pd.get_dummies(table[CUSTOMER_CATEGORICAL].astype(str)).astype(float)
-    return StandardScaler().fit_transform(pd.concat([table[CUSTOMER_NUMERIC], onehot], axis=1))
-
-
 def test_customer_columns(customers):
     table = customers.table
     assert table.columns.tolist() == [
@@ -164,13 +158,26 @@ def test_segment_shares(customers):
     np.testing.assert_allclose(shares, [0.40, 0.25, 0.15, 0.12, 0.08], atol=0.03)
 
 
-def test_segments_overlap_but_are_recoverable(customers):
-    X, truth = _customer_features(customers.table), customers.truth
+@pytest.mark.parametrize("seed", [11, 1, 2, 3])
+def test_segments_overlap_but_are_recoverable(seed, tmp_path):
+    # Measured on the product's own preparation (roles inferred by load_dataset; log1p for skewed
+    # columns, standard scaling, one-hot; rows weighted by survey_weight), which separates the
+    # segments better than plain standardised features. Seed 11 is the committed file itself.
+    if seed == 11:
+        path = SAMPLE_DIR / CUSTOMER_SAMPLE
+        truth = pd.read_csv(SAMPLE_DIR / "customers_truth.csv")["segment"].to_numpy()
+    else:
+        sample = make_customer_sample(seed)
+        path, truth = tmp_path / CUSTOMER_SAMPLE, sample.truth
+        samples._to_csv(sample.table, path)
     with threadpool_limits(1):
+        result = pl.run(pl.load_dataset(path), "kmeans", 5, seed=0)
+        X = result.prepared.X
         oracle = QuadraticDiscriminantAnalysis(reg_param=0.1).fit(X, truth).predict(X)
-        kmeans = KMeans(5, n_init=10, random_state=0).fit_predict(X)
-    assert 0.75 <= adjusted_rand_score(truth, oracle) <= 0.93
-    assert adjusted_rand_score(truth, kmeans) >= 0.55
+    oracle_ari = adjusted_rand_score(truth, oracle)
+    kmeans_ari = adjusted_rand_score(truth, result.labels)
+    assert 0.78 <= oracle_ari <= 0.90, oracle_ari  # overlapping: even the oracle is not perfect
+    assert kmeans_ari >= 0.65, kmeans_ari
 
 
 def test_descriptors_differ_by_segment_and_noise_does_not(customers):

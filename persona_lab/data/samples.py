@@ -244,23 +244,28 @@ _CUSTOMER_COUNTRIES = ("DE", "FR", "NL", "ES", "IT", "AT")
 # app sessions/week, days since last purchase, channel and category probabilities, newsletter rate.
 # Descriptors: age mean, gender (female, male, non-binary), country, churn rate, satisfaction.
 _SEGMENTS = (
-    dict(visits=9, basket=30, discount=0.5, app=2, days=6, channel=(0.12, 0.06, 0.82),
-         category=(0.82, 0.03, 0.03, 0.05, 0.04, 0.03), newsletter=0.55, age=46,
+    dict(visits=9, basket=30, discount=0.5, app=2, days=6, channel=(0.17, 0.13, 0.70),
+         category=(0.63, 0.07, 0.07, 0.08, 0.08, 0.07), newsletter=0.55, age=46,
          gender=(0.56, 0.41, 0.03), country=(3, 2, 1, 2, 2, 1), churn=0.12, satisfaction=3.6),
-    dict(visits=6, basket=45, discount=0.3, app=10, days=9, channel=(0.08, 0.85, 0.07),
-         category=(0.03, 0.82, 0.05, 0.03, 0.04, 0.03), newsletter=0.3, age=31,
+    dict(visits=6, basket=45, discount=0.3, app=10, days=9, channel=(0.14, 0.72, 0.14),
+         category=(0.07, 0.63, 0.08, 0.07, 0.08, 0.07), newsletter=0.3, age=31,
          gender=(0.48, 0.46, 0.06), country=(2, 2, 3, 1, 1, 1), churn=0.15, satisfaction=4.0),
-    dict(visits=4, basket=90, discount=0.08, app=3, days=14, channel=(0.7, 0.05, 0.25),
-         category=(0.03, 0.04, 0.05, 0.82, 0.03, 0.03), newsletter=0.7, age=52,
+    dict(visits=4, basket=90, discount=0.08, app=3, days=14, channel=(0.61, 0.12, 0.27),
+         category=(0.07, 0.08, 0.08, 0.63, 0.07, 0.07), newsletter=0.7, age=52,
          gender=(0.45, 0.53, 0.02), country=(3, 1, 1, 1, 1, 2), churn=0.05, satisfaction=4.4),
-    dict(visits=3, basket=40, discount=0.8, app=4, days=28, channel=(0.7, 0.22, 0.08),
-         category=(0.03, 0.04, 0.82, 0.03, 0.03, 0.05), newsletter=0.85, age=37,
+    dict(visits=3, basket=40, discount=0.8, app=4, days=28, channel=(0.61, 0.25, 0.14),
+         category=(0.07, 0.08, 0.63, 0.07, 0.07, 0.08), newsletter=0.85, age=37,
          gender=(0.42, 0.54, 0.04), country=(1, 2, 1, 3, 3, 1), churn=0.3, satisfaction=3.2),
-    dict(visits=1, basket=55, discount=0.2, app=0.5, days=60, channel=(0.1, 0.03, 0.87),
-         category=(0.05, 0.03, 0.03, 0.05, 0.02, 0.82), newsletter=0.2, age=61,
+    dict(visits=1, basket=55, discount=0.2, app=0.5, days=60, channel=(0.16, 0.11, 0.73),
+         category=(0.08, 0.07, 0.07, 0.08, 0.06, 0.64), newsletter=0.2, age=61,
          gender=(0.55, 0.44, 0.01), country=(2, 3, 1, 1, 1, 2), churn=0.55, satisfaction=2.7),
 )
-_SPREAD = 1.4  # overlap between segments, tuned so that the oracle ARI sits near 0.85
+# Numeric overlap between segments (multiplies the log-normal sigmas, divides the beta
+# concentration). Together with preferred channels/categories held to 60-75% it is tuned on the
+# product's own preparation (log1p, scaling, one-hot, survey weights), under which the segments
+# separate better than on plain standardised features: an oracle QDA on the true labels reaches an
+# ARI near 0.85 and k-means about 0.75 (tests/test_samples.py, sample_data/README.md).
+_SPREAD = 1.7
 _PHRASES = (
     ("I come in most weeks for the basics.", "Prices keep going up, I watch every offer.",
      "The loyalty coupons are the reason I shop here.", "Quick in and out, that is all I need.",

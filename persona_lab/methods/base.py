@@ -9,7 +9,9 @@ Fitted attributes every method sets:
 - ``labels_``: one int per row, ``0..n_segments_-1``, and :data:`UNASSIGNED` (-1) for rows the
   method leaves out (HDBSCAN's noise), which become the "unassigned" group, never a persona;
 - ``memberships_``: rows x segments soft memberships summing to 1, or None for hard methods;
-- ``n_segments_``, ``seed_`` and ``notes_`` (sentences for the user, e.g. "k was ignored").
+- ``n_segments_``, ``seed_`` and ``notes_`` (sentences for the user, e.g. "k was ignored");
+- ``categorical_index_``: the columns of X that hold category codes (set before ``_fit``, for
+  methods that model categories: LCA, k-prototypes).
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ class SegmentationMethod:
             k = None
         else:
             k = self._check_k(prepared, k)
+        self.categorical_index_ = list(prepared.categorical_index)
         weight = prepared.sample_weight if self.supports_weights else None
         if prepared.sample_weight is not None and not self.supports_weights:
             self.notes_.append(f"{self.label} cannot use row weights in fitting; sizes and shares still use them")

@@ -7,6 +7,7 @@ code 2; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -14,8 +15,10 @@ from . import __version__
 from .data import load_dataset
 from .data.dataset import Dataset
 from .data.samples import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
+from .comparison import compare_methods
 from .errors import PersonaLabError
 from .export import write_run
+from .export.atomic import atomic_write
 from .methods import METHODS
 from .pipeline import run
 
@@ -50,6 +53,14 @@ def _parser() -> argparse.ArgumentParser:
         "--param", action="append", default=[], metavar="NAME=VALUE", help="a method parameter, e.g. n_init=20"
     )
     personas.set_defaults(handler=_personas)
+
+    compare = commands.add_parser("compare", help="several methods on DATA at one k, and their agreement")
+    _add_data_arguments(compare)
+    compare.add_argument("--methods", required=True, help="comma-separated, e.g. nmf,kmeans,gmm")
+    compare.add_argument("--k", type=int, default=None, help="number of segments (ignored by hdbscan)")
+    compare.add_argument("--seed", type=int, default=0)
+    compare.add_argument("--json", type=Path, help="write the comparison to this file")
+    compare.set_defaults(handler=_compare)
     return parser
 
 
@@ -140,6 +151,32 @@ def _personas(args) -> int:
     if args.k is None and not METHODS[args.method].k_is_output:
         raise PersonaLabError(f"--k is needed for method {args.method}", fix="Add e.g. --k 5")
     _run_and_write(_load(args), args.method, args.k, args.seed, params, args.out)
+    return 0
+
+
+def _compare(args) -> int:
+    methods = [m.strip().lower() for m in args.methods.split(",") if m.strip()]
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise PersonaLabError(f"Unknown method {unknown[0]!r}", fix=f"Choose from {', '.join(METHODS)}")
+    if args.k is None and not all(METHODS[m].k_is_output for m in methods):
+        raise PersonaLabError("--k is needed to compare methods whose k is an input", fix="Add e.g. --k 5")
+    bar = _ProgressBar()
+    try:
+        result = compare_methods(_load(args), methods, args.k, seed=args.seed, progress=bar)
+    finally:
+        bar.close()
+    for r in result.results:
+        if r.error:
+            print(f"{r.method:<12} could not run: {r.error}")
+            continue
+        quality = "  ".join(f"{c} {v:.3f}" for c, v in r.quality.items())
+        print(f"{r.method:<12} {r.n_segments} segments  {r.runtime_s:6.2f} s  {quality}")
+    for _, pair in result.agreement_table().iterrows():
+        print(f"{pair.method_a} vs {pair.method_b}: ARI {pair.ari:.3f}, AMI {pair.ami:.3f}")
+    if args.json:
+        atomic_write(args.json, json.dumps(result.to_dict(), indent=2) + "\n")
+        print(f"wrote {args.json}")
     return 0
 
 

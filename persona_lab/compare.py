@@ -66,3 +66,16 @@ def agreement(a, b) -> dict[str, float]:
     """Adjusted Rand index and adjusted mutual information (unassigned rows count as a group)."""
     a, b = _check_pair(a, b)
     return {"ari": float(adjusted_rand_score(a, b)), "ami": float(adjusted_mutual_info_score(a, b))}
+
+
+def matched_contingency(a, b) -> pd.DataFrame:
+    """The contingency table with ``b``'s segments reordered so matched pairs sit on the diagonal.
+
+    Unmatched segments of ``b`` and its unassigned column (-1) follow the matched ones.
+    """
+    table = contingency(a, b)
+    mapping = match_segments(a, b)
+    rows = [r for r in table.index if r >= 0] + [r for r in table.index if r < 0]
+    first = [mapping[r] for r in rows if r in mapping]
+    rest = [c for c in table.columns if c not in first]
+    return table.loc[rows, first + sorted(rest, key=lambda c: (c < 0, c))]

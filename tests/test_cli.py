@@ -85,3 +85,16 @@ def test_console_script_is_installed_and_reports_errors(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "missing.csv" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_compare_writes_agreement_json(tmp_path, capsys):
+    X, _ = planted_blobs(n_per=50, k=3, d=2, seed=5)
+    data = tmp_path / "points.csv"
+    pd.DataFrame(X, columns=["a", "b"]).to_csv(data, index=False)
+    out = tmp_path / "cmp.json"
+    assert main(["compare", str(data), "--methods", "kmeans,hdbscan", "--k", "3", "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["k"] == 3 and [m["method"] for m in doc["methods"]] == ["kmeans", "hdbscan"]
+    assert doc["pairs"][0]["ari"] > 0.9
+    assert "kmeans vs hdbscan: ARI" in capsys.readouterr().out
+    assert main(["compare", str(data), "--methods", "kmeans,bogus", "--k", "3"]) == 2

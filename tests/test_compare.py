@@ -37,3 +37,14 @@ def test_align_labels_gives_matched_ids_and_fresh_ids_to_the_rest():
 def test_lengths_must_agree():
     with pytest.raises(PersonaLabError, match="different lengths"):
         agreement([0, 1], [0, 1, 1])
+
+
+def test_matched_contingency_puts_matched_pairs_on_the_diagonal():
+    from persona_lab.compare import matched_contingency
+
+    a = np.array([0, 0, 0, 1, 1, 2, 2, 2, -1])
+    b = np.array([2, 2, 2, 0, 0, 1, 1, 3, 1])
+    table = matched_contingency(a, b)
+    assert list(table.index) == [0, 1, 2, -1]
+    assert list(table.columns[:3]) == [2, 0, 1] and 3 in table.columns
+    assert [table.iloc[i, i] for i in range(3)] == [3, 2, 2]

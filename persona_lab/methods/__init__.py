@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from ..errors import PersonaLabError
 from .base import UNASSIGNED, SegmentationMethod
+from .gmm import GaussianMixture
 from .hdbscan import HDBSCAN
+from .hierarchical import Hierarchical
 from .kmeans import KMeans
 from .nmf import NMF
+from .spectral import Spectral
 
 #: Method names as used on the command line and in JSON.
-METHODS: dict[str, type[SegmentationMethod]] = {cls.name: cls for cls in (NMF, KMeans, HDBSCAN)}
+METHODS: dict[str, type[SegmentationMethod]] = {
+    cls.name: cls for cls in (NMF, KMeans, GaussianMixture, Hierarchical, Spectral, HDBSCAN)
+}
 
 
 def get_method(name: str, **params) -> SegmentationMethod:
@@ -23,4 +28,7 @@ def get_method(name: str, **params) -> SegmentationMethod:
     return cls().set_params(**params)
 
 
-__all__ = ["METHODS", "UNASSIGNED", "SegmentationMethod", "get_method", "NMF", "KMeans", "HDBSCAN"]
+__all__ = [
+    "METHODS", "UNASSIGNED", "SegmentationMethod", "get_method",
+    "NMF", "KMeans", "GaussianMixture", "Hierarchical", "Spectral", "HDBSCAN",
+]

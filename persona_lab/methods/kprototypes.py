@@ -1,0 +1,106 @@
+"""k-prototypes (Huang 1997): k-means on the numbers and k-modes on the categories at once.
+
+A row's cost to a prototype is the squared Euclidean distance over the numeric columns plus
+gamma times the number of mismatched categories. kmodes' default gamma is half the mean standard
+deviation of the numeric columns, i.e. 0.5 under the default standard scaling.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from kmodes.kmodes import KModes
+from kmodes.kprototypes import KPrototypes as _KmodesKPrototypes
+from sklearn.metrics import silhouette_score
+
+from ..errors import PersonaLabError
+from ..prepare import Preparation
+from .base import SegmentationMethod
+
+#: The Gower silhouette holds an m x m distance matrix: it is computed on a seeded sample.
+SILHOUETTE_SAMPLE = 1000
+
+
+class KPrototypes(SegmentationMethod):
+    name = "kprototypes"
+    label = "k-prototypes"
+    accepts = "mixed"
+    supports_weights = True
+    criteria = ("silhouette_gower", "cost")
+
+    def __init__(self, init="Cao", n_init=5, gamma=None, max_iter=100):
+        self.init = init
+        self.n_init = n_init
+        self.gamma = gamma
+        self.max_iter = max_iter
+
+    def default_preparation(self, kind: str) -> Preparation:
+        return Preparation(encode="codes", scale="standard")
+
+    def _validate_params(self) -> None:
+        if str(self.init).lower() not in ("cao", "huang"):
+            raise PersonaLabError(f"Unknown k-prototypes initialisation {self.init!r}", fix="Use Cao or Huang")
+        for key in ("n_init", "max_iter"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or int(value) != value or value < 1:
+                raise PersonaLabError(f"{key} must be a whole number of at least 1, got {value!r}", fix=f"Use {key}=5")
+        if self.gamma is not None and not float(self.gamma) >= 0:
+            raise PersonaLabError(f"gamma must be >= 0 or None, got {self.gamma!r}", fix="Leave gamma=None (automatic)")
+
+    def _fit(self, X, k, seed, sample_weight):
+        categorical = list(self.categorical_index_)
+        if not categorical:
+            raise PersonaLabError(
+                f"{self.label} needs at least one categorical column, but every prepared column is numeric",
+                fix="Use its default preparation (categories kept as codes) on a table with categories, "
+                "or choose k-means (kmeans) for numeric data",
+            )
+        options = dict(n_clusters=k, init=str(self.init), n_init=int(self.n_init), max_iter=int(self.max_iter),
+                       random_state=seed, n_jobs=1)
+        if len(categorical) == X.shape[1]:
+            self.model_ = KModes(**options)
+            self.model_.fit(X, sample_weight=sample_weight)
+            self.notes_.append("every column is categorical, so k-modes (k-prototypes without numbers) was used")
+            self.gamma_ = None
+        else:
+            self.model_ = _KmodesKPrototypes(gamma=self.gamma, **options)
+            self.model_.fit(X, categorical=categorical, sample_weight=sample_weight)
+            self.gamma_ = float(self.model_.gamma)
+        self.cost_ = float(self.model_.cost_)
+        # kmodes' own labels_ come from its last pass, which can differ from its predict() when
+        # it stops at max_iter; predicting keeps assign() on the training rows equal to labels_.
+        self.labels_ = self._assign(X)
+        self.memberships_ = None
+        self.prototypes_ = np.asarray(self.model_.cluster_centroids_, dtype=float)
+        self.silhouette_gower_ = gower_silhouette(X, self.labels_, categorical, seed)
+
+    def _assign(self, X):
+        if isinstance(self.model_, KModes):
+            return np.asarray(self.model_.predict(X), dtype=int)
+        return np.asarray(self.model_.predict(X, categorical=list(self.categorical_index_)), dtype=int)
+
+
+def gower_distances(X: np.ndarray, categorical: list[int], ranges: np.ndarray) -> np.ndarray:
+    """Gower's distance: the mean over columns of |difference| / range for numbers and of
+    mismatch (0/1) for categories."""
+    D = np.zeros((X.shape[0], X.shape[0]))
+    for j in range(X.shape[1]):
+        column = X[:, j]
+        if j in categorical:
+            D += column[:, None] != column[None, :]
+        elif ranges[j] > 0:
+            D += np.abs(column[:, None] - column[None, :]) / ranges[j]
+    return D / X.shape[1]
+
+
+def gower_silhouette(X: np.ndarray, labels: np.ndarray, categorical: list[int], seed: int,
+                     sample: int = SILHOUETTE_SAMPLE) -> float:
+    """Silhouette under Gower's distance on a seeded sample of rows; NaN when undefined."""
+    ranges = np.ptp(X, axis=0)  # from all rows, so that the sample's spread does not set the scale
+    rows = np.arange(X.shape[0])
+    if rows.size > sample:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, size=sample, replace=False))
+    n_segments = np.unique(labels[rows]).size
+    if n_segments < 2 or n_segments >= rows.size:
+        return float("nan")
+    D = gower_distances(X[rows], list(categorical), ranges)
+    return float(silhouette_score(D, labels[rows], metric="precomputed"))

@@ -21,9 +21,14 @@ def planted_blobs(n_per=60, k=3, d=4, spread=0.4, seed=0, noise=0):
     return X, y
 
 
-def blobs_dataset(**kwargs) -> tuple[Dataset, np.ndarray]:
+def blobs_dataset(category: bool = False, **kwargs) -> tuple[Dataset, np.ndarray]:
+    """Blobs as a table; ``category`` adds a column naming the blob (10% of rows scrambled)."""
     X, y = planted_blobs(**kwargs)
     frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    if category:
+        rng = np.random.default_rng(1)
+        scrambled = np.where(rng.random(len(y)) < 0.1, rng.integers(0, y.max() + 1, len(y)), y)
+        frame["kind"] = [f"type {v}" for v in scrambled]
     frame.insert(0, "row_id", [f"r{i:04d}" for i in range(len(frame))])
     roles = {"row_id": "id", **{c: "feature" for c in frame.columns[1:]}}
     return Dataset(frame, roles, "entities", name="blobs"), y

@@ -22,7 +22,9 @@ def test_protocol(name):
     clone = method.clone()
     assert clone is not method and clone.get_params() == method.get_params()
     assert method.name == name and method.label
-    prepared, truth = _prepared(method)
+    # Numbers and one category, so that methods for mixed and categorical data can run too.
+    dataset, _ = blobs_dataset(category=True)
+    prepared = prepare(dataset, method.default_preparation("entities"))
     k = None if method.k_is_output else 3
     first = method.clone().fit(prepared, k=k, seed=5)
     again = method.clone().fit(prepared, k=k, seed=5)

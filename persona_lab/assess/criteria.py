@@ -31,8 +31,32 @@ CRITERIA = {
     "calinski_harabasz": (lambda X, y, s: calinski_harabasz_score(X, y), "max", "Calinski-Harabasz (higher is better)"),
     "davies_bouldin": (lambda X, y, s: davies_bouldin_score(X, y), "min", "Davies-Bouldin (lower is better)"),
 }
-#: Fitted attributes reported as curves without a pick of their own.
-MONOTONE = {"reconstruction_error": "reconstruction_err_", "inertia": "inertia_"}
+#: Criteria a method computes while fitting: name -> (fitted attribute, rule, label).
+FITTED = {
+    "bic": ("bic_", "min", "BIC (lower is better)"),
+    "aic": ("aic_", "min", "AIC (lower is better)"),
+    "caic": ("caic_", "min", "CAIC (lower is better)"),
+    "sabic": ("sabic_", "min", "Sample-size adjusted BIC (lower is better)"),
+    "silhouette_gower": ("silhouette_gower_", "max", "Silhouette, Gower distance (higher is better)"),
+}
+#: Fitted attributes reported as curves without a pick of their own: they improve with k by
+#: construction (or measure something else, as entropy), so picking needs an elbow or a null.
+MONOTONE = {
+    "reconstruction_error": "reconstruction_err_",
+    "inertia": "inertia_",
+    "cost": "cost_",
+    "varexpl": "varexpl_",
+    "entropy": "entropy_",
+}
+
+
+def label(criterion: str) -> str:
+    """How a criterion is named on screen."""
+    if criterion in CRITERIA:
+        return CRITERIA[criterion][2]
+    if criterion in FITTED:
+        return FITTED[criterion][2]
+    return criterion.replace("_", " ").capitalize() + " (no pick of its own)"
 
 
 @dataclass
@@ -75,7 +99,8 @@ def criterion_curves(prepared: Prepared, method: str, k_values, seed: int = 0, p
         for name in CRITERIA:
             if name in template.criteria:
                 rows.append((k, name, score(name, prepared.X, model.labels_, seed)))
-        for name, attribute in MONOTONE.items():
+        attributes = {**{n: spec[0] for n, spec in FITTED.items()}, **MONOTONE}
+        for name, attribute in attributes.items():
             if name in template.criteria and hasattr(model, attribute):
                 rows.append((k, name, float(getattr(model, attribute))))
     if progress:
@@ -83,7 +108,8 @@ def criterion_curves(prepared: Prepared, method: str, k_values, seed: int = 0, p
     table = pd.DataFrame(rows, columns=["k", "criterion", "value"])
     picks = {}
     for name, group in table.groupby("criterion"):
-        if name in CRITERIA and group["value"].notna().any():
+        rule = CRITERIA[name][1] if name in CRITERIA else FITTED[name][1] if name in FITTED else None
+        if rule and group["value"].notna().any():
             values = group.set_index("k")["value"]
-            picks[name] = int(values.idxmax() if CRITERIA[name][1] == "max" else values.idxmin())
+            picks[name] = int(values.idxmax() if rule == "max" else values.idxmin())
     return CriterionCurves(table, picks)

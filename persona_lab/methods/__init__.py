@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from ..errors import PersonaLabError
+from .archetypes import Archetypes
 from .base import UNASSIGNED, SegmentationMethod
 from .gmm import GaussianMixture
 from .hdbscan import HDBSCAN
 from .hierarchical import Hierarchical
 from .kmeans import KMeans
+from .kprototypes import KPrototypes
+from .lca import LatentClass
 from .nmf import NMF
 from .spectral import Spectral
 
 #: Method names as used on the command line and in JSON.
 METHODS: dict[str, type[SegmentationMethod]] = {
-    cls.name: cls for cls in (NMF, KMeans, GaussianMixture, Hierarchical, Spectral, HDBSCAN)
+    cls.name: cls
+    for cls in (NMF, KMeans, GaussianMixture, Hierarchical, Spectral, HDBSCAN, LatentClass, KPrototypes, Archetypes)
 }
 
 
@@ -31,4 +35,5 @@ def get_method(name: str, **params) -> SegmentationMethod:
 __all__ = [
     "METHODS", "UNASSIGNED", "SegmentationMethod", "get_method",
     "NMF", "KMeans", "GaussianMixture", "Hierarchical", "Spectral", "HDBSCAN",
+    "LatentClass", "KPrototypes", "Archetypes",
 ]

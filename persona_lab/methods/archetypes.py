@@ -7,9 +7,9 @@ With delta > 0 an archetype may reach a little outside the data (C's rows sum to
 
 PCHA alternates projected-gradient steps on C and S with an adaptive step size (a step that
 raises the error is halved and retried; an accepted one grows by 1.2), starting from archetypes
-chosen by FurthestSum. Gradients are taken in the normalisation-invariant form of the paper:
-subtracting each row's inner product with the current point keeps a step on the simplex's
-tangent plane, so clipping and renormalising afterwards only mends small excursions.
+chosen by FurthestSum. As in the paper, gradients are those of the normalisation-invariant
+parametrisation s = v / sum(v) (g - <g, s> for each row), which is why a step is followed by
+clipping negatives and rescaling rows to sum 1 rather than by a Euclidean projection.
 """
 
 from __future__ import annotations
@@ -42,11 +42,15 @@ class Archetypes(SegmentationMethod):
 
     def _validate_params(self) -> None:
         if isinstance(self.max_iter, bool) or int(self.max_iter) != self.max_iter or self.max_iter < 1:
-            raise PersonaLabError(f"max_iter must be a whole number of at least 1, got {self.max_iter!r}", fix="Use max_iter=500")
+            raise PersonaLabError(
+                f"max_iter must be a whole number of at least 1, got {self.max_iter!r}", fix="Use max_iter=500"
+            )
         if not float(self.tol) > 0:
             raise PersonaLabError(f"tol must be positive, got {self.tol!r}", fix="Use tol=1e-6")
         if not 0 <= float(self.delta) < 1:
-            raise PersonaLabError(f"delta must be in [0, 1), got {self.delta!r}", fix="Use delta=0 (archetypes inside the data)")
+            raise PersonaLabError(
+                f"delta must be in [0, 1), got {self.delta!r}", fix="Use delta=0 (archetypes inside the data)"
+            )
 
     # -- fitting ------------------------------------------------------------------------------
 
@@ -57,17 +61,18 @@ class Archetypes(SegmentationMethod):
         C[np.arange(k), furthest_sum(X, k, start)] = 1.0
         alpha = np.ones(k)
         S = simplex_least_squares(X, C @ X)
-        sse = _sse(X, w, S, C @ X)
+        fit = _Problem(X, w)
+        sse = fit.sse(S, C @ X)
         steps = {"C": 1.0, "S": 1.0, "alpha": 1.0}
         # Convergence is judged on the explained variance: a change relative to the remaining
         # error would never settle on data an exact model fits (SSE -> 0).
         sst = _sst(X, w)
         self.converged_ = False
         for self.n_iter_ in range(1, int(self.max_iter) + 1):
-            C, sse = self._update_C(X, w, S, C, alpha, sse, steps)
+            C, sse = fit.update_C(S, C, alpha, sse, steps)
             if self.delta > 0:
-                alpha, sse = self._update_alpha(X, w, S, C, alpha, sse, steps)
-            S, sse_new = self._update_S(X, w, S, alpha[:, None] * (C @ X), sse, steps)
+                alpha, sse = fit.update_alpha(S, C, alpha, sse, steps, float(self.delta))
+            S, sse_new = fit.update_S(S, alpha[:, None] * (C @ X), sse, steps)
             change, sse = sse - sse_new, sse_new
             if abs(change) <= float(self.tol) * sst:
                 self.converged_ = True
@@ -79,7 +84,7 @@ class Archetypes(SegmentationMethod):
         # The S sub-problem for fixed archetypes is convex, so solving it to the optimum makes
         # a row's memberships a function of the archetypes alone: assign() repeats it exactly.
         S = simplex_least_squares(X, Z)
-        self.sse_ = _sse(X, w, S, Z)
+        self.sse_ = fit.sse(S, Z)
         self.varexpl_ = 1.0 - self.sse_ / sst
         self.all_archetypes_ = Z
         # An archetype that is no row's main type would be a persona of nobody: drop it.
@@ -90,35 +95,6 @@ class Archetypes(SegmentationMethod):
         self.memberships_ = _renormalise(S[:, self.kept_])
         self.labels_ = self.memberships_.argmax(axis=1)
 
-    def _update_S(self, X, w, S, Z, sse, steps):
-        ZZt, XZt = Z @ Z.T, X @ Z.T
-        for _ in range(INNER_STEPS):
-            grad = w[:, None] * (S @ ZZt - XZt)
-            grad -= np.sum(grad * S, axis=1, keepdims=True)
-            S, sse = _line_search(lambda mu: _to_simplex_rows(S - mu * grad),
-                                  lambda S_: _sse(X, w, S_, Z), sse, steps, "S")
-        return S, sse
-
-    def _update_C(self, X, w, S, C, alpha, sse, steps):
-        StWS, StWX = S.T @ (w[:, None] * S), S.T @ (w[:, None] * X)
-        for _ in range(INNER_STEPS):
-            Z = alpha[:, None] * (C @ X)
-            grad = alpha[:, None] * ((StWS @ Z - StWX) @ X.T)
-            grad -= np.sum(grad * C, axis=1, keepdims=True)
-            C, sse = _line_search(lambda mu: _to_simplex_rows(C - mu * grad),
-                                  lambda C_: _sse(X, w, S, alpha[:, None] * (C_ @ X)), sse, steps, "C")
-        return C, sse
-
-    def _update_alpha(self, X, w, S, C, alpha, sse, steps):
-        CX = C @ X
-        StWS, StWX = S.T @ (w[:, None] * S), S.T @ (w[:, None] * X)
-        low, high = 1.0 - float(self.delta), 1.0 + float(self.delta)
-        for _ in range(INNER_STEPS):
-            grad = np.sum((StWS @ (alpha[:, None] * CX) - StWX) * CX, axis=1)
-            alpha, sse = _line_search(lambda mu: np.clip(alpha - mu * grad, low, high),
-                                      lambda a: _sse(X, w, S, a[:, None] * CX), sse, steps, "alpha")
-        return alpha, sse
-
     # -- new rows ----------------------------------------------------------------------------
 
     def _assign(self, X):
@@ -128,6 +104,64 @@ class Archetypes(SegmentationMethod):
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Memberships of new rows over the kept archetypes."""
         return _renormalise(simplex_least_squares(np.asarray(X, dtype=float), self.all_archetypes_)[:, self.kept_])
+
+
+class _Problem:
+    """The weighted PCHA objective SSE = sum_i w_i |x_i - s_i Z|^2 and its three updates.
+
+    Losses are evaluated from k x k and k x d summaries (expanding the square) rather than the
+    n x d residual, so that each trial step of a line search is cheap. Gradients are divided by
+    the mean squared row norm so that step sizes do not depend on the data's units.
+    """
+
+    def __init__(self, X, w):
+        self.X, self.w = X, w
+        self.wxx = float(np.sum(w * np.einsum("ij,ij->i", X, X)))
+        self.unit = max(self.wxx / max(w.sum(), 1e-300), 1e-300)
+
+    def sse(self, S, Z) -> float:
+        R = self.X - S @ Z
+        return float(np.sum(self.w * np.einsum("ij,ij->i", R, R)))
+
+    def _sse_given_S(self, Z, StWS, StWX) -> float:
+        return max(self.wxx - 2 * float(np.sum(Z * StWX)) + float(np.sum((Z @ Z.T) * StWS)), 0.0)
+
+    def update_S(self, S, Z, sse, steps):
+        w = self.w
+        ZZt, XZt = Z @ Z.T, self.X @ Z.T
+
+        def loss(S_):
+            return max(self.wxx - 2 * float(np.sum(w * np.sum(S_ * XZt, axis=1)))
+                       + float(np.sum(w * np.sum((S_ @ ZZt) * S_, axis=1))), 0.0)
+
+        for _ in range(INNER_STEPS):
+            grad = w[:, None] * (S @ ZZt - XZt) / self.unit
+            grad -= np.sum(grad * S, axis=1, keepdims=True)
+            S, sse = _line_search(lambda mu: _to_simplex_rows(S - mu * grad), loss, sse, steps, "S")
+        return S, sse
+
+    def update_C(self, S, C, alpha, sse, steps):
+        X, w = self.X, self.w
+        StWS, StWX = S.T @ (w[:, None] * S), S.T @ (w[:, None] * X)
+        scale = self.unit * max(w.sum(), 1e-300)
+        for _ in range(INNER_STEPS):
+            Z = alpha[:, None] * (C @ X)
+            grad = alpha[:, None] * ((StWS @ Z - StWX) @ X.T) / scale
+            grad -= np.sum(grad * C, axis=1, keepdims=True)
+            C, sse = _line_search(lambda mu: _to_simplex_rows(C - mu * grad),
+                                  lambda C_: self._sse_given_S(alpha[:, None] * (C_ @ X), StWS, StWX),
+                                  sse, steps, "C")
+        return C, sse
+
+    def update_alpha(self, S, C, alpha, sse, steps, delta):
+        CX = C @ self.X
+        StWS, StWX = S.T @ (self.w[:, None] * S), S.T @ (self.w[:, None] * self.X)
+        scale = self.unit * max(self.w.sum(), 1e-300)
+        for _ in range(INNER_STEPS):
+            grad = np.sum((StWS @ (alpha[:, None] * CX) - StWX) * CX, axis=1) / scale
+            alpha, sse = _line_search(lambda mu: np.clip(alpha - mu * grad, 1.0 - delta, 1.0 + delta),
+                                      lambda a: self._sse_given_S(a[:, None] * CX, StWS, StWX), sse, steps, "alpha")
+        return alpha, sse
 
 
 # -- the numerical steps ----------------------------------------------------------------------
@@ -180,11 +214,6 @@ def simplex_least_squares(X: np.ndarray, Z: np.ndarray, max_iter: int = 3000, to
     return S
 
 
-def _sse(X, w, S, Z) -> float:
-    R = X - S @ Z
-    return float(np.sum(w * np.einsum("ij,ij->i", R, R)))
-
-
 def _sst(X, w) -> float:
     """Weighted total sum of squares about the weighted mean (the denominator of varexpl)."""
     centred = X - np.average(X, axis=0, weights=w if w.sum() > 0 else None)
@@ -198,7 +227,7 @@ def _to_simplex_rows(M: np.ndarray) -> np.ndarray:
     return np.divide(M, total, out=np.full_like(M, 1.0 / M.shape[1]), where=total > 0)
 
 
-def _line_search(candidate, loss, current, steps, key, max_halvings=30):
+def _line_search(candidate, loss, current, steps, key, max_halvings=50):
     """Take the largest step (from the last accepted size) that does not raise the loss."""
     for _ in range(max_halvings):
         point = candidate(steps[key])

@@ -74,9 +74,10 @@ class KPrototypes(SegmentationMethod):
         self.silhouette_gower_ = gower_silhouette(X, self.labels_, categorical, seed)
 
     def _assign(self, X):
-        if isinstance(self.model_, KModes):
-            return np.asarray(self.model_.predict(X), dtype=int)
-        return np.asarray(self.model_.predict(X, categorical=list(self.categorical_index_)), dtype=int)
+        # kmodes' KPrototypes subclasses KModes, so test for it first.
+        if isinstance(self.model_, _KmodesKPrototypes):
+            return np.asarray(self.model_.predict(X, categorical=list(self.categorical_index_)), dtype=int)
+        return np.asarray(self.model_.predict(X), dtype=int)
 
 
 def gower_distances(X: np.ndarray, categorical: list[int], ranges: np.ndarray) -> np.ndarray:

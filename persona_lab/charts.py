@@ -20,6 +20,9 @@ PALETTE = [
 UNASSIGNED_COLOR = "#c8c8c8"
 #: A histogram or bar chart never carries more rows than this into the browser.
 MAX_ROWS = 5000
+#: Pixels per bar of a horizontal bar chart. A chart's height includes its axes, so less than
+#: about 22 px a band makes Vega drop every other label.
+ROW_STEP = 22
 
 
 def persona_colors(ids) -> dict[int, str]:
@@ -58,7 +61,7 @@ def column_distribution(values: pd.Series, kind: str, title: str | None = None) 
             x=alt.X("rows:Q", title="rows"),
             tooltip=["value:N", "rows:Q"],
         )
-        .properties(height=alt.Step(14))
+        .properties(height=alt.Step(ROW_STEP))
     )
 
 
@@ -129,24 +132,41 @@ def segment_map(coords: pd.DataFrame, persona_set: PersonaSet, tooltip: list[str
 
 
 def persona_profile(persona: Persona, n: int = 8) -> alt.Chart:
-    """The persona's top traits (standardised effect) or interests (share of its content)."""
+    """The persona's top traits (standardised effect) or interests (share of its content).
+
+    Bars are labelled briefly (``feature=level``, an item's title) with the full sentence in
+    the tooltip, so that the chart stays readable in a narrow card.
+    """
     if persona.traits:
+        traits = persona.traits[:n]
         data = pd.DataFrame(
-            {"what": [t.text for t in persona.traits[:n]], "effect": [t.effect for t in persona.traits[:n]]}
+            {
+                "what": [t.feature if t.level is None else f"{t.feature}={t.level}" for t in traits],
+                "detail": [t.text for t in traits],
+                "effect": [t.effect for t in traits],
+            }
         )
-        x = alt.X("effect:Q", title="difference from everybody (standardised)")
+        x = alt.X("effect:Q", title="effect size (SD)")
     else:
         items = persona.interests[:n]
         data = pd.DataFrame(
-            {"what": [i.label or i.item for i in items], "effect": [i.weight for i in items]}
+            {
+                "what": [i.label or i.item for i in items],
+                "detail": [f"{i.label or i.item} ({i.topic})" if i.topic else (i.label or i.item) for i in items],
+                "effect": [i.weight for i in items],
+            }
         )
-        x = alt.X("effect:Q", axis=alt.Axis(format="%"), title="share of the persona's interest")
+        x = alt.X("effect:Q", axis=alt.Axis(format="%"), title="share of interest")
     color = persona_colors([persona.id])[persona.id]
     return (
         alt.Chart(data)
         .mark_bar(color=color)
-        .encode(y=alt.Y("what:N", sort=None, title=None), x=x, tooltip=["what:N", alt.Tooltip("effect:Q", format=".2f")])
-        .properties(height=alt.Step(18))
+        .encode(
+            y=alt.Y("what:N", sort=None, title=None, axis=alt.Axis(labelLimit=140)),
+            x=x,
+            tooltip=[alt.Tooltip("detail:N", title="what"), alt.Tooltip("effect:Q", format=".2f")],
+        )
+        .properties(height=alt.Step(ROW_STEP))
     )
 
 
@@ -154,14 +174,18 @@ def contingency_heatmap(table: pd.DataFrame, a_name: str, b_name: str) -> alt.Ch
     data = table.stack().rename("rows").reset_index()
     data.columns = ["a", "b", "rows"]
     data["a"], data["b"] = data["a"].astype(str), data["b"].astype(str)
+    order_a = [str(v) for v in table.index]
+    order_b = [str(v) for v in table.columns]
     return (
         alt.Chart(data)
         .mark_rect()
         .encode(
-            x=alt.X("b:N", title=b_name),
-            y=alt.Y("a:N", title=a_name),
+            # Horizontal labels, wrapped by Vega's limit: turned names would eat the chart.
+            x=alt.X("b:N", title=b_name, sort=order_b, axis=alt.Axis(labelAngle=0, labelLimit=110)),
+            y=alt.Y("a:N", title=a_name, sort=order_a),
             color=alt.Color("rows:Q", scale=alt.Scale(scheme="blues")),
             tooltip=["a:N", "b:N", "rows:Q"],
         )
+        .properties(height=alt.Step(36))
     )
 

@@ -1,9 +1,8 @@
 """Several segmentation methods on the same data at one k, side by side.
 
 Each method runs under its own default preparation (that is what a user gets), but internal
-quality is measured for all of them in one common feature space (standardised numbers, one-hot
-categories; row shares for APG matrices): silhouette of NMF on min-max features and of k-means
-on z-scores would not be comparable.
+quality is measured for all of them in :data:`persona_lab.prepare.COMMON_SPACE`: silhouette of
+NMF on min-max features and of k-means on z-scores would not be comparable.
 """
 
 from __future__ import annotations
@@ -20,10 +19,7 @@ from .compare import agreement, matched_contingency, match_segments
 from .data.dataset import Dataset
 from .errors import PersonaLabError
 from .methods import UNASSIGNED, get_method
-from .prepare import Preparation, prepare
-
-#: The feature space all methods are scored in.
-COMMON_SPACE = Preparation(scale="standard", interactions="row")
+from .prepare import COMMON_SPACE, prepare
 
 
 @dataclass

@@ -116,6 +116,13 @@ class Prepared:
         return X if self.feature_mask is None else X[:, self.feature_mask]
 
 
+#: The space in which rows are compared whatever the method fitted: z-scored numbers, one-hot
+#: categories, and for APG matrices each group's content mix (row shares), since raw counts
+#: would place groups by their volume alone. Internal criteria, method comparisons and maps are
+#: all computed here, so they are comparable across methods.
+COMMON_SPACE = Preparation(scale="standard", interactions="row")
+
+
 def prepare(dataset: Dataset, preparation: Preparation | None = None) -> Prepared:
     preparation = preparation or Preparation()
     if dataset.kind == "interactions":

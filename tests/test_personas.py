@@ -119,3 +119,17 @@ def test_json_round_trip_is_identical():
     text = result.to_json()
     assert PersonaSet.from_dict(__import__("json").loads(text)).to_json() == text
     assert '"schema_version": 1' in text
+
+
+def test_the_same_apg_persona_keeps_its_name_across_k():
+    import persona_lab as pl
+    from persona_lab.data.samples import APG_SAMPLE, SAMPLE_DIR
+
+    data = pl.load_dataset(SAMPLE_DIR / APG_SAMPLE)
+    names = {}
+    for k in (4, 5):
+        for p in pl.run(data, "nmf", k, seed=0).personas.personas:
+            names.setdefault(tuple(p.demographics.values()), []).append(p.name)
+    at_both = [found for found in names.values() if len(found) == 2]
+    assert len(at_both) >= 3  # most skeletons of k = 4 are found again at k = 5
+    assert all(found[0] == found[1] for found in at_both)

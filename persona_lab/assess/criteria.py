@@ -2,6 +2,8 @@
 
 Each criterion states its own rule for the best k. Monotone curves (inertia, reconstruction
 error) are reported but pick nothing here: they need an elbow or null comparison.
+Distance-based criteria are computed in the common space so that they mean the same for every
+method (for APG matrices, on each group's content mix rather than its raw volume).
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import pandas as pd
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 from ..errors import PersonaLabError
+from ..data.dataset import Dataset
 from ..methods import get_method
-from ..prepare import Prepared
+from ..prepare import COMMON_SPACE, prepare
 
 #: Silhouette is O(n^2): above this many rows it is computed on a seeded sample.
 SILHOUETTE_SAMPLE = 2000
@@ -81,7 +84,12 @@ def score(criterion: str, X: np.ndarray, labels: np.ndarray, seed: int = 0) -> f
     return float(fn(X[keep], labels[keep], seed))
 
 
-def criterion_curves(prepared: Prepared, method: str, k_values, seed: int = 0, progress=None, **params) -> CriterionCurves:
+def criterion_curves(
+    dataset: Dataset, method: str, k_values, seed: int = 0, progress=None, **params
+) -> CriterionCurves:
+    """Fit ``method`` once per k under its default preparation; distance-based criteria are
+    computed in the common space (:data:`persona_lab.prepare.COMMON_SPACE`), fitted ones
+    (BIC, reconstruction error, ...) on the method's own fit."""
     template = get_method(method, **params)
     if template.k_is_output:
         raise PersonaLabError(
@@ -91,6 +99,8 @@ def criterion_curves(prepared: Prepared, method: str, k_values, seed: int = 0, p
     k_values = sorted({int(k) for k in k_values})
     if not k_values or k_values[0] < 2:
         raise PersonaLabError("k values must be at least 2", fix="Use a range such as 2:10")
+    prepared = prepare(dataset, template.default_preparation(dataset.kind))
+    common = prepare(dataset, COMMON_SPACE)
     rows = []
     for i, k in enumerate(k_values):
         if progress:
@@ -98,7 +108,7 @@ def criterion_curves(prepared: Prepared, method: str, k_values, seed: int = 0, p
         model = template.clone().fit(prepared, k=k, seed=seed)
         for name in CRITERIA:
             if name in template.criteria:
-                rows.append((k, name, score(name, prepared.X, model.labels_, seed)))
+                rows.append((k, name, score(name, common.X, model.labels_, seed)))
         attributes = {**{n: spec[0] for n, spec in FITTED.items()}, **MONOTONE}
         for name, attribute in attributes.items():
             if name in template.criteria and hasattr(model, attribute):

@@ -46,7 +46,7 @@ def build_personas(
         personas, unassigned = _table_personas(dataset, prepared, method, n_traits)
     taken: set[str] = set()
     for persona in personas:
-        persona.name = persona_name(persona.gender, persona.country, seed, persona.id, taken)
+        persona.name = persona_name(persona.gender, persona.country, seed, _name_key(persona), taken)
     personas.sort(key=lambda p: (-p.share, p.id))
     return PersonaSet(
         method=method.name,
@@ -57,6 +57,16 @@ def build_personas(
         dataset=dataset.name,
         kind=prepared.kind,
     )
+
+
+def _name_key(persona: Persona) -> str:
+    """What the persona is, independent of k and of its id: its demographic skeleton (APG) or
+    typical identity and leading trait (tables). The same persona at another k keeps its name."""
+    if persona.interests:
+        return "|".join(f"{k}={v}" for k, v in persona.demographics.items())
+    lead = persona.traits[0] if persona.traits else None
+    trait = f"{lead.feature}={lead.level}" if lead else ""
+    return "|".join(str(x) for x in (persona.gender, persona.country, persona.age, trait))
 
 
 def _unassigned(labels: np.ndarray, size_weight: np.ndarray) -> dict[str, float] | None:
@@ -202,8 +212,10 @@ def _traits(series: pd.Series, inside: np.ndarray, weight: np.ndarray) -> list[T
     name = str(series.name)
     if _is_category(series):
         text = series.astype("string").fillna("(missing)")
+        # For a yes/no column "True" says it all; "False" would repeat it mirrored.
+        levels = ["True"] if pd.api.types.is_bool_dtype(series) else text.unique()
         out = []
-        for level in text.unique():
+        for level in levels:
             has = (text == level).to_numpy()
             if (has & inside).sum() < MIN_SUPPORT:
                 continue

@@ -8,6 +8,8 @@ on global random state (Faker's class-level seed is shared by every instance in 
 
 from __future__ import annotations
 
+import hashlib
+
 import math
 import unicodedata
 from functools import lru_cache
@@ -120,19 +122,21 @@ def persona_name(
     gender: str | None,
     country: str | None,
     seed: int,
-    persona_id: int,
+    persona_id: int | str,
     taken: set[str] | None = None,
 ) -> str:
     """A reproducible full name for a persona, in the locale of its country.
 
-    The same ``(seed, persona_id)`` always gives the same name. When ``taken`` is given, a name
+    The same ``(seed, persona_id)`` always gives the same name. ``persona_id`` may be text (what
+    the persona is, e.g. its demographic skeleton), so that the same persona found at k = 3 and
+    k = 5 keeps its name. When ``taken`` is given, a name
     already in it is re-drawn from the same seeded stream (so still deterministic), and the
     chosen name is added to ``taken``: pass one set for all personas of a set.
     """
     locale = locale_for(country)
     fake = Faker(locale)
     # Seeding the instance (not the class) keeps other Faker users in the process unaffected.
-    state = np.random.SeedSequence([int(seed), int(persona_id)]).generate_state(2, np.uint32)
+    state = np.random.SeedSequence([int(seed), *_entropy(persona_id)]).generate_state(2, np.uint32)
     fake.seed_instance(int(state[0]) << 32 | int(state[1]))
     first_name, last_name = _drawers(fake, normalise_gender(gender))
 
@@ -146,6 +150,13 @@ def persona_name(
     if taken is not None:
         taken.add(name)
     return name
+
+
+def _entropy(persona_id: int | str) -> list[int]:
+    if isinstance(persona_id, str):
+        digest = hashlib.sha256(persona_id.encode("utf-8")).digest()
+        return [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4)]
+    return [int(persona_id)]
 
 
 def _drawers(fake: Faker, gender: str | None):

@@ -1,0 +1,519 @@
+"""What the app's pages share: session-state defaults and bindings, and cached calls into
+``persona_lab``.
+
+State. Every choice a user makes lives in session state under a prefixed, non-widget key
+(``data_*`` for the Data page, ``seg_*`` for the sidebar's method/k/seed, ``nk_*`` for Number of
+personas, ``cmp_*`` for Compare k). Streamlit forgets a widget's own key once the page holding it
+is not rendered, so widgets get a private key (``_w_<key>``) seeded from the persistent key on
+every run and copy their value back in an ``on_change`` callback (:func:`bind`). Callbacks run
+before the script, so the sidebar (drawn before the page) always shows the current choice.
+
+Caching. Functions here take hashable keys (strings, tuples); the objects they work on (bytes,
+a :class:`Dataset`) travel in arguments whose names start with ``_``, which Streamlit does not
+hash. The keys fully determine those objects: a file's path with its size and modification
+time, an upload's SHA-256, the kind, the roles. Results of user-breakable calls are cached as
+``(value, error message)`` so that a bad file is not re-read on every rerun.
+
+Runs and criterion curves report progress to a bar on the page, but an ``st.*`` call made inside
+a cached function would be recorded and replayed on a cache hit. So those two are memoised in a
+*slot*: a ``st.cache_resource`` entry (bounded by ``max_entries``) holding a dict that the
+computation, run outside the cached function, fills once.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+import time
+from dataclasses import astuple, dataclass, replace
+from pathlib import Path
+from typing import Any, Callable
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from persona_lab import pipeline
+from persona_lab.assess import criteria as criteria_module
+from persona_lab.compare import align_labels, contingency
+from persona_lab.data import infer_roles, list_sheets, profile_columns, read_table
+from persona_lab.data.dataset import Dataset
+from persona_lab.data.samples import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
+from persona_lab.embed import pca_map
+from persona_lab.errors import PersonaLabError
+from persona_lab.export.pdf import pdf_bytes
+from persona_lab.export.tables import assignments_frame, csv_text
+from persona_lab.methods import METHODS, get_method
+from persona_lab.personas.model import Persona, PersonaSet
+from persona_lab.prepare import COMMON_SPACE, Preparation, Prepared, prepare
+
+# -- session state ------------------------------------------------------------------------------
+
+SOURCES = {
+    "sample_apg": "Sample: channel views (APG)",
+    "sample_customers": "Sample: customers table",
+    "upload": "Upload a file",
+    "path": "Path on this machine",
+}
+SAMPLE_FILES = {"sample_apg": APG_SAMPLE, "sample_customers": CUSTOMER_SAMPLE}
+UPLOAD_TYPES = ["csv", "tsv", "txt", "gz", "xlsx", "parquet", "json", "jsonl", "sav", "dta"]
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+KIND_LABELS = {
+    "interactions": "Interaction matrix (groups x content, APG)",
+    "entities": "One row per customer / respondent",
+}
+K_MIN, K_MAX = 2, 30
+
+DEFAULTS: dict[str, Any] = {
+    "data_source": "sample_apg",
+    "data_upload": None,  # {"name", "digest", "bytes"} of the last uploaded file
+    "data_path": "",
+    "data_sheet": None,  # Excel sheet; None = the first
+    "data_kind": None,  # None = detected
+    "data_roles": {},  # the user's role overrides {column: role}
+    "data_roles_for": None,  # the dataset (base key) those overrides belong to
+    "data_profile_column": None,
+    "seg_method": "nmf",
+    "seg_k": 5,
+    "seg_seed": 0,
+    "nk_range": (2, 8),
+    "cmp_k_a": 3,
+    "cmp_k_b": 5,
+}
+
+
+def init_state() -> None:
+    """Session-state defaults, set once per session."""
+    for key, value in DEFAULTS.items():
+        st.session_state.setdefault(key, copy.deepcopy(value))
+
+
+def widget_key(key: str) -> str:
+    return f"_w_{key}"
+
+
+def _store(key: str) -> None:
+    st.session_state[key] = st.session_state[widget_key(key)]
+
+
+def bind(key: str, on_change: Callable[[], None] | None = None) -> dict:
+    """Keyword arguments tying a widget to the persistent state ``key``.
+
+    The widget's own key is seeded from ``key`` before the widget is drawn (so it shows the
+    stored value after a page switch) and copied back when the user changes it.
+    """
+    st.session_state[widget_key(key)] = st.session_state[key]
+
+    def changed() -> None:
+        _store(key)
+        if on_change is not None:
+            on_change()
+
+    return {"key": widget_key(key), "on_change": changed}
+
+
+# -- showing user text --------------------------------------------------------------------------
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=])")
+
+
+def md(text: object) -> str:
+    """``text`` as literal markdown: every character markdown (or Streamlit's directives,
+    emoji shortcodes and LaTeX) would interpret is backslash-escaped. Use for any user-supplied
+    string (file, column, persona names, cell values) shown in markdown-rendering elements."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def show_error(message: str) -> None:
+    st.error(md(message), icon=":material/error:")
+
+
+# -- loading ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the data comes from: a hashable ``key`` plus the raw material to read."""
+
+    key: tuple
+    name: str
+    read: Any  # a path (str) or bytes
+    is_excel: bool
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The current dataset (roles applied), or why there is none."""
+
+    dataset: Dataset | None
+    key: tuple | None  # identifies dataset content, kind and roles: the key of every later cache
+    base_key: tuple | None  # the same before the user's role overrides
+    inferred_kind: str | None
+    source: Source | None
+    error: str | None = None
+    hint: str | None = None  # nothing chosen yet (no upload, empty path): not an error
+
+
+def _file_source(path: Path) -> Source:
+    try:
+        stat = path.stat()
+        key = ("file", str(path), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = ("file", str(path), None, None)
+    return Source(key, path.name or str(path), str(path), path.suffix.lower() in EXCEL_SUFFIXES)
+
+
+def current_source() -> tuple[Source | None, str | None]:
+    """The chosen source, or (None, a hint of what to do)."""
+    choice = st.session_state["data_source"]
+    if choice in SAMPLE_FILES:
+        return _file_source(SAMPLE_DIR / SAMPLE_FILES[choice]), None
+    if choice == "upload":
+        upload = st.session_state["data_upload"]
+        if not upload:
+            return None, "Upload a file to start (CSV, TSV, Excel, Parquet, JSON, SPSS or Stata)."
+        name = upload["name"]
+        return Source(("upload", upload["digest"], name), name, upload["bytes"], name.lower().endswith(EXCEL_SUFFIXES)), None
+    path = str(st.session_state["data_path"] or "").strip()
+    if not path:
+        return None, "Type the path of a data file on this machine and press Enter."
+    return _file_source(Path(path).expanduser()), None
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _sheets(key: tuple, name: str, _read) -> tuple[list[str] | None, str | None]:
+    try:
+        return list_sheets(_read, name=name), None
+    except PersonaLabError as exc:
+        return None, exc.one_line()
+
+
+@st.cache_resource(max_entries=6, show_spinner="Reading the data…")
+def _read(key: tuple, name: str, sheet: str | None, _read) -> tuple[pd.DataFrame | None, str | None]:
+    try:
+        return read_table(_read, name=name, sheet=sheet), None
+    except PersonaLabError as exc:
+        return None, exc.one_line()
+
+
+@st.cache_data(max_entries=12, show_spinner=False)
+def _profile(key: tuple, sheet: str | None, _frame: pd.DataFrame) -> pd.DataFrame:
+    return profile_columns(_frame)
+
+
+def sheets(source: Source) -> tuple[list[str] | None, str | None]:
+    return _sheets(source.key, source.name, source.read)
+
+
+def current_sheet(source: Source) -> tuple[str | None, str | None]:
+    """(sheet to read, error) for Excel sources; (None, None) otherwise."""
+    if not source.is_excel:
+        return None, None
+    names, error = sheets(source)
+    if error:
+        return None, error
+    if st.session_state["data_sheet"] not in names:
+        st.session_state["data_sheet"] = names[0]
+    return st.session_state["data_sheet"], None
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def _base_dataset(key: tuple, name: str, sheet: str | None, kind: str | None, _frame: pd.DataFrame):
+    """(Dataset with inferred roles, inferred kind, error)."""
+    try:
+        profile = _profile(key, sheet, _frame)
+        detected, roles = infer_roles(_frame, profile)
+        kind_used = detected
+        if kind is not None and kind != detected:
+            kind_used, roles = infer_roles(_frame, profile, kind=kind)
+        dataset = Dataset(
+            frame=_frame, roles=roles, kind=kind_used, name=name,
+            warnings=tuple(_frame.attrs.get("warnings", [])),
+        )
+        return dataset, detected, None
+    except PersonaLabError as exc:
+        return None, None, exc.one_line()
+
+
+def current_dataset() -> Loaded:
+    """The dataset every page works on: the chosen source, sheet, kind and roles."""
+    source, hint = current_source()
+    if source is None:
+        return Loaded(None, None, None, None, None, hint=hint)
+    sheet, error = current_sheet(source)
+    if error:
+        return Loaded(None, None, None, None, source, error=error)
+    frame, error = _read(source.key, source.name, sheet, source.read)
+    if error:
+        return Loaded(None, None, None, None, source, error=error)
+    kind = st.session_state["data_kind"]
+    base, detected, error = _base_dataset(source.key, source.name, sheet, kind, frame)
+    if error:
+        return Loaded(None, None, None, None, source, error=error)
+    base_key = (source.key, sheet, base.kind)
+    if st.session_state["data_roles_for"] != base_key:
+        # Another dataset (or kind): the overrides made for the previous one do not apply.
+        st.session_state["data_roles"] = {}
+        st.session_state["data_roles_for"] = base_key
+    overrides = {c: r for c, r in st.session_state["data_roles"].items() if base.roles.get(c) != r}
+    try:
+        dataset = base.with_roles(overrides) if overrides else base
+    except PersonaLabError as exc:
+        return Loaded(None, None, base_key, detected, source, error=exc.one_line())
+    key = (base_key, tuple(sorted(overrides.items())))
+    return Loaded(dataset, key, base_key, detected, source)
+
+
+def profile(loaded: Loaded) -> pd.DataFrame:
+    base_key = loaded.base_key
+    return _profile(base_key[0], base_key[1], loaded.dataset.frame)
+
+
+def require_dataset() -> Loaded:
+    """For the analysis pages: the dataset, or an error / hint with a link to the Data page and
+    ``st.stop()``."""
+    loaded = current_dataset()
+    if loaded.dataset is None:
+        if loaded.error:
+            show_error(loaded.error)
+        else:
+            st.info(loaded.hint or "Choose data on the Data page.")
+        st.page_link("pages/data.py", label="Go to the Data page", icon=":material/table:")
+        st.stop()
+    return loaded
+
+
+# -- preparing and running ----------------------------------------------------------------------
+
+
+def method_label(name: str) -> str:
+    return METHODS[name].label
+
+
+def k_is_output(method: str) -> bool:
+    return bool(METHODS[method].k_is_output)
+
+
+def default_preparation(method: str, kind: str) -> Preparation:
+    return get_method(method).default_preparation(kind)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Preparing features…")
+def _prepared(key: tuple, preparation: tuple, _dataset: Dataset, _preparation: Preparation):
+    try:
+        return prepare(_dataset, _preparation), None
+    except PersonaLabError as exc:
+        return None, exc.one_line()
+
+
+def prepared_for(loaded: Loaded, method: str) -> tuple[Prepared | None, str | None]:
+    """The matrix ``method`` fits, under its default preparation for this kind of data."""
+    preparation = default_preparation(method, loaded.dataset.kind)
+    return _prepared(loaded.key, astuple(preparation), loaded.dataset, preparation)
+
+
+Progress = Callable[[float, str], None]
+
+
+def progress_reporter(text: str) -> tuple[Progress, Callable[[], None]]:
+    """(callback, done): a progress bar, drawn on the first report and removed when done.
+
+    Nothing is drawn when the result comes from the cache."""
+    placeholder = st.empty()
+
+    def report(fraction: float, message: str) -> None:
+        placeholder.progress(min(max(float(fraction), 0.0), 1.0), text=f"{text}: {message}")
+
+    return report, placeholder.empty
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _run_slot(key: tuple, method: str, k: int | None, seed: int, params: tuple) -> dict:
+    return {}
+
+
+def effective_k(method: str, k: int | None) -> int | None:
+    return None if k_is_output(method) else int(k)
+
+
+def run_key(loaded: Loaded, method: str, k: int | None, seed: int, params: tuple = ()) -> tuple:
+    return (loaded.key, method, effective_k(method, k), int(seed), params)
+
+
+def run_personas(
+    loaded: Loaded, method: str, k: int | None, seed: int, params: tuple = (), progress: Progress | None = None
+) -> pipeline.PersonaRun:
+    """``persona_lab.pipeline.run``, memoised on (dataset key, method, k, seed, params).
+
+    Raises :class:`PersonaLabError` (also on a cache hit for a failed configuration)."""
+    k = effective_k(method, k)
+    slot = _run_slot(loaded.key, method, k, int(seed), params)
+    if "run" not in slot and "error" not in slot:
+        started = time.perf_counter()
+        try:
+            slot["run"] = pipeline.run(
+                loaded.dataset, method, k, seed=int(seed), params=dict(params), progress=progress
+            )
+        except PersonaLabError as exc:
+            slot["error"] = exc
+        slot["seconds"] = time.perf_counter() - started
+    if "error" in slot:
+        raise slot["error"]
+    return slot["run"]
+
+
+def run_seconds(loaded: Loaded, method: str, k: int | None, seed: int, params: tuple = ()) -> float | None:
+    return _run_slot(loaded.key, method, effective_k(method, k), int(seed), params).get("seconds")
+
+
+def sidebar_choice() -> tuple[str, int | None, int]:
+    """(method, k or None when the method finds k itself, seed) from the sidebar."""
+    method = st.session_state["seg_method"]
+    return method, effective_k(method, st.session_state["seg_k"]), int(st.session_state["seg_seed"])
+
+
+def run_current(loaded: Loaded, label: str = "Segmenting") -> pipeline.PersonaRun | None:
+    """The run for the sidebar's method, k and seed, with a progress bar; shows the error and
+    returns None when it cannot be made."""
+    method, k, seed = sidebar_choice()
+    report, done = progress_reporter(label)
+    try:
+        return run_personas(loaded, method, k, seed, progress=report)
+    except PersonaLabError as exc:
+        show_error(exc.one_line())
+        return None
+    finally:
+        done()
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _curve_slot(key: tuple, method: str, k_values: tuple, seed: int) -> dict:
+    return {}
+
+
+def criterion_curves(loaded: Loaded, method: str, k_values: tuple, seed: int, progress: Progress | None = None):
+    """``assess.criteria.criterion_curves`` on the loaded dataset, memoised."""
+    slot = _curve_slot(loaded.key, method, tuple(k_values), int(seed))
+    if "curves" not in slot and "error" not in slot:
+        try:
+            slot["curves"] = criteria_module.criterion_curves(
+                loaded.dataset, method, list(k_values), seed=int(seed), progress=progress
+            )
+        except PersonaLabError as exc:
+            slot["error"] = exc
+    if "error" in slot:
+        raise slot["error"]
+    return slot["curves"]
+
+
+def criterion_labels(names) -> dict[str, str]:
+    return {name: criteria_module.label(name) for name in names}
+
+
+# -- derived views of a run (cached on the run's key) -------------------------------------------
+
+
+def personas_table(persona_set: PersonaSet) -> pd.DataFrame:
+    """One row per persona: name, share (%), size and demographics, for st.dataframe."""
+    return pd.DataFrame(
+        {
+            "persona": [p.name for p in persona_set.personas],
+            "share": [100 * p.share for p in persona_set.personas],
+            "size": [round(p.size, 0 if persona_set.kind == "interactions" else 1) for p in persona_set.personas],
+            "demographics": [", ".join(f"{k}: {v}" for k, v in p.demographics.items()) for p in persona_set.personas],
+        }
+    )
+
+
+def map_matrix(loaded: Loaded) -> tuple[Prepared, str]:
+    """(prepared data to map, what it is): the common space, the same for every method, so that
+    only the colouring changes between methods and k."""
+    prepared, error = _prepared(loaded.key, astuple(COMMON_SPACE), loaded.dataset, COMMON_SPACE)
+    if error:
+        raise PersonaLabError(error)
+    what = ("each group's content mix (its views as shares of its total)" if prepared.kind == "interactions"
+            else "the rows on z-scored numbers and one-hot categories")
+    return prepared, what
+
+
+@st.cache_data(max_entries=16, show_spinner="Drawing the map…")
+def map_coordinates(key: tuple, _prepared: Prepared, _labels) -> pd.DataFrame:
+    """x, y, persona_id and the row label of each drawn row (a seeded sample for large data)."""
+    rows, coords = pca_map(_prepared.X, seed=key[3])
+    return pd.DataFrame(
+        {
+            "x": coords[:, 0],
+            "y": coords[:, 1],
+            "persona_id": _labels[rows].astype(int),
+            "row": [str(_prepared.row_labels[i]) for i in rows],
+        }
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner="Writing the PDF…")
+def export_pdf(key: tuple, _persona_set: PersonaSet) -> bytes:
+    return pdf_bytes(_persona_set)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def export_json(key: tuple, _persona_set: PersonaSet) -> str:
+    return _persona_set.to_json()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def export_assignments(key: tuple, _run: pipeline.PersonaRun) -> str:
+    frame = assignments_frame(_run.prepared.row_labels, _run.method.labels_, _run.method.memberships_, _run.personas)
+    return csv_text(frame)
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The second solution's personas re-identified by their match in the first."""
+
+    rows: list[tuple[Persona | None, Persona | None]]  # (persona of A, its match in B), row by row
+    table: pd.DataFrame  # contingency table with persona names (A rows x B columns)
+
+
+def align_runs(a: pipeline.PersonaRun, b: pipeline.PersonaRun) -> Alignment:
+    """Pair each persona of ``a`` with the persona of ``b`` sharing most rows (compare.py's
+    one-to-one matching); ``b``'s personas take their partner's id, and so its colour."""
+    aligned = align_labels(a.labels, b.labels)
+    new_id = {int(old): int(new) for old, new in zip(b.labels, aligned)}
+    b_by_new = {new_id[p.id]: replace(p, id=new_id[p.id]) for p in b.personas.personas if p.id in new_id}
+    rows: list[tuple[Persona | None, Persona | None]] = []
+    for persona in a.personas.personas:
+        rows.append((persona, b_by_new.pop(persona.id, None)))
+    for persona in sorted(b_by_new.values(), key=lambda p: -p.share):
+        rows.append((None, persona))
+    table = contingency(a.labels, b.labels)
+    a_names = {p.id: p.name for p in a.personas.personas} | {-1: "unassigned"}
+    b_names = {p.id: p.name for p in b.personas.personas} | {-1: "unassigned"}
+    table = table.rename(index=lambda i: a_names.get(int(i), str(i)), columns=lambda j: b_names.get(int(j), str(j)))
+    return Alignment(rows, table)
+
+
+def table_height(n_rows: int, limit: int = 640) -> int:
+    """Pixel height showing ``n_rows`` rows of a st.dataframe (and its header) without scrolling."""
+    return min(35 * (n_rows + 1) + 3, limit)
+
+
+def compact(number: float) -> str:
+    """12,345 -> 12.3k; 2,500,000 -> 2.5M."""
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(number) >= limit:
+            return f"{number / limit:.3g}{suffix}"
+    return f"{number:.3g}" if number != int(number) else f"{int(number)}"
+
+
+def percent(share: float) -> str:
+    return f"{100 * share:.1f}%"
+
+
+def size_text(persona_set: PersonaSet, size: float) -> str:
+    unit = "interactions" if persona_set.kind == "interactions" else "rows"
+    return f"{size:,.0f} {unit}"
+
+
+def digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()

@@ -1,0 +1,198 @@
+"""Data: choose a dataset, see it profiled, set what each column is for, see the prepared matrix."""
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+import app_shared as shared
+from persona_lab import charts
+from persona_lab.data.dataset import ROLES
+
+st.title("Data")
+
+
+def _new_source() -> None:
+    """Another file: detect its kind and sheet afresh."""
+    st.session_state["data_kind"] = None
+    st.session_state["data_sheet"] = None
+
+
+def _on_upload() -> None:
+    uploaded = st.session_state.get("_w_data_upload_file")
+    if uploaded is None:  # the user removed the file
+        st.session_state["data_upload"] = None
+    else:
+        raw = bytes(uploaded.getvalue())
+        st.session_state["data_upload"] = {"name": uploaded.name, "bytes": raw, "digest": shared.digest(raw)}
+    _new_source()
+
+
+# -- where the data comes from ------------------------------------------------------------------
+
+st.radio(
+    "Data source",
+    list(shared.SOURCES),
+    format_func=shared.SOURCES.get,
+    horizontal=True,
+    **shared.bind("data_source", on_change=_new_source),
+)
+choice = st.session_state["data_source"]
+if choice == "upload":
+    st.file_uploader(
+        "Data file",
+        type=shared.UPLOAD_TYPES,
+        key="_w_data_upload_file",
+        on_change=_on_upload,
+        help="CSV/TSV/TXT (also gzipped), Excel, Parquet, JSON/JSON lines, SPSS (.sav), Stata (.dta).",
+    )
+    upload = st.session_state["data_upload"]
+    if upload and st.session_state.get("_w_data_upload_file") is None:
+        st.caption(f"Using the uploaded file {shared.md(upload['name'])}. Upload another one to replace it.")
+elif choice == "path":
+    st.text_input(
+        "Path of a data file on this machine",
+        placeholder="/home/me/data/survey.csv",
+        **shared.bind("data_path", on_change=_new_source),
+    )
+
+source, _ = shared.current_source()
+if source is not None and source.is_excel:
+    names, error = shared.sheets(source)
+    if names:
+        shared.current_sheet(source)  # a valid default before the widget is drawn
+        st.selectbox("Sheet", names, **shared.bind("data_sheet"))
+
+loaded = shared.current_dataset()
+if loaded.dataset is None:
+    if loaded.error:
+        shared.show_error(loaded.error)
+    else:
+        st.info(loaded.hint)
+    st.stop()
+
+data = loaded.dataset
+frame = data.frame
+st.subheader(shared.md(data.name))
+st.caption(f"{len(frame):,} rows x {frame.shape[1]} columns · {shared.KIND_LABELS[data.kind]}")
+for warning in data.warnings:
+    st.warning(shared.md(warning))
+
+# -- preview ------------------------------------------------------------------------------------
+
+st.dataframe(frame.head(200), height=280, width="stretch")
+if len(frame) > 200:
+    st.caption(f"The first 200 of {len(frame):,} rows.")
+
+# -- columns: profile, roles, distributions -----------------------------------------------------
+
+st.subheader("Columns")
+
+
+def _on_kind() -> None:
+    st.session_state["data_kind"] = st.session_state["_w_data_kind"]
+    st.session_state["data_roles"] = {}
+
+
+st.session_state["_w_data_kind"] = data.kind
+st.radio(
+    "Kind of data",
+    list(shared.KIND_LABELS),
+    format_func=shared.KIND_LABELS.get,
+    horizontal=True,
+    key="_w_data_kind",
+    on_change=_on_kind,
+    help=f"Detected: {shared.KIND_LABELS[loaded.inferred_kind]}. Changing it infers the roles afresh.",
+)
+
+profile = shared.profile(loaded)
+editor_key = "_w_data_roles_" + hashlib.sha256(repr(loaded.base_key).encode()).hexdigest()[:12]
+if editor_key not in st.session_state:
+    # The editor's input must stay fixed while it holds edits: snapshot the roles when it appears.
+    st.session_state["data_roles_base"] = dict(data.roles)
+base_roles = st.session_state["data_roles_base"]
+table = profile.assign(
+    missing=100 * profile["missing_share"],
+    role=[base_roles.get(c, "ignore") for c in profile["column"]],
+)[["column", "role", "type", "missing", "distinct", "examples"]]
+
+
+def _on_roles(editor_key: str, columns: list) -> None:
+    edits = st.session_state[editor_key].get("edited_rows", {})
+    roles = dict(st.session_state["data_roles_base"])
+    for row, change in edits.items():
+        if "role" in change and change["role"] in ROLES:
+            roles[columns[int(row)]] = change["role"]
+    st.session_state["data_roles"] = roles
+
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.caption("What each column is for: change a role in the **role** column.")
+    st.data_editor(
+        table,
+        height=shared.table_height(len(table), limit=760),
+        key=editor_key,
+        on_change=_on_roles,
+        args=(editor_key, list(table["column"])),
+        hide_index=True,
+        width="stretch",
+        disabled=["column", "type", "missing", "distinct", "examples"],
+        column_config={
+            "column": st.column_config.TextColumn("column"),
+            "role": st.column_config.SelectboxColumn("role", options=list(ROLES), required=True),
+            "missing": st.column_config.NumberColumn("missing", format="%.1f%%"),
+            "distinct": st.column_config.NumberColumn("distinct", format="%d"),
+        },
+    )
+with right:
+    columns = [str(c) for c in frame.columns]
+    if st.session_state["data_profile_column"] not in columns:
+        # Start on a column worth looking at: the first used for segmenting or describing.
+        useful = data.columns("feature") + data.columns("demographic") + data.columns("value")
+        st.session_state["data_profile_column"] = str(useful[0]) if useful else columns[0]
+    column = st.selectbox("Distribution of", columns, **shared.bind("data_profile_column"))
+    kind = dict(zip(profile["column"].astype(str), profile["type"])).get(column, "categorical")
+    position = columns.index(column)
+    st.altair_chart(charts.column_distribution(frame.iloc[:, position], kind, title=column), width="stretch")
+
+# -- what is used for segmenting ----------------------------------------------------------------
+
+st.subheader("Used for segmenting")
+if data.kind == "interactions":
+    parts = [
+        ("Groups (rows) from", data.columns("demographic")),
+        ("Content items (columns)", data.columns("item") or data.columns("feature")),
+        ("Counts", data.columns("value")),
+        ("Item descriptions", data.columns("descriptor")),
+    ]
+else:
+    parts = [
+        ("Segmenting on", data.columns("feature")),
+        ("Demographics", data.columns("demographic")),
+        ("Described per persona", data.columns("descriptor")),
+        ("Row weight", data.columns("weight")),
+        ("Row id", data.columns("id")),
+        ("Free text (not segmented yet)", data.columns("text")),
+        ("Dates", data.columns("date")),
+    ]
+lines = [f"**{label}:** {', '.join(shared.md(c) for c in cols)}" for label, cols in parts if cols]
+ignored = data.columns("ignore")
+if ignored:
+    lines.append(f"**Ignored:** {', '.join(shared.md(c) for c in ignored)}")
+st.markdown("  \n".join(lines) or "No column has a role yet.")
+
+method = st.session_state["seg_method"]
+prepared, error = shared.prepared_for(loaded, method)
+if error:
+    shared.show_error(error)
+    st.stop()
+rows, features = prepared.X.shape
+st.markdown(
+    f"**Prepared matrix for {shared.method_label(method)}:** {rows:,} rows x {features:,} features "
+    "(the method's default preparation)"
+)
+st.dataframe(
+    pd.DataFrame({"step": prepared.steps}), hide_index=True, width="stretch",
+    height=shared.table_height(len(prepared.steps)),
+)

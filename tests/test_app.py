@@ -1,0 +1,240 @@
+"""The Streamlit app, page by page, through streamlit.testing's AppTest (no browser)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+def _app(**state) -> AppTest:
+    """A new session, with ``state`` preset (app.py's defaults only fill in what is missing)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _open(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    # AppTest (Streamlit 1.67) runs app.py, and so draws the sidebar, on a session's first run
+    # only; later runs execute the page alone. So the sidebar is checked on first runs, and its
+    # choices are read and set through session state afterwards (see _choose).
+    parts = [e.value for kind in ("markdown", "caption", "subheader", "info", "error") for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def _charts(at: AppTest) -> list:
+    return list(at.get("vega_lite_chart")) + list(at.get("arrow_vega_lite_chart"))
+
+
+def _choose(at: AppTest, **choices) -> AppTest:
+    """Set sidebar choices the way its widgets' callbacks do: in their persistent state keys."""
+    for key, value in choices.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture(scope="module")
+def app() -> AppTest:
+    """One session walked through the pages in order (runs stay cached between tests)."""
+    return _app()
+
+
+def test_data_page_opens_on_the_apg_sample():
+    at = _app()
+    assert at.radio(key="_w_data_source").value == "sample_apg"
+    assert "channel\\_views\\.csv" in at.sidebar.caption[0].value  # markdown-escaped
+    assert at.sidebar.selectbox(key="_w_seg_method").value == "nmf"
+    assert at.sidebar.number_input(key="_w_seg_k").value == 5
+    preview, profile = at.dataframe[0].value, at.dataframe[1].value
+    assert {"age_group", "gender", "country", "video_id", "video_title", "views"} <= set(preview.columns)
+    assert len(preview) == 200
+    assert list(profile["column"]) == list(preview.columns)
+    assert {"role", "type", "missing", "distinct"} <= set(profile.columns)
+    assert dict(zip(profile["column"], profile["role"]))["views"] == "value"
+    assert _charts(at), "no column distribution chart"
+    assert "Prepared matrix for NMF" in _texts(at)
+    assert "112 rows x 200 features" in _texts(at)
+    steps = at.dataframe[2].value
+    assert steps["step"].str.contains("group x item matrix").any()
+
+
+def test_distribution_follows_the_chosen_column(app):
+    at = _open(app, "data")
+    at.selectbox(key="_w_data_profile_column").set_value("views").run()
+    assert not at.exception
+    assert "views" in _charts(at)[0].proto.spec
+
+
+def test_segments_page_shows_k_personas(app):
+    at = _open(app, "segments")
+    table = at.dataframe[0].value
+    assert len(table) == 5 == at.session_state["seg_k"]
+    assert table["share"].sum() == pytest.approx(100, abs=0.5)
+    assert _charts(at), "no segment sizes chart"
+    assert not at.error
+
+
+def test_number_of_personas_shows_curves_and_picks(app):
+    at = _open(app, "number_of_personas")
+    assert at.slider(key="_w_nk_range").value == (2, 8)
+    assert _charts(at), "no criterion curve"
+    assert "picks k =" in _texts(at)
+    picks = at.dataframe[0].value
+    assert picks["picks k"].between(2, 8).all()
+
+
+def test_compare_k_shows_two_columns_of_personas(app):
+    at = _open(app, "compare_k")
+    assert [n.value for n in at.number_input if n.key in ("_w_cmp_k_a", "_w_cmp_k_b")] == [3, 5]
+    assert [s.value for s in at.subheader][:2] == ["k = 3", "k = 5"]
+    names = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert len(names) == 3 + 5
+    table = at.dataframe[0].value
+    assert table.shape == (3, 5)
+    assert len(_charts(at)) == 3 + 5 + 1  # a profile per card and the contingency heatmap
+
+
+def test_map_page_draws_the_segment_map(app):
+    at = _open(app, "map")
+    (chart,) = _charts(at)
+    assert '"persona"' in chart.proto.spec and "row" in chart.proto.spec
+
+
+def test_personas_page_has_cards_and_downloads(app):
+    at = _open(app, "personas")
+    names = [s.value for s in at.subheader]
+    assert len(names) == 5 and all(names)
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["PDF report", "personas.json", "assignments.csv"]
+
+
+def test_hdbscan_explains_that_k_is_its_output():
+    at = _app(seg_method="hdbscan")
+    assert at.sidebar.selectbox(key="_w_seg_method").value == "hdbscan"
+    assert at.sidebar.number_input(key="_w_seg_k").proto.disabled
+    _open(at, "number_of_personas")
+    assert not at.error
+    assert "finds the number of personas itself" in at.info[0].value
+    _open(at, "segments")
+    assert not at.error
+    assert at.dataframe[0].value.shape[0] >= 1
+
+
+def test_choices_persist_across_pages():
+    at = _app()
+    at.radio(key="_w_data_source").set_value("sample_customers").run()
+    assert not at.exception
+    assert "customers\\.csv" in _texts(at)
+    _choose(at, seg_method="kmeans", seg_k=4)
+    _open(at, "segments")
+    assert "customers\\.csv" in _texts(at)
+    assert len(at.dataframe[0].value) == 4
+    _open(at, "data")
+    assert at.radio(key="_w_data_source").value == "sample_customers"
+    assert (at.session_state["seg_method"], at.session_state["seg_k"]) == ("kmeans", 4)
+    assert "customer_id" in at.dataframe[0].value.columns
+    assert "Prepared matrix for k-means" in _texts(at).replace("K-means", "k-means")
+
+
+def test_changing_the_kind_reinfers_roles():
+    at = _app()
+    at.radio(key="_w_data_kind").set_value("entities").run()
+    assert not at.exception
+    profile = at.dataframe[1].value
+    assert "value" not in set(profile["role"])
+    assert "One row per customer" in _texts(at)
+
+
+def test_bad_upload_shows_an_error_not_a_traceback():
+    at = _app()
+    at.radio(key="_w_data_source").set_value("upload").run()
+    assert "Upload a file" in at.info[0].value
+    at.file_uploader[0].set_value(("broken.csv", b"   \n", "text/csv")).run()
+    assert not at.exception
+    assert at.error and "empty" in at.error[0].value
+    # The other pages say the same and point back to the Data page.
+    _open(at, "segments")
+    assert at.error and "empty" in at.error[0].value
+
+
+def test_missing_path_shows_an_error_not_a_traceback():
+    at = _app()
+    at.radio(key="_w_data_source").set_value("path").run()
+    at.text_input(key="_w_data_path").set_value("/no/such/folder/data.csv").run()
+    assert not at.exception
+    assert at.error and "File not found" in at.error[0].value
+
+
+def test_a_good_path_loads(tmp_path):
+    file = tmp_path / "panel.csv"
+    file.write_text("id,age,spend,visits\n" + "".join(f"r{i},{20 + i % 40},{i * 3 % 97},{i % 7}\n" for i in range(60)))
+    at = _app()
+    at.radio(key="_w_data_source").set_value("path").run()
+    at.text_input(key="_w_data_path").set_value(str(file)).run()
+    assert not at.exception and not at.error
+    assert len(at.dataframe[0].value) == 60
+    _choose(at, seg_method="kmeans", seg_k=3)
+    _open(at, "personas")
+    assert not at.error
+    assert len(at.subheader) == 3
+
+
+def test_sidebar_shows_the_chosen_dataset():
+    at = _app(data_source="sample_customers")
+    assert "customers\\.csv" in at.sidebar.caption[0].value
+    assert "3,000 rows" in at.sidebar.caption[0].value
+
+
+def test_role_overrides_apply_and_persist():
+    at = _app(data_source="sample_customers")
+    _choose(at, data_roles={"noise_a": "ignore", "noise_b": "ignore"})
+    assert "**Ignored:** noise\\_a, noise\\_b" in _texts(at)
+    steps = at.dataframe[2].value["step"]
+    assert not steps.str.startswith("noise_").any()
+    _open(at, "segments")
+    _open(at, "data")
+    assert "**Ignored:** noise\\_a, noise\\_b" in _texts(at)
+    # The roles table is drawn afresh on coming back, from the stored roles.
+    assert dict(zip(at.dataframe[1].value["column"], at.dataframe[1].value["role"]))["noise_a"] == "ignore"
+
+
+def test_excel_sheet_picker(tmp_path):
+    import pandas as pd
+
+    file = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(file) as writer:
+        pd.DataFrame({"a": [1, 2]}).to_excel(writer, sheet_name="notes", index=False)
+        pd.DataFrame({"age": range(30), "spend": [i * 7 % 31 for i in range(30)]}).to_excel(
+            writer, sheet_name="panel", index=False
+        )
+    at = _app(data_source="path", data_path=str(file))
+    assert at.selectbox(key="_w_data_sheet").options == ["notes", "panel"]
+    at.selectbox(key="_w_data_sheet").set_value("panel").run()
+    assert not at.exception
+    assert list(at.dataframe[0].value.columns) == ["age", "spend"]
+
+
+def test_user_text_is_shown_literally(tmp_path):
+    file = tmp_path / "odd.csv"
+    file.write_text("**bold** <b>x</b>,spend\n" + "".join(f"v{i % 3},{i}\n" for i in range(40)))
+    at = _app(data_source="path", data_path=str(file))
+    assert not at.exception
+    text = _texts(at)
+    assert "\\*\\*bold\\*\\* \\<b\\>x\\</b\\>" in text
+    assert "<b>" not in text.replace("\\<b\\>", "")

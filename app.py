@@ -1,5 +1,9 @@
-"""Persona Lab: the router and frame. Pages live in pages/; shared state and caching in
-app_shared.py."""
+"""Persona Lab: the router and frame.
+
+Pages live in app_pages/, not pages/: Streamlit would also serve a pages/ folder as legacy
+auto-discovered pages, so a deep link would run a page without this router. Shared state and
+caching are in app_shared.py.
+"""
 
 import streamlit as st
 
@@ -9,12 +13,12 @@ st.set_page_config(page_title="Persona Lab", page_icon=":material/groups:", layo
 shared.init_state()
 
 pages = [
-    st.Page("pages/data.py", title="Data", icon=":material/table:", default=True),
-    st.Page("pages/segments.py", title="Segments", icon=":material/donut_large:"),
-    st.Page("pages/number_of_personas.py", title="Number of personas", icon=":material/query_stats:"),
-    st.Page("pages/compare_k.py", title="Compare k", icon=":material/compare_arrows:"),
-    st.Page("pages/map.py", title="Map", icon=":material/scatter_plot:"),
-    st.Page("pages/personas.py", title="Personas & export", icon=":material/badge:"),
+    st.Page("app_pages/data.py", title="Data", icon=":material/table:", default=True),
+    st.Page("app_pages/segments.py", title="Segments", icon=":material/donut_large:"),
+    st.Page("app_pages/number_of_personas.py", title="Number of personas", icon=":material/query_stats:"),
+    st.Page("app_pages/compare_k.py", title="Compare k", icon=":material/compare_arrows:"),
+    st.Page("app_pages/map.py", title="Map", icon=":material/scatter_plot:"),
+    st.Page("app_pages/personas.py", title="Personas & export", icon=":material/badge:"),
 ]
 page = st.navigation(pages)
 

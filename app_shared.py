@@ -30,13 +30,13 @@ from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from persona_lab import pipeline
+from persona_lab import charts, pipeline
+from persona_lab import comparison as comparison_module
 from persona_lab.assess import criteria as criteria_module
-from persona_lab.compare import align_labels, contingency
+from persona_lab.compare import align_labels, matched_contingency
 from persona_lab.data import infer_roles, list_sheets, profile_columns, read_table
 from persona_lab.data.dataset import Dataset
 from persona_lab.data.samples import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
@@ -44,7 +44,7 @@ from persona_lab.embed import pca_map
 from persona_lab.errors import PersonaLabError
 from persona_lab.export.pdf import pdf_bytes
 from persona_lab.export.tables import assignments_frame, csv_text
-from persona_lab.methods import METHODS, get_method
+from persona_lab.methods import METHODS, get_method, parse_value
 from persona_lab.personas.model import Persona, PersonaSet
 from persona_lab.prepare import COMMON_SPACE, Preparation, Prepared, prepare
 
@@ -80,6 +80,9 @@ DEFAULTS: dict[str, Any] = {
     "nk_range": (2, 8),
     "cmp_k_a": 3,
     "cmp_k_b": 5,
+    "seg_compare_methods": ["nmf", "kmeans", "gmm"],
+    "seg_compare_params": {},  # {method: {parameter: value}} the user changed
+    "seg_compare_pair": None,  # the two methods shown side by side
 }
 
 
@@ -279,7 +282,7 @@ def require_dataset() -> Loaded:
             show_error(loaded.error)
         else:
             st.info(loaded.hint or "Choose data on the Data page.")
-        st.page_link("pages/data.py", label="Go to the Data page", icon=":material/table:")
+        st.page_link("app_pages/data.py", label="Go to the Data page", icon=":material/table:")
         st.stop()
     return loaded
 
@@ -388,6 +391,76 @@ def run_current(loaded: Loaded, label: str = "Segmenting") -> pipeline.PersonaRu
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
+def _comparison_slot(key: tuple, methods: tuple, k: int | None, seed: int, params: tuple) -> dict:
+    return {}
+
+
+def parameter_table(methods: tuple, overrides: dict[str, dict]) -> pd.DataFrame:
+    """One row per parameter of each method: its default and the value in force (as text)."""
+    rows = []
+    for name in methods:
+        for parameter, default in get_method(name).get_params().items():
+            value = overrides.get(name, {}).get(parameter, default)
+            rows.append((name, parameter, str(default), str(value)))
+    return pd.DataFrame(rows, columns=["method", "parameter", "default", "value"])
+
+
+def parameters_from(table: pd.DataFrame) -> tuple[dict[str, dict], list[str]]:
+    """The overrides in an edited parameter table, and a message for each value a method refuses."""
+    params: dict[str, dict] = {}
+    for row in table.itertuples():
+        if str(row.value).strip() != row.default:
+            params.setdefault(row.method, {})[row.parameter] = parse_value(str(row.value).strip())
+    problems = []
+    for name, values in params.items():
+        try:
+            get_method(name, **values)._validate_params()
+        except (PersonaLabError, TypeError, ValueError) as exc:
+            message = exc.one_line() if isinstance(exc, PersonaLabError) else str(exc)
+            problems.append(f"{method_label(name)}: {message}")
+    return params, problems
+
+
+def comparison_table(result) -> pd.DataFrame:
+    """One row per compared method: segments, run time, common-space quality, notes."""
+    rows = []
+    for r in result.results:
+        total = sum(r.sizes) + r.unassigned
+        rows.append({
+            "method": r.label,
+            "segments": r.n_segments if r.error is None else None,
+            "seconds": round(r.runtime_s, 2) if r.error is None else None,
+            "silhouette": r.quality.get("silhouette"),
+            "Calinski-Harabasz": r.quality.get("calinski_harabasz"),
+            "Davies-Bouldin": r.quality.get("davies_bouldin"),
+            "smallest segment": f"{min(r.sizes) / total:.1%}" if r.sizes and total else None,
+            "unassigned": f"{r.unassigned / total:.1%}" if total else None,
+            "notes": "; ".join(r.notes) if r.error is None else r.error,
+        })
+    return pd.DataFrame(rows).round(3)
+
+
+def frozen_params(params: dict[str, dict]) -> tuple:
+    """A hashable form of {method: {parameter: value}} for cache keys."""
+    return tuple(sorted((m, tuple(sorted(p.items()))) for m, p in params.items() if p))
+
+
+def compare_methods(loaded: Loaded, methods: tuple, k: int | None, seed: int, params: dict, progress=None):
+    """``persona_lab.comparison.compare_methods``, memoised like a run."""
+    slot = _comparison_slot(loaded.key, tuple(methods), k, int(seed), frozen_params(params))
+    if "result" not in slot:
+        slot["result"] = comparison_module.compare_methods(
+            loaded.dataset, list(methods), k, seed=int(seed), params=params, progress=progress
+        )
+    return slot["result"]
+
+
+def cached_comparison(loaded: Loaded, methods: tuple, k: int | None, seed: int, params: dict):
+    """The comparison for these settings if it was already run in this app, else None."""
+    return _comparison_slot(loaded.key, tuple(methods), k, int(seed), frozen_params(params)).get("result")
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _curve_slot(key: tuple, method: str, k_values: tuple, seed: int) -> dict:
     return {}
 
@@ -409,6 +482,42 @@ def criterion_curves(loaded: Loaded, method: str, k_values: tuple, seed: int, pr
 
 def criterion_labels(names) -> dict[str, str]:
     return {name: criteria_module.label(name) for name in names}
+
+
+# -- persona cards side by side ------------------------------------------------------------------
+
+
+def persona_brief(persona: Persona, persona_set: PersonaSet) -> None:
+    """A small card: name, share, size, demographics and the top three traits or interests."""
+    with st.container(border=True):
+        st.markdown(f"**{md(persona.name)}**")
+        st.caption(
+            f"{percent(persona.share)} · {size_text(persona_set, persona.size)}"
+            + ("  \n" + md(", ".join(persona.demographics.values())) if persona.demographics else "")
+        )
+        if persona.traits or persona.interests:
+            st.altair_chart(charts.persona_profile(persona, n=3), width="stretch")
+
+
+def side_by_side(run_a: pipeline.PersonaRun, run_b: pipeline.PersonaRun, name_a: str, name_b: str) -> None:
+    """Two solutions' personas in two columns, matched row by row, then who goes where."""
+    alignment = align_runs(run_a, run_b)
+    heads = st.columns(2)
+    heads[0].subheader(name_a)
+    heads[1].subheader(name_b)
+    for persona_a, persona_b in alignment.rows:
+        left, right = st.columns(2)
+        with left:
+            if persona_a is not None:
+                persona_brief(persona_a, run_a.personas)
+        with right:
+            if persona_b is not None:
+                persona_brief(persona_b, run_b.personas)
+    st.subheader("Who goes where")
+    unit = "Demographic groups" if run_a.personas.kind == "interactions" else "Rows"
+    st.caption(f"{unit} shared by each persona of {md(name_a)} (rows) and of {md(name_b)} (columns).")
+    st.altair_chart(charts.contingency_heatmap(alignment.table, name_a, name_b), width="stretch")
+    st.dataframe(alignment.table.rename_axis(index=name_a, columns=name_b), width="stretch")
 
 
 # -- derived views of a run (cached on the run's key) -------------------------------------------
@@ -486,7 +595,7 @@ def align_runs(a: pipeline.PersonaRun, b: pipeline.PersonaRun) -> Alignment:
         rows.append((persona, b_by_new.pop(persona.id, None)))
     for persona in sorted(b_by_new.values(), key=lambda p: -p.share):
         rows.append((None, persona))
-    table = contingency(a.labels, b.labels)
+    table = matched_contingency(a.labels, b.labels)
     a_names = {p.id: p.name for p in a.personas.personas} | {-1: "unassigned"}
     b_names = {p.id: p.name for p in b.personas.personas} | {-1: "unassigned"}
     table = table.rename(index=lambda i: a_names.get(int(i), str(i)), columns=lambda j: b_names.get(int(j), str(j)))

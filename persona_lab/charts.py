@@ -189,3 +189,25 @@ def contingency_heatmap(table: pd.DataFrame, a_name: str, b_name: str) -> alt.Ch
         .properties(height=alt.Step(36))
     )
 
+
+
+def agreement_heatmap(pairs: pd.DataFrame, methods: list[str], measure: str = "ari") -> alt.Chart:
+    """Symmetric method x method heatmap of an agreement measure (1 on the diagonal)."""
+    cells = {(m, m): 1.0 for m in methods}
+    for row in pairs.itertuples():
+        value = float(getattr(row, measure))
+        cells[(row.method_a, row.method_b)] = cells[(row.method_b, row.method_a)] = value
+    data = pd.DataFrame([(a, b, v) for (a, b), v in cells.items()], columns=["a", "b", "value"])
+    base = alt.Chart(data).encode(
+        x=alt.X("a:N", sort=methods, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("b:N", sort=methods, title=None),
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color("value:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"), title=measure.upper()),
+        tooltip=["a:N", "b:N", alt.Tooltip("value:Q", format=".3f", title=measure.upper())],
+    )
+    text = base.mark_text(fontSize=13).encode(
+        text=alt.Text("value:Q", format=".2f"),
+        color=alt.condition(alt.datum.value > 0.6, alt.value("white"), alt.value("#222")),
+    )
+    return (rect + text).properties(height=alt.Step(44), width=alt.Step(80))

@@ -19,7 +19,7 @@ from .comparison import compare_methods
 from .errors import PersonaLabError
 from .export import write_run
 from .export.atomic import atomic_write
-from .methods import METHODS
+from .methods import METHODS, parse_value
 from .pipeline import run
 
 
@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--k", type=int, default=None, help="number of segments (ignored by hdbscan)")
     compare.add_argument("--seed", type=int, default=0)
     compare.add_argument("--json", type=Path, help="write the comparison to this file")
+    compare.add_argument("--timings", action="store_true", help="put run times into the JSON (reruns then differ)")
     compare.set_defaults(handler=_compare)
     return parser
 
@@ -85,15 +86,6 @@ def _pairs(items: list[str], what: str) -> dict[str, str]:
             raise PersonaLabError(f"{what} {item!r} is not of the form NAME=VALUE", fix=f"Write e.g. {what.lower()} col=feature")
         out[key] = value
     return out
-
-
-def _parse_value(text: str):
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return {"true": True, "false": False, "none": None}.get(text.lower(), text)
 
 
 def _load(args) -> Dataset:
@@ -147,7 +139,7 @@ def _run_and_write(dataset, method: str, k, seed: int, params: dict, out: Path) 
 
 
 def _personas(args) -> int:
-    params = {k: _parse_value(v) for k, v in _pairs(args.param, "--param").items()}
+    params = {k: parse_value(v) for k, v in _pairs(args.param, "--param").items()}
     if args.k is None and not METHODS[args.method].k_is_output:
         raise PersonaLabError(f"--k is needed for method {args.method}", fix="Add e.g. --k 5")
     _run_and_write(_load(args), args.method, args.k, args.seed, params, args.out)
@@ -175,7 +167,7 @@ def _compare(args) -> int:
     for _, pair in result.agreement_table().iterrows():
         print(f"{pair.method_a} vs {pair.method_b}: ARI {pair.ari:.3f}, AMI {pair.ami:.3f}")
     if args.json:
-        atomic_write(args.json, json.dumps(result.to_dict(), indent=2) + "\n")
+        atomic_write(args.json, json.dumps(result.to_dict(args.timings), indent=2) + "\n")
         print(f"wrote {args.json}")
     return 0
 

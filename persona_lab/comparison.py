@@ -1,6 +1,7 @@
 """Several segmentation methods on the same data at one k, side by side.
 
-Each method runs under its own default preparation (that is what a user gets), but internal
+Each method runs the whole pipeline under its own default preparation (that is what a user
+gets, personas included, so their profiles can be set side by side), but internal
 quality is measured for all of them in :data:`persona_lab.prepare.COMMON_SPACE`: silhouette of
 NMF on min-max features and of k-means on z-scores would not be comparable.
 """
@@ -19,6 +20,7 @@ from .compare import agreement, matched_contingency, match_segments
 from .data.dataset import Dataset
 from .errors import PersonaLabError
 from .methods import UNASSIGNED, get_method
+from .pipeline import PersonaRun, run
 from .prepare import COMMON_SPACE, prepare
 
 
@@ -35,15 +37,21 @@ class MethodResult:
     quality: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     error: str | None = None
+    #: The whole run (prepared data, fitted method, personas) for profiles side by side.
+    run: PersonaRun | None = field(default=None, repr=False)
 
-    def to_dict(self) -> dict:
-        return {
+    def to_dict(self, timings: bool = False) -> dict:
+        """JSON-ready; run times only on request, so that reruns stay byte-identical."""
+        out = {
             "method": self.method, "label": self.label, "params": self.params,
-            "runtime_s": round(self.runtime_s, 4), "n_segments": self.n_segments,
+            "n_segments": self.n_segments,
             "sizes": [round(s, 6) for s in self.sizes], "unassigned": round(self.unassigned, 6),
             "quality": {k: (None if np.isnan(v) else round(v, 6)) for k, v in self.quality.items()},
             "notes": self.notes, "error": self.error,
         }
+        if timings:
+            out["runtime_s"] = round(self.runtime_s, 4) if np.isfinite(self.runtime_s) else None
+        return out
 
 
 @dataclass
@@ -74,7 +82,7 @@ class MethodComparison:
         """Rows shared by the segments of ``a`` and ``b``, matched pairs on the diagonal."""
         return matched_contingency(self.result(a).labels, self.result(b).labels)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, timings: bool = False) -> dict:
         pairs = []
         for a, b in combinations(self.fitted, 2):
             pairs.append({
@@ -82,7 +90,7 @@ class MethodComparison:
                 "matching": {str(s): t for s, t in match_segments(a.labels, b.labels).items()},
                 "contingency": _table_dict(matched_contingency(a.labels, b.labels)),
             })
-        return {"k": self.k, "seed": self.seed, "methods": [r.to_dict() for r in self.results], "pairs": pairs}
+        return {"k": self.k, "seed": self.seed, "methods": [r.to_dict(timings) for r in self.results], "pairs": pairs}
 
 
 def _table_dict(table: pd.DataFrame) -> dict:
@@ -117,19 +125,19 @@ def _fit_one(dataset, name, k, seed, method_params, common) -> MethodResult:
     model = get_method(name, **method_params)
     result = MethodResult(method=model.name, label=model.label, params=model.get_params())
     try:
-        prepared = prepare(dataset, model.default_preparation(dataset.kind))
         start = time.perf_counter()
-        model.fit(prepared, k=k, seed=seed)
+        result.run = run(dataset, name, k, seed=seed, params=method_params)
         result.runtime_s = time.perf_counter() - start
     except PersonaLabError as exc:
         result.error = exc.one_line()
         return result
-    labels = model.labels_
-    weight = prepared.size_weight
+    fitted = result.run.method
+    labels = fitted.labels_
+    weight = result.run.prepared.size_weight
     result.labels = labels
-    result.n_segments = model.n_segments_
-    result.sizes = [float(weight[labels == s].sum()) for s in range(model.n_segments_)]
+    result.n_segments = fitted.n_segments_
+    result.sizes = [float(weight[labels == s].sum()) for s in range(fitted.n_segments_)]
     result.unassigned = float(weight[labels == UNASSIGNED].sum())
     result.quality = {c: score(c, common.X, labels, seed) for c in CRITERIA}
-    result.notes = list(model.notes_)
+    result.notes = list(fitted.notes_)
     return result

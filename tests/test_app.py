@@ -22,7 +22,7 @@ def _app(**state) -> AppTest:
 
 
 def _open(at: AppTest, page: str) -> AppTest:
-    at.switch_page(f"pages/{page}.py")
+    at.switch_page(f"app_pages/{page}.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -103,8 +103,8 @@ def test_compare_k_shows_two_columns_of_personas(app):
     at = _open(app, "compare_k")
     assert [n.value for n in at.number_input if n.key in ("_w_cmp_k_a", "_w_cmp_k_b")] == [3, 5]
     assert [s.value for s in at.subheader][:2] == ["k = 3", "k = 5"]
-    names = [m.value for m in at.markdown if m.value.startswith("**")]
-    assert len(names) == 3 + 5
+    names = [m.value for m in at.main.markdown if m.value.startswith("**")]
+    assert len(names) == 3 + 5, "|".join(names)
     table = at.dataframe[0].value
     assert table.shape == (3, 5)
     assert len(_charts(at)) == 3 + 5 + 1  # a profile per card and the contingency heatmap
@@ -238,3 +238,31 @@ def test_user_text_is_shown_literally(tmp_path):
     text = _texts(at)
     assert "\\*\\*bold\\*\\* \\<b\\>x\\</b\\>" in text
     assert "<b>" not in text.replace("\\<b\\>", "")
+
+
+def test_segments_page_compares_methods_side_by_side(app):
+    at = _open(app, "segments")
+    at.session_state["seg_compare_methods"] = ["nmf", "kmeans"]
+    at.run()
+    button = next(b for b in at.button if b.label == "Compare")
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    frames = [d.value for d in at.dataframe]
+    table = next(f for f in frames if "silhouette" in f.columns)
+    assert list(table["method"]) == ["NMF", "k-means"]
+    assert (table["segments"] == 5).all()
+    assert "Agreement" in [s.value for s in at.subheader]
+    pairs = next(f for f in frames if "ari" in f.columns)
+    assert pairs.loc[0, "ari"] > 0.5  # both recover the planted audiences of the APG sample
+    # Side by side: one heading per method and a matched contingency table.
+    assert {"NMF", "k-means"} <= {s.value for s in at.subheader}
+    assert at.dataframe[-1].value.shape == (5, 5)
+
+
+def test_segments_page_refuses_a_bad_parameter_clearly(app):
+    at = _open(app, "segments")
+    at.session_state["seg_compare_methods"] = ["kmeans", "hdbscan"]
+    at.session_state["seg_compare_params"] = {"kmeans": {"n_init": 0}}
+    at.run()
+    assert "n_init must be at least 1" in " ".join(e.value for e in at.error).replace("\\", "")
+    assert next(b for b in at.button if b.label == "Compare").disabled

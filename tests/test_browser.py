@@ -114,6 +114,19 @@ def test_pages_render_in_chromium(server):
         try:
             page = browser.new_page(viewport=VIEWPORT)
             page.set_default_timeout(30_000)
+            # A deep link as the server's very first request goes through the router too (a
+            # pages/ folder would be served as legacy pages, without app.py's state).
+            page.goto(server + "/segments")
+            page.get_by_role("heading", name="Segments").first.wait_for()
+            page.get_by_text("Share of the audience").first.wait_for()
+            _settle(page)
+            _check_clean(page, "Segments (deep link)")
+            page.get_by_role("button", name="Compare", exact=True).click()
+            page.get_by_text("Two solutions side by side").first.wait_for(timeout=60_000)
+            _settle(page)
+            _check_clean(page, "Segments (methods compared)")
+            _screenshot(page, "segments_compare.png")
+
             page.goto(server)
             # The Data page opens on the APG sample, with no upload needed.
             page.get_by_text("channel_views.csv").first.wait_for()

@@ -21,6 +21,16 @@ METHODS: dict[str, type[SegmentationMethod]] = {
 }
 
 
+def parse_value(text: str):
+    """A parameter value typed as text (command line, app): number, true/false/none, or text."""
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False, "none": None}.get(text.strip().lower(), text)
+
+
 def get_method(name: str, **params) -> SegmentationMethod:
     """A new, unfitted method by its name, e.g. ``get_method("nmf", loss="frobenius")``."""
     try:
@@ -33,7 +43,7 @@ def get_method(name: str, **params) -> SegmentationMethod:
 
 
 __all__ = [
-    "METHODS", "UNASSIGNED", "SegmentationMethod", "get_method",
+    "METHODS", "UNASSIGNED", "SegmentationMethod", "get_method", "parse_value",
     "NMF", "KMeans", "GaussianMixture", "Hierarchical", "Spectral", "HDBSCAN",
     "LatentClass", "KPrototypes", "Archetypes",
 ]

@@ -3,7 +3,6 @@
 import streamlit as st
 
 import app_shared as shared
-from persona_lab import charts
 from persona_lab.errors import PersonaLabError
 
 st.title("Compare k")
@@ -36,40 +35,9 @@ except PersonaLabError as exc:
 finally:
     done()
 
-alignment = shared.align_runs(run_a, run_b)
 st.caption(
     f"{label}, seed {seed}. Each persona on the right sits next to the persona on the left it "
     "shares the most rows with (one-to-one matching), and takes its colour; extra personas of the "
     "larger k come last."
 )
-
-
-def card(persona, persona_set) -> None:
-    with st.container(border=True):
-        st.markdown(f"**{shared.md(persona.name)}**")
-        st.caption(
-            f"{shared.percent(persona.share)} · {shared.size_text(persona_set, persona.size)}"
-            + ("  \n" + shared.md(", ".join(persona.demographics.values())) if persona.demographics else "")
-        )
-        if persona.traits or persona.interests:
-            st.altair_chart(charts.persona_profile(persona, n=3), width="stretch")
-
-
-heads = st.columns(2)
-heads[0].subheader(f"k = {k_a}")
-heads[1].subheader(f"k = {k_b}")
-for persona_a, persona_b in alignment.rows:
-    left, right = st.columns(2)
-    with left:
-        if persona_a is not None:
-            card(persona_a, run_a.personas)
-    with right:
-        if persona_b is not None:
-            card(persona_b, run_b.personas)
-
-st.subheader("Who goes where")
-unit = "Demographic groups" if run_a.personas.kind == "interactions" else "Rows"
-st.caption(f"{unit} shared by each persona at k = {k_a} (rows of the table) and at k = {k_b} (columns).")
-heatmap = charts.contingency_heatmap(alignment.table, f"k = {k_a}", f"k = {k_b}")
-st.altair_chart(heatmap, width="stretch")
-st.dataframe(alignment.table.rename_axis(index=f"k = {k_a}", columns=f"k = {k_b}"), width="stretch")
+shared.side_by_side(run_a, run_b, f"k = {k_a}", f"k = {k_b}")

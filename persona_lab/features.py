@@ -97,51 +97,44 @@ def _scale_parameters(values: np.ndarray, scale: str) -> tuple[float, float]:
 
 
 @dataclass
-class OneHotEncoder:
-    """One 0/1 column per kept level, plus "other" for pooled and unseen levels."""
+class CategoryEncoder:
+    """A category column: one 0/1 column per kept level plus "other" (pooled and unseen
+    levels), or, with ``codes``, a single column of integer codes for methods that model
+    categories directly (LCA, k-prototypes)."""
 
     column: str
     levels: list[str]
+    codes: bool = False
     step: str = ""
-    categorical: bool = field(default=False, init=False)
 
     @classmethod
-    def fit(cls, series: pd.Series) -> "OneHotEncoder":
-        levels, pooled = _levels(series)
-        step = f"{series.name}: categorical, one-hot over {len(levels)} levels" + pooled
-        return cls(str(series.name), levels, step)
+    def fit(cls, series: pd.Series, codes: bool = False) -> "CategoryEncoder":
+        counts = pd.Series(as_category_text(series)).value_counts()
+        levels = [str(v) for v in counts.index[:MAX_LEVELS]]
+        how = "kept as categories" if codes else "one-hot"
+        step = f"{series.name}: categorical, {len(levels)} levels {how}"
+        if len(counts) > MAX_LEVELS:
+            step += f" ({len(counts) - MAX_LEVELS} rare levels pooled as 'other')"
+        return cls(str(series.name), levels, codes, step)
+
+    @property
+    def categorical(self) -> bool:
+        return self.codes
 
     @property
     def names(self) -> list[str]:
+        if self.codes:
+            return [self.column]
         return [f"{self.column}={level}" for level in self.levels] + [f"{self.column}=other"]
 
     def transform(self, series: pd.Series) -> np.ndarray:
-        codes = _codes(series, self.levels)
+        codes = pd.Index(self.levels).get_indexer(as_category_text(series))
+        codes[codes < 0] = len(self.levels)  # unseen or pooled levels go to "other"
+        if self.codes:
+            return codes.astype(float)[:, None]
         block = np.zeros((len(codes), len(self.levels) + 1))
         block[np.arange(len(codes)), codes] = 1.0
         return block
-
-
-@dataclass
-class CodeEncoder:
-    """One column of integer category codes (for methods that model categories directly)."""
-
-    column: str
-    levels: list[str]
-    step: str = ""
-    categorical: bool = field(default=True, init=False)
-
-    @classmethod
-    def fit(cls, series: pd.Series) -> "CodeEncoder":
-        levels, pooled = _levels(series)
-        return cls(str(series.name), levels, f"{series.name}: categorical, {len(levels)} levels kept as categories" + pooled)
-
-    @property
-    def names(self) -> list[str]:
-        return [self.column]
-
-    def transform(self, series: pd.Series) -> np.ndarray:
-        return _codes(series, self.levels).astype(float)[:, None]
 
 
 @dataclass
@@ -173,16 +166,3 @@ class BinEncoder:
         codes = np.searchsorted(self.edges, values, side="right").astype(float)
         codes[np.isnan(values)] = len(self.edges) + 1
         return codes[:, None]
-
-
-def _levels(series: pd.Series) -> tuple[list[str], str]:
-    counts = pd.Series(as_category_text(series)).value_counts()
-    levels = [str(v) for v in counts.index[:MAX_LEVELS]]
-    pooled = f" ({len(counts) - MAX_LEVELS} rare levels pooled as 'other')" if len(counts) > MAX_LEVELS else ""
-    return levels, pooled
-
-
-def _codes(series: pd.Series, levels: list[str]) -> np.ndarray:
-    codes = pd.Index(levels).get_indexer(as_category_text(series))
-    codes[codes < 0] = len(levels)  # unseen or pooled levels go to "other"
-    return codes

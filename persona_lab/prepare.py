@@ -16,9 +16,9 @@ import pandas as pd
 from .data.apg import InteractionMatrix, interaction_matrix
 from .data.dataset import Dataset
 from .errors import PersonaLabError
-from .features import BinEncoder, CodeEncoder, NumericEncoder, OneHotEncoder, as_float, is_numeric
+from .features import BinEncoder, CategoryEncoder, NumericEncoder, as_float, is_numeric
 
-Encoder = NumericEncoder | OneHotEncoder | CodeEncoder | BinEncoder
+Encoder = NumericEncoder | CategoryEncoder | BinEncoder
 
 SCALES = ("standard", "robust", "minmax", "none")
 INTERACTION_WEIGHTINGS = ("counts", "row", "tfidf")
@@ -235,9 +235,7 @@ def _fit_encoder(series: pd.Series, prep: Preparation) -> Encoder | None:
         return NumericEncoder.fit(series, prep.scale, prep.impute, prep.log_counts)
     if pd.api.types.is_bool_dtype(series) and prep.encode == "onehot" and not prep.bins:
         return NumericEncoder.fit(series, prep.scale, prep.impute, False)
-    if prep.encode == "codes" or prep.bins:
-        return CodeEncoder.fit(series)
-    return OneHotEncoder.fit(series)
+    return CategoryEncoder.fit(series, codes=prep.encode == "codes" or bool(prep.bins))
 
 
 def _weights(dataset: Dataset, steps: list[str]) -> tuple[np.ndarray | None, np.ndarray]:

@@ -93,3 +93,14 @@ def test_hdbscan_leaves_noise_unassigned_and_ignores_k():
     assert (method.labels_[noise] == UNASSIGNED).mean() > 0.4
     assert (method.labels_[~noise] == UNASSIGNED).mean() < 0.05
     assert adjusted_rand_score(truth[~noise], method.labels_[~noise]) > 0.9
+
+
+def test_hdbscan_fits_a_sample_above_its_limit_and_keeps_noise_unassigned():
+    method = get_method("hdbscan", max_fit_rows=150)
+    prepared, truth = _prepared(method, n_per=80, noise=40)
+    method.fit(prepared, seed=3)
+    assert method.sample_size_ == 150 and any("seeded sample of 150" in n for n in method.notes_)
+    assert method.labels_.shape == truth.shape and (method.labels_ == UNASSIGNED).any()
+    members = truth >= 0
+    assert adjusted_rand_score(truth[members], method.labels_[members]) > 0.9
+    np.testing.assert_array_equal(method.assign(prepared.X), method.labels_)

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from ..errors import PersonaLabError
-from .base import SegmentationMethod
+from .base import UNASSIGNED, SegmentationMethod
 
 
 def max_rows_for(bytes_per_pair: int = 8, budget: float = 1e9) -> int:
@@ -52,7 +52,8 @@ class NearestRowMethod(SegmentationMethod):
 
     max_fit_rows: int
 
-    def _cluster(self, X: np.ndarray, k: int, seed: int) -> np.ndarray:
+    def _cluster(self, X: np.ndarray, k: int | None, seed: int) -> np.ndarray:
+        """Labels of the fitted rows; -1 for rows the method leaves unassigned."""
         raise NotImplementedError
 
     def _check_max_fit_rows(self) -> None:
@@ -66,7 +67,7 @@ class NearestRowMethod(SegmentationMethod):
     def _fit(self, X, k, seed, sample_weight):
         index = sample_rows(X.shape[0], seed, int(self.max_fit_rows))
         fitted = X if index is None else X[index]
-        if fitted.shape[0] < k:
+        if k is not None and fitted.shape[0] < k:
             raise PersonaLabError(
                 f"max_fit_rows={self.max_fit_rows} leaves fewer rows than the {k} personas asked for",
                 fix="Raise max_fit_rows or ask for fewer personas",
@@ -76,7 +77,10 @@ class NearestRowMethod(SegmentationMethod):
         # Tie-breaking can split exact duplicate rows between segments; labelling the fitted rows
         # through the nearest-row rule itself keeps assign(training rows) == labels_ exact.
         labels = labels[self._nearest(fitted)]
-        self._fitted_labels = np.unique(labels, return_inverse=True)[1].astype(int)  # no gaps
+        # Number the segments 0..k-1 without gaps; unassigned rows (-1) stay unassigned.
+        assigned = labels >= 0
+        self._fitted_labels = np.full(labels.size, UNASSIGNED, dtype=int)
+        self._fitted_labels[assigned] = np.unique(labels[assigned], return_inverse=True)[1]
         self.memberships_ = None
         self.sample_size_ = None if index is None else int(index.size)
         if index is None:

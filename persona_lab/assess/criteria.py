@@ -1,26 +1,53 @@
-"""Criteria of k: one fit per k, every applicable criterion computed on it.
+"""Criteria of k: one fit per k, every applicable criterion computed on it, and a vote.
 
-Each criterion states its own rule for the best k. Monotone curves (inertia, reconstruction
-error) are reported but pick nothing here: they need an elbow or null comparison.
-Distance-based criteria are computed in the common space so that they mean the same for every
-method (for APG matrices, on each group's content mix rather than its raw volume).
+Each criterion is applied only where it means something and states its own rule for the best k
+(:mod:`persona_lab.assess.vote`, where the rules are pure functions of the values over k):
+
+- silhouette, Calinski-Harabasz, Davies-Bouldin: in the common space (:data:`COMMON_SPACE`), so
+  they mean the same for every method (for APG matrices, on each group's content mix rather than
+  its raw volume); silhouette on a seeded sample for large n;
+- the gap statistic (:mod:`persona_lab.assess.gap`) for numeric data and the methods that aim at
+  compact segments (:data:`GAP_METHODS`), its references clustered by the same method;
+- BIC/AIC (mixtures), BIC/CAIC/SABIC (latent classes), Gower silhouette (k-prototypes): from the fit;
+- for NMF, cophenetic correlation (Brunet et al. 2004) and dispersion (Kim & Park 2007) of the
+  consensus matrix over ``nmf_inits`` random initialisations per k;
+- monotone curves (inertia, reconstruction error, cost, variance explained) pick nothing
+  themselves; their Kneedle elbow is a criterion of its own ("inertia_elbow", ...).
+
+Optional business limits: ``min_share`` marks every k whose solution has a smaller segment
+(shares weighted as persona sizes are) and takes it out of the vote; ``max_k`` drops the k values
+above it before anything is fitted.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.cluster.hierarchy import cophenet, linkage
+from scipy.spatial.distance import squareform
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
-from ..errors import PersonaLabError
 from ..data.dataset import Dataset
-from ..methods import get_method
-from ..prepare import COMMON_SPACE, prepare
+from ..errors import PersonaLabError
+from ..features import NumericEncoder
+from ..methods import SegmentationMethod, get_method
+from ..methods.base import child_seeds
+from ..prepare import COMMON_SPACE, Prepared, prepare
+from .gap import DEFAULT_REFERENCES, GAP_RULES, gap_statistic
+from .vote import ELBOWS, RULES, TIE_NOTE, pick, rule, tally, vote
 
 #: Silhouette is O(n^2): above this many rows it is computed on a seeded sample.
 SILHOUETTE_SAMPLE = 2000
+#: The NMF consensus matrix is m x m: above this many rows it covers a seeded sample of rows.
+NMF_SAMPLE = 1000
+DEFAULT_NMF_INITS = 30
+#: Methods whose segments are meant to be compact around a centre, so that the within-segment
+#: sum of squares of the gap statistic measures what they aim for. Spectral clustering and
+#: archetypes aim at something else (connected shapes, extremes); NMF's references would leave
+#: its non-negative domain; LCA and k-prototypes model categories.
+GAP_METHODS = ("kmeans", "gmm", "hierarchical")
 
 
 def _silhouette(X, labels, seed):
@@ -43,13 +70,20 @@ FITTED = {
     "silhouette_gower": ("silhouette_gower_", "max", "Silhouette, Gower distance (higher is better)"),
 }
 #: Fitted attributes reported as curves without a pick of their own: they improve with k by
-#: construction (or measure something else, as entropy), so picking needs an elbow or a null.
+#: construction (or measure something else, as entropy); the improving ones pick through their
+#: elbow (:data:`persona_lab.assess.vote.ELBOWS`).
 MONOTONE = {
     "reconstruction_error": "reconstruction_err_",
     "inertia": "inertia_",
     "cost": "cost_",
     "varexpl": "varexpl_",
     "entropy": "entropy_",
+}
+#: Labels of the criteria computed here rather than by a method.
+LABELS = {
+    "gap": "Gap statistic (Tibshirani 2001 rule)",
+    "cophenetic": "Cophenetic correlation (last k before it falls)",
+    "dispersion": "Dispersion of the consensus (higher is better)",
 }
 
 
@@ -59,18 +93,50 @@ def label(criterion: str) -> str:
         return CRITERIA[criterion][2]
     if criterion in FITTED:
         return FITTED[criterion][2]
-    return criterion.replace("_", " ").capitalize() + " (no pick of its own)"
+    if criterion in LABELS:
+        return LABELS[criterion]
+    curve = next((c for c, e in ELBOWS.items() if e == criterion), None)
+    if curve:
+        return curve.replace("_", " ").capitalize() + " (elbow)"
+    suffix = "; its elbow picks" if criterion in ELBOWS else ""
+    return criterion.replace("_", " ").capitalize() + f" (no pick of its own{suffix})"
 
 
 @dataclass
 class CriterionCurves:
-    table: pd.DataFrame  # columns k, criterion, value
-    picks: dict[str, int]  # criterion -> its best k
+    table: pd.DataFrame  # columns k, criterion, value, sd (sd: the gap's s_k, else NaN)
+    picks: dict[str, int]  # criterion -> its best k (criteria without a pick are left out)
+    #: Every criterion with a rule: criterion, k (its pick, or missing), rule, counted, note.
+    votes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    vote: int | None = None  # the most voted k among unmarked ones (ties: smaller k)
+    tally: dict[int, int] = field(default_factory=dict)  # k -> counted votes
+    marked: dict[int, str] = field(default_factory=dict)  # k -> why a business limit flags it
+    smallest_share: dict[int, float] = field(default_factory=dict)  # k -> smallest segment share
+    #: The gap statistic for k = 1 and every k (k, log_w, ref_log_w, gap, sd), or None.
+    gap: pd.DataFrame | None = None
+    gap_rule: str = "Tibs2001SEmax"
+
+    def values(self, criterion: str):
+        """What ``criterion``'s rule reads: its values over k (the gap: Gap and s_k from k = 1)."""
+        if criterion == "gap" and self.gap is not None:
+            return self.gap.set_index("k")[["gap", "sd"]]
+        source = next((c for c, e in ELBOWS.items() if e == criterion), criterion)
+        return self.table[self.table["criterion"] == source].set_index("k")["value"]
 
     def to_dict(self) -> dict:
         return {
-            "values": {c: dict(zip(g["k"].astype(int), g["value"])) for c, g in self.table.groupby("criterion")},
+            "values": {
+                c: {int(k): float(v) for k, v in zip(g["k"], g["value"])} for c, g in self.table.groupby("criterion")
+            },
             "picks": dict(self.picks),
+            "rules": {c: rule(c, self.gap_rule) for c in self.votes.get("criterion", [])},
+            "votes": [_plain(r) for r in self.votes.to_dict("records")],
+            "tally": dict(self.tally),
+            "vote": self.vote,
+            "tie_rule": TIE_NOTE,
+            "marked": dict(self.marked),
+            "smallest_share": dict(self.smallest_share),
+            "gap": None if self.gap is None else [_plain(r) for r in self.gap.to_dict("records")],
         }
 
 
@@ -85,41 +151,278 @@ def score(criterion: str, X: np.ndarray, labels: np.ndarray, seed: int = 0) -> f
 
 
 def criterion_curves(
-    dataset: Dataset, method: str, k_values, seed: int = 0, progress=None, **params
+    dataset: Dataset,
+    method: str,
+    k_values,
+    seed: int = 0,
+    progress=None,
+    *,
+    min_share: float | None = None,
+    max_k: int | None = None,
+    gap_references: int = DEFAULT_REFERENCES,
+    nmf_inits: int = DEFAULT_NMF_INITS,
+    gap_rule: str = "Tibs2001SEmax",
+    **params,
 ) -> CriterionCurves:
-    """Fit ``method`` once per k under its default preparation; distance-based criteria are
-    computed in the common space (:data:`persona_lab.prepare.COMMON_SPACE`), fitted ones
-    (BIC, reconstruction error, ...) on the method's own fit."""
+    """Fit ``method`` once per k under its default preparation and compute every criterion that
+    applies to it on that one fit; then each criterion's pick, the business limits and the vote.
+    ``progress(fraction, text)`` is called as the work advances."""
     template = get_method(method, **params)
     if template.k_is_output:
         raise PersonaLabError(
             f"{template.label} finds the number of segments itself, so there is no curve over k",
             fix="Choose a method with k as input (nmf, kmeans) to compare k values",
         )
+    k_values, above = _k_range(k_values, max_k)
+    _check_options(min_share, gap_references, nmf_inits, gap_rule)
+    prepared = prepare(dataset, template.default_preparation(dataset.kind))
+    common = prepare(dataset, COMMON_SPACE)
+    with_gap = _gap_applies(template, common)
+    with_consensus = template.name == "nmf"
+    report = _Steps(progress, len(k_values) * (2 if with_consensus else 1) + (gap_references if with_gap else 0))
+
+    # One fit per k, shared by every criterion below.
+    fits = {}
+    for k in k_values:
+        report(f"fitting k = {k}")
+        fits[k] = template.clone().fit(prepared, k=k, seed=seed)
+    rows = [row for k, model in fits.items() for row in _criteria_of_fit(template, model, common.X, k, seed)]
+
+    gap_seed, consensus_seed = child_seeds(seed, 2)
+    gap = None
+    if with_gap:
+        gap = gap_statistic(
+            common.X, {k: m.labels_ for k, m in fits.items()}, MethodOnReference(template),
+            references=gap_references, seed=gap_seed,
+            progress=lambda f: report(f"gap statistic: reference {round(f * gap_references)} of {gap_references}"),
+        )
+        rows += [(k, "gap", g, s) for k, g, s in gap[["k", "gap", "sd"]].itertuples(index=False) if k in fits]
+    if with_consensus:
+        rows += _consensus_rows(template, prepared.X, k_values, nmf_inits, consensus_seed, report)
+    report.done()
+
+    table = pd.DataFrame(rows, columns=["k", "criterion", "value", "sd"])
+    result = CriterionCurves(table, {}, gap=gap, gap_rule=gap_rule)
+    all_picks = {c: pick(c, result.values(c), gap_rule) for c in _ruled_criteria(table)}
+    result.picks = {c: k for c, k in all_picks.items() if k is not None}
+    result.smallest_share = {k: smallest_share(m.labels_, prepared.size_weight) for k, m in fits.items()}
+    result.marked = _marks(result.smallest_share, min_share, above, max_k)
+    result.tally = tally(result.picks, excluded=result.marked)
+    result.vote = vote(result.picks, excluded=result.marked)
+    result.votes = _votes_table(all_picks, result.marked, gap_rule)
+    return result
+
+
+# -- per-fit criteria ------------------------------------------------------------------------------
+
+
+def _criteria_of_fit(template, model, X_common, k, seed) -> list[tuple]:
+    rows = []
+    for name in CRITERIA:
+        if name in template.criteria:
+            rows.append((k, name, score(name, X_common, model.labels_, seed), np.nan))
+    attributes = {**{n: spec[0] for n, spec in FITTED.items()}, **MONOTONE}
+    for name, attribute in attributes.items():
+        if name in template.criteria and hasattr(model, attribute):
+            rows.append((k, name, float(getattr(model, attribute)), np.nan))
+    return rows
+
+
+def smallest_share(labels: np.ndarray, size_weight: np.ndarray) -> float:
+    """The share of the smallest segment, rows weighted as persona sizes are (unassigned rows
+    count in the total, as they do in persona shares)."""
+    assigned = labels >= 0
+    if not assigned.any():
+        return float("nan")
+    sizes = np.bincount(labels[assigned], weights=size_weight[assigned], minlength=int(labels.max()) + 1)
+    return float(sizes.min() / size_weight.sum())
+
+
+# -- the gap statistic's references ------------------------------------------------------------
+
+
+def _gap_applies(template: SegmentationMethod, common: Prepared) -> bool:
+    # The references are drawn in the common space, so the method must fit in that space too.
+    numeric = all(isinstance(enc, NumericEncoder) for enc in common.encoders)
+    same_space = template.default_preparation(common.kind) == COMMON_SPACE
+    return template.name in GAP_METHODS and numeric and same_space
+
+
+@dataclass(frozen=True)
+class MethodOnReference:
+    """Clusters a reference set with the same method and parameters as the data (picklable, so
+    references can be mapped over worker processes)."""
+
+    method: SegmentationMethod
+
+    def __call__(self, X: np.ndarray, k: int, seed: int) -> np.ndarray:
+        return self.method.clone().fit(bare_prepared(X), k=k, seed=seed).labels_
+
+
+def bare_prepared(X: np.ndarray) -> Prepared:
+    """A matrix as a method's input, without weights or history (references, row samples)."""
+    n, d = X.shape
+    return Prepared(
+        X=X, feature_names=[f"x{j}" for j in range(d)], row_labels=[str(i) for i in range(n)],
+        kind="entities", preparation=COMMON_SPACE, steps=[], sample_weight=None, size_weight=np.ones(n),
+    )
+
+
+# -- NMF consensus: cophenetic correlation and dispersion -------------------------------------------
+
+
+def _consensus_rows(template, X, k_values, n_init, seed, report) -> list[tuple]:
+    sample_seed, *k_seeds = child_seeds(seed, 1 + len(k_values))
+    rows = consensus_sample(X.shape[0], NMF_SAMPLE, sample_seed)
+    out = []
+    for k, k_seed in zip(k_values, k_seeds):
+        report(f"NMF consensus over {n_init} starts, k = {k}")
+        C = nmf_consensus(template, X, k, n_init, k_seed, rows)
+        out += [(k, "cophenetic", cophenetic_correlation(C), np.nan), (k, "dispersion", dispersion(C), np.nan)]
+    return out
+
+
+def consensus_sample(n: int, size: int, seed: int) -> np.ndarray | None:
+    """The rows the consensus matrix covers: all (None) or a seeded sample of ``size``."""
+    if n <= size:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+
+
+def nmf_consensus(template, X: np.ndarray, k: int, n_init: int, seed: int, rows=None) -> np.ndarray:
+    """Brunet's consensus matrix: the share of ``n_init`` random-start factorisations (of all
+    rows) that put two rows in the same segment, over ``rows`` (all when None)."""
+    labels = np.array([nmf_start_labels(template, X, k, s) for s in child_seeds(seed, n_init)])
+    return consensus_matrix(labels if rows is None else labels[:, rows])
+
+
+def nmf_start_labels(template, X: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """One random-start factorisation's segments (one independent task).
+
+    Segments are the argmax of each row of W after W and H are put on a common scale (the
+    method's memberships): W alone has an arbitrary scale per column, so its raw argmax could
+    move with the scaling rather than with the data.
+    """
+    model = template.clone().set_params(n_restarts=1, init="random")
+    return model.fit(bare_prepared(X), k=k, seed=seed).labels_
+
+
+def consensus_matrix(labels: np.ndarray) -> np.ndarray:
+    """Mean connectivity over runs: C[i, j] = share of runs (rows of ``labels``) where i and j
+    share a segment."""
+    labels = np.atleast_2d(labels)
+    C = np.zeros((labels.shape[1],) * 2)
+    for run in labels:
+        onehot = (run[:, None] == np.unique(run)[None, :]).astype(float)
+        C += onehot @ onehot.T
+    return C / labels.shape[0]
+
+
+def cophenetic_correlation(C: np.ndarray) -> float:
+    """Brunet et al. (2004): correlation between 1 - C and the cophenetic distances of the
+    average-linkage tree built on 1 - C; 1 for a perfectly reproducible partition."""
+    distance = squareform(1.0 - C, checks=False)
+    if np.ptp(distance) == 0:  # every pair equally (dis)similar: nothing to correlate
+        return float("nan")
+    return float(cophenet(linkage(distance, method="average"), distance)[0])
+
+
+def dispersion(C: np.ndarray) -> float:
+    """Kim & Park (2007): (1/n^2) sum_ij 4 (C_ij - 1/2)^2; 1 when every entry is 0 or 1."""
+    return float(np.mean(4.0 * (C - 0.5) ** 2))
+
+
+# -- picks, limits, votes -------------------------------------------------------------------------
+
+
+def _ruled_criteria(table: pd.DataFrame) -> list[str]:
+    """Criteria in the table with a rule, and the elbows of its monotone curves, in table order."""
+    names = []
+    for name in table["criterion"].drop_duplicates():
+        if name in RULES:
+            names.append(name)
+        elif name in ELBOWS:
+            names.append(ELBOWS[name])
+    return names
+
+
+def _marks(shares, min_share, above, max_k) -> dict[int, str]:
+    marked = {}
+    if min_share is not None:
+        for k, share in shares.items():
+            if share < min_share:
+                marked[k] = f"too small: smallest segment {share:.1%} < {min_share:.1%}"
+    for k in above:
+        marked[k] = f"above the largest k worth presenting ({max_k}); not fitted"
+    return marked
+
+
+def _votes_table(all_picks: dict, marked: dict, gap_rule: str) -> pd.DataFrame:
+    records = []
+    for criterion, k in all_picks.items():
+        counted = k is not None and k not in marked
+        note = "no pick" if k is None else "" if counted else f"not counted: k = {k} {marked[k]}"
+        records.append((criterion, k, rule(criterion, gap_rule), counted, note))
+    frame = pd.DataFrame(records, columns=["criterion", "k", "rule", "counted", "note"])
+    frame["k"] = frame["k"].astype("Int64")
+    return frame
+
+
+# -- checks and progress ------------------------------------------------------------------------
+
+
+def _k_range(k_values, max_k) -> tuple[list[int], list[int]]:
     k_values = sorted({int(k) for k in k_values})
     if not k_values or k_values[0] < 2:
         raise PersonaLabError("k values must be at least 2", fix="Use a range such as 2:10")
-    prepared = prepare(dataset, template.default_preparation(dataset.kind))
-    common = prepare(dataset, COMMON_SPACE)
-    rows = []
-    for i, k in enumerate(k_values):
-        if progress:
-            progress(i / len(k_values), f"fitting k = {k}")
-        model = template.clone().fit(prepared, k=k, seed=seed)
-        for name in CRITERIA:
-            if name in template.criteria:
-                rows.append((k, name, score(name, common.X, model.labels_, seed)))
-        attributes = {**{n: spec[0] for n, spec in FITTED.items()}, **MONOTONE}
-        for name, attribute in attributes.items():
-            if name in template.criteria and hasattr(model, attribute):
-                rows.append((k, name, float(getattr(model, attribute))))
-    if progress:
-        progress(1.0, "done")
-    table = pd.DataFrame(rows, columns=["k", "criterion", "value"])
-    picks = {}
-    for name, group in table.groupby("criterion"):
-        rule = CRITERIA[name][1] if name in CRITERIA else FITTED[name][1] if name in FITTED else None
-        if rule and group["value"].notna().any():
-            values = group.set_index("k")["value"]
-            picks[name] = int(values.idxmax() if rule == "max" else values.idxmin())
-    return CriterionCurves(table, picks)
+    if max_k is None:
+        return k_values, []
+    kept = [k for k in k_values if k <= int(max_k)]
+    if not kept:
+        raise PersonaLabError(
+            f"Every k asked for is above the largest k worth presenting ({max_k})",
+            fix=f"Ask for k values up to {max_k} or raise max_k",
+        )
+    return kept, [k for k in k_values if k > int(max_k)]
+
+
+def _check_options(min_share, gap_references, nmf_inits, gap_rule) -> None:
+    if min_share is not None and not 0 <= float(min_share) < 1:
+        raise PersonaLabError(f"min_share must be a share between 0 and 1, got {min_share}", fix="Use e.g. 0.05 for 5%")
+    if int(gap_references) < 2:
+        raise PersonaLabError("The gap statistic needs at least 2 reference sets", fix="Use gap_references=20")
+    if int(nmf_inits) < 2:
+        raise PersonaLabError("The NMF consensus needs at least 2 starts", fix="Use nmf_inits=30")
+    if gap_rule not in GAP_RULES:
+        raise PersonaLabError(f"Unknown gap rule {gap_rule!r}", fix=f"Use one of {', '.join(GAP_RULES)}")
+
+
+class _Steps:
+    """Calls ``progress(fraction, text)`` once per unit of work (a fit, a reference, a k)."""
+
+    def __init__(self, progress, total: int):
+        self.progress, self.total, self.count = progress, max(total, 1), 0
+
+    def __call__(self, text: str) -> None:
+        if self.progress:
+            self.progress(min(self.count / self.total, 1.0), text)
+        self.count += 1
+
+    def done(self) -> None:
+        if self.progress:
+            self.progress(1.0, "done")
+
+
+def _plain(record: dict) -> dict:
+    """numpy and pandas scalars as plain Python ones (JSON-ready)."""
+    out = {}
+    for key, value in record.items():
+        if value is pd.NA or value is None:
+            out[key] = None
+        elif isinstance(value, (np.integer, np.bool_)):
+            out[key] = value.item()
+        elif isinstance(value, np.floating):
+            out[key] = float(value)
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,154 @@
+"""The gap statistic (Tibshirani, Walther & Hastie 2001), with R cluster::clusGap's k rules.
+
+W_k is the pooled within-segment dispersion of a partition: the sum over segments of the pairwise
+squared Euclidean distances divided by twice the segment's size, which equals the sum of squares
+to the segment centroids. Gap(k) = mean_b log W*_kb - log W_k compares it with B reference sets
+without structure, drawn uniformly in the box aligned with the data's principal components (the
+paper's reference "b", clusGap's ``spaceH0="scaledPCA"``), so that the reference follows the
+data's shape rather than its coordinate axes. s_k = sd_b(log W*_kb) sqrt(1 + 1/B), with the
+paper's 1/B standard deviation (clusGap divides by B - 1).
+
+Each reference is clustered by the same method at the same k as the data (any callable
+``cluster(X, k, seed) -> labels``): the statistic then measures how much more compact the method's
+segments are on the data than the same method manages on structureless data. That is only
+meaningful for methods that aim at compact segments (k-means, Gaussian mixtures, Ward), which is
+why :mod:`persona_lab.assess.criteria` computes it for those alone.
+
+W_1 needs no clustering, so Gap(1) is always computed and the rule may answer k = 1: "no
+segment structure worth the name".
+
+Every reference is an independent task with its own child seed (:func:`reference_log_w`), so the
+loop in :func:`gap_statistic` can be mapped over worker processes unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..methods.base import child_seeds
+
+#: Above this many rows the statistic is computed on a seeded sample of rows (data and references
+#: alike), since every reference is re-clustered B times per k.
+GAP_SAMPLE = 2000
+DEFAULT_REFERENCES = 20
+#: clusGap's ``maxSE`` methods; the first is the paper's rule.
+GAP_RULES = ("Tibs2001SEmax", "firstSEmax", "globalSEmax", "firstmax", "globalmax")
+
+Cluster = Callable[[np.ndarray, int, int], np.ndarray]
+
+
+def within_ss(X: np.ndarray, labels: np.ndarray) -> float:
+    """W_k: the sum over segments of squared distances to the segment centroid; rows labelled
+    -1 (unassigned) are left out."""
+    total = 0.0
+    for segment in np.unique(labels[labels >= 0]):
+        rows = X[labels == segment]
+        total += float(((rows - rows.mean(axis=0)) ** 2).sum())
+    return total
+
+
+@dataclass(frozen=True)
+class PcaBox:
+    """The box spanned by the data in its principal-component coordinates."""
+
+    centre: np.ndarray
+    rotation: np.ndarray  # rows are principal axes
+    low: np.ndarray
+    high: np.ndarray
+
+    @classmethod
+    def of(cls, X: np.ndarray) -> "PcaBox":
+        centre = X.mean(axis=0)
+        _, _, rotation = np.linalg.svd(X - centre, full_matrices=False)
+        scores = (X - centre) @ rotation.T
+        return cls(centre, rotation, scores.min(axis=0), scores.max(axis=0))
+
+    def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n rows uniform in the box, back in the data's coordinates."""
+        return rng.uniform(self.low, self.high, size=(n, self.low.size)) @ self.rotation + self.centre
+
+
+def reference_log_w(box: PcaBox, n: int, k_values, cluster: Cluster, seed: int) -> np.ndarray:
+    """One reference set: log W*_k for each k of ``k_values`` (one independent task)."""
+    draw_seed, *fit_seeds = child_seeds(seed, 1 + len(k_values))
+    X = box.draw(n, np.random.default_rng(draw_seed))
+    out = []
+    for k, fit_seed in zip(k_values, fit_seeds):
+        labels = np.zeros(n, dtype=int) if k == 1 else np.asarray(cluster(X, int(k), fit_seed))
+        out.append(_log(within_ss(X, labels)))
+    return np.array(out)
+
+
+def gap_statistic(
+    X: np.ndarray,
+    labels_by_k: dict[int, np.ndarray],
+    cluster: Cluster,
+    references: int = DEFAULT_REFERENCES,
+    seed: int = 0,
+    sample: int = GAP_SAMPLE,
+    progress: Callable[[float], None] | None = None,
+) -> pd.DataFrame:
+    """Gap(k) and s_k for k = 1 and every k of ``labels_by_k`` (the method's labels of X's rows).
+
+    Returns columns k, log_w, ref_log_w (mean over references), gap, sd (= s_k), one row per k.
+    """
+    if references < 2:
+        raise ValueError("the gap statistic needs at least 2 reference sets")
+    sample_seed, *ref_seeds = child_seeds(seed, 1 + int(references))
+    X, labels_by_k = _sample_rows(X, labels_by_k, sample, sample_seed)
+    k_values = sorted({1, *map(int, labels_by_k)})
+    labels_by_k = {1: np.zeros(X.shape[0], dtype=int), **labels_by_k}
+    log_w = np.array([_log(within_ss(X, labels_by_k[k])) for k in k_values])
+    box = PcaBox.of(X)
+    ref = np.empty((len(ref_seeds), len(k_values)))
+    for b, ref_seed in enumerate(ref_seeds):
+        ref[b] = reference_log_w(box, X.shape[0], k_values, cluster, ref_seed)
+        if progress:
+            progress((b + 1) / len(ref_seeds))
+    mean = ref.mean(axis=0)
+    sd = ref.std(axis=0) * np.sqrt(1 + 1 / len(ref_seeds))
+    return pd.DataFrame({"k": k_values, "log_w": log_w, "ref_log_w": mean, "gap": mean - log_w, "sd": sd})
+
+
+def max_se(gap, sd, rule: str = "Tibs2001SEmax") -> int:
+    """Position (0-based) of the chosen k in ``gap``/``sd``, ordered by k: clusGap's ``maxSE``.
+
+    - Tibs2001SEmax: the smallest k with Gap(k) >= Gap(k+1) - s_{k+1} (the paper's rule);
+    - firstSEmax: the smallest k within one s of the first local maximum;
+    - globalSEmax: the smallest k within one s of the global maximum;
+    - firstmax / globalmax: the first local / the global maximum.
+    When no k qualifies, the largest k is returned (as clusGap does).
+    """
+    f, s = np.asarray(gap, dtype=float), np.asarray(sd, dtype=float)
+    last = f.size - 1
+    if rule == "globalmax":
+        return int(np.argmax(f))
+    if rule == "Tibs2001SEmax":
+        ok = f[:-1] >= f[1:] - s[1:]
+        return int(np.argmax(ok)) if ok.any() else last
+    if rule in ("firstmax", "firstSEmax", "globalSEmax"):
+        falls = np.diff(f) <= 0
+        top = int(np.argmax(f)) if rule == "globalSEmax" else int(np.argmax(falls)) if falls.any() else last
+        if rule == "firstmax":
+            return top
+        ok = f[:top] >= f[top] - s[top]
+        return int(np.argmax(ok)) if ok.any() else top
+    raise ValueError(f"unknown gap rule {rule!r}; use one of {', '.join(GAP_RULES)}")
+
+
+def _log(w: float) -> float:
+    # A segment of identical rows has W = 0; its log is -inf, which makes the gap +inf rather
+    # than crash, and the rules still order it correctly.
+    with np.errstate(divide="ignore"):
+        return float(np.log(w))
+
+
+def _sample_rows(X, labels_by_k, sample, seed):
+    if X.shape[0] <= sample:
+        return X, {int(k): np.asarray(v) for k, v in labels_by_k.items()}
+    rows = np.sort(np.random.default_rng(seed).choice(X.shape[0], size=sample, replace=False))
+    return X[rows], {int(k): np.asarray(v)[rows] for k, v in labels_by_k.items()}

@@ -300,3 +300,14 @@ def test_kprototypes_uses_row_weights():
     fit = method.fit(_prepared(method, frame, weight="w"), k=3, seed=0)
     assert not any("weights" in note for note in fit.notes_)
     assert adjusted_rand_score(truth, fit.labels_) >= 0.85
+
+
+def test_kprototypes_fits_a_sample_above_its_limit_and_assigns_every_row():
+    frame, truth = mixed()
+    method = KPrototypes(max_fit_rows=120)
+    prepared = _prepared(method, frame)
+    fit = method.fit(prepared, k=3, seed=0)
+    assert fit.sample_size_ == 120 and any("seeded sample of 120" in n for n in fit.notes_)
+    assert fit.labels_.shape == truth.shape
+    assert adjusted_rand_score(truth, fit.labels_) >= 0.8
+    np.testing.assert_array_equal(fit.assign(prepared.X), fit.labels_)

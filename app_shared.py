@@ -78,6 +78,7 @@ DEFAULTS: dict[str, Any] = {
     "seg_k": 5,
     "seg_seed": 0,
     "nk_range": (2, 8),
+    "nk_min_share": 0.0,  # business limit: smallest segment share (%) a k may have
     "cmp_k_a": 3,
     "cmp_k_b": 5,
     "seg_compare_methods": ["nmf", "kmeans", "gmm"],
@@ -461,17 +462,20 @@ def cached_comparison(loaded: Loaded, methods: tuple, k: int | None, seed: int, 
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _curve_slot(key: tuple, method: str, k_values: tuple, seed: int) -> dict:
+def _curve_slot(key: tuple, method: str, k_values: tuple, seed: int, min_share: float | None) -> dict:
     return {}
 
 
-def criterion_curves(loaded: Loaded, method: str, k_values: tuple, seed: int, progress: Progress | None = None):
+def criterion_curves(
+    loaded: Loaded, method: str, k_values: tuple, seed: int, *, min_share: float | None = None,
+    progress: Progress | None = None,
+):
     """``assess.criteria.criterion_curves`` on the loaded dataset, memoised."""
-    slot = _curve_slot(loaded.key, method, tuple(k_values), int(seed))
+    slot = _curve_slot(loaded.key, method, tuple(k_values), int(seed), min_share)
     if "curves" not in slot and "error" not in slot:
         try:
             slot["curves"] = criteria_module.criterion_curves(
-                loaded.dataset, method, list(k_values), seed=int(seed), progress=progress
+                loaded.dataset, method, list(k_values), seed=int(seed), progress=progress, min_share=min_share
             )
         except PersonaLabError as exc:
             slot["error"] = exc
@@ -480,8 +484,8 @@ def criterion_curves(loaded: Loaded, method: str, k_values: tuple, seed: int, pr
     return slot["curves"]
 
 
-def criterion_labels(names) -> dict[str, str]:
-    return {name: criteria_module.label(name) for name in names}
+def criterion_label(name: str) -> str:
+    return criteria_module.label(name)
 
 
 # -- persona cards side by side ------------------------------------------------------------------

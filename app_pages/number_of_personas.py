@@ -29,40 +29,43 @@ if low == high:
     st.info("Choose a range of at least two values of k.")
     st.stop()
 k_values = tuple(range(int(low), int(high) + 1))
-st.caption(f"{label}, seed {seed}: one fit per k on {shared.md(loaded.dataset.name)}.")
+st.number_input(
+    "Smallest segment share worth a persona (%)", min_value=0.0, max_value=50.0, step=0.5,
+    help="A k whose solution has a smaller segment is marked and left out of the vote (a business limit).",
+    **shared.bind("nk_min_share"),
+)
+min_share = float(st.session_state["nk_min_share"]) / 100 or None
+st.caption(f"{label}, seed {seed}: one fit per k on {shared.md(loaded.dataset.name)}, reused by every criterion.")
 
 report, done = shared.progress_reporter(f"Fitting {label} for k = {low}..{high}")
 try:
-    curves = shared.criterion_curves(loaded, method, k_values, seed, progress=report)
+    curves = shared.criterion_curves(loaded, method, k_values, seed, min_share=min_share, progress=report)
 except PersonaLabError as exc:
     shared.show_error(exc.one_line())
     st.stop()
 finally:
     done()
 
-labels = shared.criterion_labels(curves.table["criterion"].unique())
 if curves.table.empty:
     st.info(f"No criterion of k applies to {label}.")
     st.stop()
 
-picks = pd.DataFrame(
-    [(labels.get(name, name), k) for name, k in curves.picks.items()], columns=["criterion", "picks k"]
-)
-if not picks.empty:
-    votes = picks["picks k"].value_counts()
-    top = votes.index[0]
-    agreed = int(votes.iloc[0])
-    each = " ".join(f"{name} picks k = {k}." for name, k in zip(picks["criterion"], picks["picks k"]))
-    if agreed > 1:
-        st.markdown(f"**{agreed} of {len(picks)} criteria pick k = {top}.** {each}")
-    elif len(picks) > 1:
-        st.markdown(f"**The criteria disagree.** {each}")
-    else:
-        st.markdown(each)
+labels = {c: shared.criterion_label(c) for c in curves.table["criterion"].unique()}
+counted = curves.votes[curves.votes["counted"]] if not curves.votes.empty else curves.votes
+if curves.vote is not None:
+    st.markdown(
+        f"**The vote picks k = {curves.vote}**: {curves.tally.get(curves.vote, 0)} of "
+        f"{len(counted)} criteria with a pick agree."
+    )
+else:
+    st.markdown("**No criterion picks a k** in this range.")
+for k, why in sorted(curves.marked.items()):
+    st.warning(f"k = {k}: {shared.md(why)}", icon=":material/warning:")
+
 st.altair_chart(charts.criterion_curve(curves.table, curves.picks, labels))
 st.caption(
-    "A red point marks each criterion's pick. Monotone curves (reconstruction error, inertia) "
-    "pick nothing on their own: read them for an elbow. Resampling stability of the pick comes later."
+    "A red point marks each criterion's pick; a monotone curve (inertia, reconstruction error) picks "
+    "through its elbow (Kneedle). Resampling stability of the pick comes below."
 )
-if not picks.empty:
-    st.dataframe(picks, hide_index=True)
+votes = curves.votes.assign(criterion=curves.votes["criterion"].map(shared.criterion_label))
+st.dataframe(votes, hide_index=True, width="stretch")

@@ -89,10 +89,11 @@ def segment_sizes(persona_set: PersonaSet, title: str = "Share of the audience")
 
 
 def criterion_curve(table: pd.DataFrame, picks: dict[str, int], labels: dict[str, str] | None = None) -> alt.Chart:
-    """One small panel per criterion, its value over k, its picked k marked with a point."""
+    """One small panel per criterion, its value over k, its picked k marked with a point (for a
+    monotone curve, the pick of its elbow, ``<curve>_elbow``)."""
     data = table.copy()
     data["label"] = data["criterion"].map(labels or {}).fillna(data["criterion"])
-    data["picked"] = [picks.get(c) == k for c, k in zip(data["criterion"], data["k"])]
+    data["picked"] = [picks.get(c, picks.get(f"{c}_elbow")) == k for c, k in zip(data["criterion"], data["k"])]
     base = alt.Chart(data).encode(
         x=alt.X("k:Q", axis=alt.Axis(tickMinStep=1), title="number of personas k"),
         y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=None),

@@ -94,9 +94,18 @@ def test_number_of_personas_shows_curves_and_picks(app):
     at = _open(app, "number_of_personas")
     assert at.slider(key="_w_nk_range").value == (2, 8)
     assert _charts(at), "no criterion curve"
-    assert "picks k =" in _texts(at)
-    picks = at.dataframe[0].value
-    assert picks["picks k"].between(2, 8).all()
+    assert "The vote picks k = 5" in _texts(at)  # the APG sample's five planted audiences
+    votes = at.dataframe[0].value
+    assert votes["k"].dropna().between(2, 8).all() and votes["counted"].any()
+
+
+def test_number_of_personas_marks_k_with_too_small_segments(app):
+    at = _open(app, "number_of_personas")
+    at.session_state["nk_min_share"] = 10.0  # the smallest planted audience holds about 11%
+    at.run()
+    warnings = " ".join(w.value for w in at.warning)
+    assert "k = 8" in warnings and "k = 5" not in warnings
+    at.session_state["nk_min_share"] = 0.0
 
 
 def test_compare_k_shows_two_columns_of_personas(app):

@@ -79,3 +79,18 @@ def matched_contingency(a, b) -> pd.DataFrame:
     first = [mapping[r] for r in rows if r in mapping]
     rest = [c for c in table.columns if c not in first]
     return table.loc[rows, first + sorted(rest, key=lambda c: (c < 0, c))]
+
+
+def match_profiles(A: np.ndarray, B: np.ndarray, min_similarity: float = 0.8) -> list[tuple[int, int, float]]:
+    """One-to-one matching of profile rows of ``A`` to rows of ``B`` by cosine similarity.
+
+    Hungarian assignment maximises the total cosine; pairs below ``min_similarity`` are not
+    matches (a persona that changed that much is a different persona). Returns (i, j, cosine).
+    """
+    A, B = np.asarray(A, dtype=float), np.asarray(B, dtype=float)
+    if A.size == 0 or B.size == 0:
+        return []
+    norms = np.linalg.norm(A, axis=1)[:, None] * np.linalg.norm(B, axis=1)[None, :]
+    cosine = np.divide(A @ B.T, norms, out=np.zeros((A.shape[0], B.shape[0])), where=norms > 0)
+    rows, cols = linear_sum_assignment(-cosine)
+    return [(int(i), int(j), float(cosine[i, j])) for i, j in zip(rows, cols) if cosine[i, j] >= min_similarity]

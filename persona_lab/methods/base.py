@@ -16,16 +16,26 @@ Fitted attributes every method sets:
 
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import ClassVar
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ..errors import PersonaLabError
 from ..prepare import Preparation, Prepared
 
 UNASSIGNED = -1
+
+
+
+@functools.cache
+def _threads() -> ThreadpoolController:
+    """The BLAS/OpenMP libraries of this process, found once: the scan takes milliseconds and
+    resampling makes thousands of fits. Made at the first fit, when scikit-learn's OpenMP is
+    already loaded."""
+    return ThreadpoolController()
 
 #: What a method can fit: any real numbers, non-negative numbers only, or categories.
 ACCEPTS = ("numeric", "nonnegative", "categorical", "mixed")
@@ -90,7 +100,7 @@ class SegmentationMethod:
         if prepared.sample_weight is not None and not self.supports_weights:
             self.notes_.append(f"{self.label} cannot use row weights in fitting; sizes and shares still use them")
         # BLAS/OpenMP threads would fight the process-level parallelism of resampling.
-        with threadpool_limits(limits=1):
+        with _threads().limit(limits=1):
             self._fit(prepared.X, k, int(seed), weight)
         self.seed_ = int(seed)
         self.n_segments_ = int(self.labels_.max()) + 1 if (self.labels_ >= 0).any() else 0
@@ -101,7 +111,7 @@ class SegmentationMethod:
         if not hasattr(self, "labels_"):
             raise PersonaLabError(f"{self.label} has not been fitted yet", fix="Call fit first")
         X = np.asarray(X, dtype=float)
-        with threadpool_limits(limits=1):
+        with _threads().limit(limits=1):
             return self._assign(X)
 
     # -- hooks --------------------------------------------------------------------------------

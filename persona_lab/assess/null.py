@@ -1,0 +1,141 @@
+"""Null calibration: the stability statistics on reference sets without cluster structure.
+
+A statistic only says "this k is stable" when it beats what the same method gets on data with
+no segments at all: k-means splits a single Gaussian very reproducibly at k=2. Reference sets
+are made in the method's prepared feature space, the same size as the data:
+
+- ``gaussian``: a multivariate normal with the data's mean and covariance (as M3C);
+- ``pca_box``: uniform in the box spanned by the data's principal components, rotated back
+  (Tibshirani, Walther & Hastie's gap statistic reference).
+
+Columns holding category codes are permuted independently instead (their codes stay valid and
+their association, the structure, is gone); for methods needing non-negative data the reference
+is clipped to the data's range. Each reference set is assessed with fewer resamples than the data
+(10 by default): the band describes the spread over reference sets, where 10 resamples already
+put each set's mean statistic well inside that spread.
+
+The band is per k and per statistic, so each comparison is a 5% test: on structure-free data
+some k often lands above its band by chance. :func:`beats_null` given the reference values
+makes the margin family-wise over k.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from ..errors import PersonaLabError
+from ..methods import SegmentationMethod, get_method
+from ..methods.base import child_seeds
+from ..prepare import Prepared, prepare
+from .engine import dask_client
+from .stability import STATISTICS, SUMMARIES, stability
+
+REFERENCES = ("gaussian", "pca_box")
+
+
+def gaussian_reference(X, seed: int = 0) -> np.ndarray:
+    X = np.asarray(X, float)
+    rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
+    cov = np.atleast_2d(np.cov(X, rowvar=False))
+    # eigh copes with the singular covariances of one-hot blocks.
+    return rng.multivariate_normal(X.mean(axis=0), cov, size=X.shape[0], method="eigh")
+
+
+def pca_box_reference(X, seed: int = 0) -> np.ndarray:
+    X = np.asarray(X, float)
+    rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
+    mean = X.mean(axis=0)
+    _, _, Vt = np.linalg.svd(X - mean, full_matrices=False)
+    Z = (X - mean) @ Vt.T
+    box = rng.uniform(Z.min(axis=0), Z.max(axis=0), size=Z.shape)
+    return box @ Vt + mean
+
+
+def reference_prepared(prepared: Prepared, method: SegmentationMethod, reference: str, seed: int) -> Prepared:
+    """A structure-free stand-in for ``prepared`` (unweighted: its rows are nobody)."""
+    if reference not in REFERENCES:
+        raise PersonaLabError(f"Unknown reference {reference!r}", fix=f"Use one of {', '.join(REFERENCES)}")
+    X = np.asarray(prepared.X, float)
+    make = gaussian_reference if reference == "gaussian" else pca_box_reference
+    Y = make(X, seed)
+    categorical = prepared.categorical_index
+    if categorical:
+        rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(1,)))
+        for j in categorical:
+            Y[:, j] = rng.permutation(X[:, j])
+    if method.accepts == "nonnegative":
+        Y = np.clip(Y, X.min(axis=0), X.max(axis=0))
+    return dataclasses.replace(prepared, X=Y, sample_weight=None, size_weight=np.ones(X.shape[0]), matrix=None)
+
+
+def null_values(data, method, k_values=(), statistics=STATISTICS, *, n_ref: int = 20, reference: str = "gaussian",
+                seed: int = 0, resamples: int = 10, n_jobs: int = 1, dask=None, progress=None, cancel=None,
+                params: dict | None = None, items: int | None = None) -> pd.DataFrame:
+    """The stability table of each of ``n_ref`` reference sets: reference, k, statistic, value."""
+    if int(n_ref) < 2:
+        raise PersonaLabError("The null band needs at least 2 reference sets", fix="Use n_ref=20")
+    template = method.clone() if isinstance(method, SegmentationMethod) else get_method(method, **(params or {}))
+    prepared = data if isinstance(data, Prepared) else prepare(data, template.default_preparation(data.kind))
+    extra = {} if items is None else {"items": items}
+    tables = []
+    with dask_client(dask, n_jobs) as client:  # one cluster for all reference sets
+        for r, ref_seed in enumerate(child_seeds(seed, int(n_ref))):
+            ref = reference_prepared(prepared, template, reference, ref_seed)
+            report = None if progress is None else (
+                lambda f, m, r=r: progress((r + f) / n_ref, f"reference set {r + 1} of {n_ref}: {m}"))
+            result = stability(ref, template, k_values, resamples=resamples, seed=ref_seed, statistics=statistics,
+                               n_jobs=n_jobs, dask=client, progress=report, cancel=cancel, **extra)
+            table = result.table.assign(reference=r)
+            if template.k_is_output:
+                table["k"] = np.nan  # each reference set finds its own number of segments
+            tables.append(table)
+    return pd.concat(tables, ignore_index=True)[["reference", "k", "statistic", "value"]]
+
+
+def null_band(data, method, k_values=(), statistics=STATISTICS, *, n_ref: int = 20, reference: str = "gaussian",
+              seed: int = 0, resamples: int = 10, **engine) -> pd.DataFrame:
+    """The 5 / 50 / 95% quantiles of each stability summary over the reference sets (``engine``:
+    n_jobs, dask, progress, cancel, params, items as :func:`null_values`). Columns k, statistic,
+    p05, p50, p95; for a method whose k is an output the band is per statistic and k is NaN."""
+    return band_of(null_values(data, method, k_values, statistics, n_ref=n_ref, reference=reference,
+                               seed=seed, resamples=resamples, **engine))
+
+
+def band_of(values: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for (k, statistic), group in values.groupby(["k", "statistic"], sort=False, dropna=False):
+        v = group["value"].to_numpy(float)
+        q = np.nanpercentile(v, [5, 50, 95]) if np.isfinite(v).any() else [np.nan] * 3
+        rows.append((k, statistic, *map(float, q)))
+    band = pd.DataFrame(rows, columns=["k", "statistic", "p05", "p50", "p95"])
+    order = {s: i for i, s in enumerate(SUMMARIES)}
+    return band.sort_values(["k", "statistic"], key=lambda c: c.map(order) if c.name == "statistic" else c,
+                            ignore_index=True)
+
+
+def beats_null(table: pd.DataFrame, band: pd.DataFrame, values: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The stability table with its null band and ``beats``: above p95 for a statistic where
+    higher is more stable, below p05 where lower is (PAC); False where undefined; delta area has
+    no direction and never beats.
+
+    Each comparison alone is a 5% test, so over many k a structure-free data set often beats the
+    band somewhere. Given the reference ``values`` (:func:`null_values`), the margin is made
+    family-wise over k: a value must pass its band by more than 95% of the reference sets'
+    largest excess over all k of that statistic (a max-statistic calibration)."""
+    on = ["statistic"] if band["k"].isna().all() else ["k", "statistic"]
+    merged = table.merge(band.drop(columns=["k"]) if on == ["statistic"] else band, on=on, how="left")
+    direction = merged["statistic"].map(SUMMARIES)
+    excess = np.where(direction == "max", merged["value"] - merged["p95"], merged["p05"] - merged["value"])
+    margin = np.zeros(len(merged))
+    if values is not None:
+        refs = values.drop(columns=["k"]).merge(band.drop(columns=["k"]), on="statistic") if on == ["statistic"] \
+            else values.merge(band, on=["k", "statistic"])
+        up = refs["statistic"].map(SUMMARIES) == "max"
+        refs["excess"] = np.where(up, refs["value"] - refs["p95"], refs["p05"] - refs["value"])
+        worst = refs.groupby(["statistic", "reference"])["excess"].max().groupby("statistic").quantile(0.95)
+        margin = np.maximum(merged["statistic"].map(worst).fillna(0).to_numpy(float), 0.0)
+    merged["beats"] = direction.isin(["max", "min"]).to_numpy() & (np.nan_to_num(excess, nan=-np.inf) > margin)
+    return merged

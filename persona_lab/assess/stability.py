@@ -1,0 +1,367 @@
+"""Resampling stability per k, each statistic under the resampling scheme its authors defined.
+
+- ``bootstrap_ari`` (flexclust ``bootFlexclust``): fit on two bootstrap samples, predict every
+  row with each model, ARI between the two full-data partitions; mean over pairs.
+- ``jaccard`` (fpc ``clusterboot``): fit on a bootstrap sample with duplicates removed; each
+  full-data segment's best Jaccard with a resample segment, on the rows in the sample; mean over
+  resamples, dissolved (<= 0.5) and recovered (> 0.75) counts, fpc's bands 0.6 / 0.75 / 0.85.
+  ``jaccard`` in the table is the mean over segments, ``jaccard_min`` the least stable one.
+- ``prediction_strength`` (Tibshirani & Walther 2005, as fpc): cluster both halves of a random
+  split, assign each half with the other half's model, the minimum over test segments of the
+  share of within-segment pairs kept together; both directions averaged; mean over splits.
+- ``consensus`` (Monti 2003; Senbabaoglu 2014): fit on subsamples of 80% of the rows without
+  replacement; the consensus matrix of a fixed seeded item sample (at most 2,000 rows, never
+  n x n), its CDF, PAC over (0.1, 0.9] and the delta area across k (as ConsensusClusterPlus).
+
+Resamples are shared across k (one seed per scheme). Methods whose k is an output (HDBSCAN) are
+assessed on their one solution, reported under its number of segments; unassigned rows belong to
+no segment (they lower Jaccard and prediction strength), and in ARI rows both fits leave
+unassigned are dropped so that agreeing on noise earns nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score
+
+from ..errors import PersonaLabError
+from ..methods import SegmentationMethod, get_method
+from ..methods.base import child_seeds
+from ..prepare import Prepared, prepare
+from . import resampling as rs
+from .engine import dask_client, run_tasks
+
+STATISTICS = ("bootstrap_ari", "jaccard", "prediction_strength", "consensus")
+#: Per-k summaries in the table, and which way is more stable (delta area has no direction).
+SUMMARIES = {"bootstrap_ari": "max", "jaccard": "max", "jaccard_min": "max",
+             "prediction_strength": "max", "pac": "min", "delta_area": None}
+SCHEMES = {"bootstrap_ari": "bootstrap_pair", "jaccard": "bootstrap", "prediction_strength": "half_split",
+           "consensus": "subsample"}
+DISSOLVED, RECOVERED = 0.5, 0.75
+BANDS = ((0.6, "unstable"), (0.75, "doubtful"), (0.85, "stable"), (np.inf, "highly stable"))
+CDF_GRID = np.linspace(0.0, 1.0, 101)
+NOT_SAMPLED = -2  # consensus labels of an item left out of a subsample
+
+
+# -- the statistics, as plain functions on partitions -------------------------------------------
+
+
+def jaccard(a_members, b_members) -> float:
+    """|A & B| / |A | B| of two sets of row ids; NaN when both are empty (as fpc)."""
+    a, b = set(np.asarray(a_members).ravel().tolist()), set(np.asarray(b_members).ravel().tolist())
+    union = len(a | b)
+    return float("nan") if union == 0 else len(a & b) / union
+
+
+def clusterboot_jaccard(original, resample, n_segments: int | None = None) -> np.ndarray:
+    """For each original segment, its largest Jaccard with a segment of ``resample``.
+
+    Both label vectors cover the same rows (the deduplicated bootstrap sample); -1 is
+    unassigned. NaN for a segment with no row in the sample (left out of means, as fpc).
+    """
+    original, resample = np.asarray(original, int), np.asarray(resample, int)
+    k = int(n_segments if n_segments is not None else original.max() + 1)
+    out = np.full(k, np.nan)
+    segs = np.unique(resample[resample >= 0])
+    for c in range(k):
+        a = original == c
+        if not a.any():
+            continue
+        if segs.size == 0:
+            out[c] = 0.0
+            continue
+        inter = np.array([(a & (resample == s)).sum() for s in segs])
+        union = a.sum() + np.array([(resample == s).sum() for s in segs]) - inter
+        out[c] = float((inter / union).max())
+    return out
+
+
+def jaccard_band(value: float) -> str:
+    if np.isnan(value):
+        return "undefined"
+    return next(name for upper, name in BANDS if value < upper)
+
+
+def segment_jaccard(values: np.ndarray) -> pd.DataFrame:
+    """fpc's per-segment summary of a resamples x segments Jaccard array."""
+    values = np.atleast_2d(np.asarray(values, float))
+    rows = []
+    for c in range(values.shape[1]):
+        v = values[:, c][~np.isnan(values[:, c])]
+        mean = float(v.mean()) if v.size else float("nan")
+        rows.append((c, mean, int((v <= DISSOLVED).sum()), int((v > RECOVERED).sum()), v.size, jaccard_band(mean)))
+    return pd.DataFrame(rows, columns=["segment", "jaccard", "dissolved", "recovered", "resamples", "band"])
+
+
+def bootstrap_ari(a, b) -> float:
+    """ARI of two full-data partitions; rows unassigned (-1) in both are left out."""
+    a, b = np.asarray(a, int), np.asarray(b, int)
+    keep = (a >= 0) | (b >= 0)
+    return float(adjusted_rand_score(a[keep], b[keep])) if keep.sum() >= 2 else float("nan")
+
+
+def prediction_strength(train_labels_on_test, test_labels) -> float:
+    """min over test segments of the share of their ordered row pairs that the train model
+    also puts together (Tibshirani & Walther 2005, eq. 2.1); a singleton segment counts 1 as in
+    fpc. Rows the train model leaves unassigned (-1) are together with nobody."""
+    train, test = np.asarray(train_labels_on_test, int), np.asarray(test_labels, int)
+    strengths = []
+    for j in np.unique(test[test >= 0]):
+        inside = train[test == j]
+        n_j = inside.size
+        if n_j < 2:
+            strengths.append(1.0)
+            continue
+        counts = np.bincount(inside[inside >= 0])
+        strengths.append(float((counts * (counts - 1)).sum() / (n_j * (n_j - 1))))
+    return min(strengths) if strengths else float("nan")
+
+
+def consensus_matrix(labels) -> np.ndarray:
+    """Monti's consensus: for each pair of items, how often they share a segment among the
+    resamples that drew both. ``labels`` is resamples x items, :data:`NOT_SAMPLED` for an item
+    not drawn, -1 for drawn but unassigned. NaN for pairs never drawn together."""
+    labels = np.asarray(labels, int)
+    sampled = (labels != NOT_SAMPLED).astype(np.float64)
+    together = sampled.T @ sampled
+    blocks = [(row[:, None] == np.unique(row[row >= 0])[None, :]).astype(np.float64) for row in labels]
+    onehot = np.hstack(blocks) if blocks else np.zeros((labels.shape[1], 0))
+    same = onehot @ onehot.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(together > 0, same / np.maximum(together, 1), np.nan)
+
+
+def _pairs(M: np.ndarray) -> np.ndarray:
+    values = np.asarray(M, float)[np.triu_indices(np.asarray(M).shape[0], k=1)]
+    return np.sort(values[~np.isnan(values)])
+
+
+def consensus_cdf(M, grid=CDF_GRID) -> np.ndarray:
+    """Empirical CDF of the consensus values of distinct pairs (i < j) at each grid point."""
+    values = _pairs(M)
+    return np.searchsorted(values, np.asarray(grid, float), side="right") / max(values.size, 1)
+
+
+def pac(M, lower: float = 0.1, upper: float = 0.9) -> float:
+    """Proportion of ambiguous clustering, CDF(upper) - CDF(lower) (Senbabaoglu 2014)."""
+    values = _pairs(M)
+    if values.size == 0:
+        return float("nan")
+    return float(((values > lower) & (values <= upper)).mean())
+
+
+def cdf_area(cdf, grid=CDF_GRID) -> float:
+    """Area under a CDF on ``grid`` as ConsensusClusterPlus sums it (right end of each bin)."""
+    return float((np.diff(np.asarray(grid, float)) * np.asarray(cdf, float)[1:]).sum())
+
+
+def delta_area(cdfs_by_k: dict, grid=CDF_GRID) -> dict[int, float]:
+    """Monti's relative increase in CDF area: A(k) for the first k, then (A(k) - A(prev)) / A(prev)
+    for each following k in increasing order (consecutive k values, as in the original)."""
+    ks = sorted(cdfs_by_k)
+    areas = [cdf_area(cdfs_by_k[k], grid) for k in ks]
+    out = {ks[0]: areas[0]} if ks else {}
+    for i in range(1, len(ks)):
+        out[ks[i]] = (areas[i] - areas[i - 1]) / areas[i - 1] if areas[i - 1] > 0 else float("nan")
+    return out
+
+
+# -- the harness: fit the method per resample, for every k ------------------------------------
+
+
+def subset_prepared(prepared: Prepared, rows) -> Prepared:
+    """The same preparation restricted to ``rows`` (a resample); the APG matrix is not carried."""
+    rows = np.asarray(rows, dtype=np.intp)
+    weight = None if prepared.sample_weight is None else np.asarray(prepared.sample_weight)[rows]
+    return dataclasses.replace(
+        prepared, X=np.asarray(prepared.X)[rows], row_labels=[prepared.row_labels[i] for i in rows],
+        sample_weight=weight, size_weight=np.asarray(prepared.size_weight)[rows], matrix=None,
+    )
+
+
+@dataclass
+class _Job:
+    """What every worker needs, shipped once per run (see engine.run_tasks ``shared``)."""
+
+    prepared: Prepared
+    method: SegmentationMethod
+    index_seeds: dict[str, int]
+    fit_seeds: dict[str, int]
+    fraction: float
+    items: np.ndarray
+    full_labels: dict = field(default_factory=dict)
+
+
+def _fit(job: _Job, rows, k, seed) -> SegmentationMethod:
+    return job.method.clone().fit(subset_prepared(job.prepared, rows), k=k, seed=seed)
+
+
+def _fit_seed(job: _Job, statistic: str, b: int, j: int) -> int:
+    sequence = np.random.SeedSequence(job.fit_seeds[statistic], spawn_key=(int(b), int(j)))
+    return int(sequence.generate_state(1)[0])
+
+
+def _full_task(job: _Job, k, seed):
+    model = job.method.clone().fit(job.prepared, k=k, seed=seed)
+    return model.labels_.astype(np.int32), list(model.notes_)
+
+
+def _resample_task(job: _Job, statistic: str, b: int, k):
+    n, X, seed = job.prepared.n_rows, job.prepared.X, job.index_seeds[statistic]
+    fit = lambda rows, j: _fit(job, rows, k, _fit_seed(job, statistic, b, j))  # noqa: E731
+    try:
+        if statistic == "bootstrap_ari":
+            first, second = rs.bootstrap_pair(n, seed, b)
+            return bootstrap_ari(fit(first, 0).assign(X), fit(second, 1).assign(X))
+        if statistic == "jaccard":
+            rows = np.unique(rs.bootstrap(n, seed, b))
+            full = job.full_labels[k]
+            return clusterboot_jaccard(full[rows], fit(rows, 0).labels_, int(full.max()) + 1)
+        if statistic == "prediction_strength":
+            left, right = rs.half_split(n, seed, b)
+            a, c = fit(left, 0), fit(right, 1)
+            return (prediction_strength(a.assign(X[right]), c.labels_)
+                    + prediction_strength(c.assign(X[left]), a.labels_)) / 2
+        rows = rs.subsample(n, job.fraction, seed, b)
+        labels = fit(rows, 0).labels_
+        pos = np.minimum(np.searchsorted(rows, job.items), rows.size - 1)
+        drawn = rows[pos] == job.items
+        return np.where(drawn, labels[pos], NOT_SAMPLED).astype(np.int32)
+    except PersonaLabError:
+        return None  # this resample cannot be fitted (e.g. too few distinct rows): left out
+
+
+@dataclass
+class StabilityResult:
+    method: str
+    k_values: list[int]  # for a method whose k is an output: its one solution's segment count
+    resamples: int
+    seed: int
+    table: pd.DataFrame  # k, statistic, value
+    resample_values: pd.DataFrame  # k, statistic, resample, value
+    segments: pd.DataFrame  # k, segment, jaccard, dissolved, recovered, resamples, band
+    consensus_cdf: pd.DataFrame  # k, consensus, cdf
+    item_sample_size: int | None
+    k_is_output: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def value(self, statistic: str, k: int) -> float:
+        row = self.table[(self.table["statistic"] == statistic) & (self.table["k"] == k)]
+        return float(row["value"].iloc[0]) if len(row) else float("nan")
+
+    def to_dict(self) -> dict:
+        def num(x):
+            return None if x is None or not np.isfinite(x) else float(x)
+
+        def by_k(frame, column):
+            return {str(k): [num(v) for v in g[column]] for k, g in frame.groupby("k", sort=True)}
+
+        return {
+            "method": self.method, "k_values": [int(k) for k in self.k_values], "resamples": self.resamples,
+            "seed": self.seed, "k_is_output": self.k_is_output, "item_sample_size": self.item_sample_size,
+            "statistics": {s: {str(int(k)): num(v) for k, v in zip(g["k"], g["value"])}
+                           for s, g in self.table.groupby("statistic", sort=False)},
+            "per_resample": {s: by_k(g, "value") for s, g in self.resample_values.groupby("statistic", sort=False)},
+            "segments": {str(k): [{"segment": int(r.segment), "jaccard": num(r.jaccard), "dissolved": int(r.dissolved),
+                                   "recovered": int(r.recovered), "band": r.band} for r in g.itertuples()]
+                         for k, g in self.segments.groupby("k", sort=True)},
+            "consensus_cdf": {"grid": [float(x) for x in CDF_GRID], "cdf": by_k(self.consensus_cdf, "cdf")},
+            "notes": list(self.notes),
+        }
+
+
+def stability(data, method, k_values=(), *, resamples: int = 50, seed: int = 0, statistics=STATISTICS,
+              n_jobs: int = 1, dask=None, progress=None, cancel=None, params: dict | None = None,
+              fraction: float = 0.8, items: int = rs.CONSENSUS_ITEMS) -> StabilityResult:
+    """Stability of ``method`` at each k in ``k_values`` on a Dataset (under the method's default
+    preparation) or an already Prepared matrix. See the module docstring for the statistics."""
+    template = method.clone() if isinstance(method, SegmentationMethod) else get_method(method, **(params or {}))
+    unknown = set(statistics) - set(STATISTICS)
+    if unknown or not statistics:
+        raise PersonaLabError(f"Unknown stability statistic(s): {', '.join(sorted(unknown)) or 'none given'}",
+                              fix=f"Choose from {', '.join(STATISTICS)}")
+    statistics = [s for s in STATISTICS if s in statistics]
+    prepared = data if isinstance(data, Prepared) else prepare(data, template.default_preparation(data.kind))
+    notes = []
+    if template.k_is_output:
+        if len(k_values):
+            notes.append(f"{template.label} finds the number of segments itself; the k values were ignored")
+        ks = [None]
+    else:
+        ks = sorted({int(k) for k in k_values})
+        if not ks or ks[0] < 2:
+            raise PersonaLabError("Stability needs k values of at least 2", fix="Use a range such as 2:10")
+    roots = child_seeds(seed, 2 * len(SCHEMES) + 1)
+    job = _Job(dataclasses.replace(prepared, matrix=None), template,
+               {s: roots[i] for i, s in enumerate(SCHEMES)}, {s: roots[len(SCHEMES) + i] for i, s in enumerate(SCHEMES)},
+               float(fraction), rs.item_sample(prepared.n_rows, items, roots[-1]))
+    tasks = [(s, b, k) for b in range(int(resamples)) for s in statistics for k in ks]
+    share = len(ks) / (len(ks) + len(tasks))
+
+    def stage(offset, width):
+        return None if progress is None else lambda f, m: progress(offset + width * f, m)
+
+    with dask_client(dask, n_jobs) as client:
+        engine = dict(n_jobs=n_jobs, dask=client, cancel=cancel)
+        # The full-data fits come first: they check that the method runs at all, and Jaccard
+        # compares resample segments with them.
+        full = run_tasks(_full_task, [(k, seed) for k in ks], shared=job, progress=stage(0, share),
+                         label="full-data fits", **engine)
+        job.full_labels = {k: labels for k, (labels, _) in zip(ks, full)}
+        notes += sorted({note for _, model_notes in full for note in model_notes})
+        outputs = run_tasks(_resample_task, tasks, shared=job, progress=stage(share, 1 - share),
+                            label="resamples", **engine)
+    widths = {k: max(int(job.full_labels[k].max()) + 1, 1) for k in ks}
+    named = {k: (widths[k] if k is None else k) for k in ks}
+    result = _summarise(dict(zip(tasks, outputs)), statistics, ks, named, widths, int(resamples))
+    failed = sum(o is None for o in outputs)
+    if failed:
+        notes.append(f"{failed} of {len(tasks)} resample fits failed and were left out")
+    return StabilityResult(template.name, [named[k] for k in ks], int(resamples), int(seed), *result,
+                           item_sample_size=int(job.items.size) if "consensus" in statistics else None,
+                           k_is_output=template.k_is_output, notes=notes)
+
+
+def _summarise(out: dict, statistics, ks, named, widths, B):
+    table, per, segs, cdfs = [], [], [], []
+    curves = {}
+    for k in ks:
+        name = named[k]
+        for s in ("bootstrap_ari", "prediction_strength"):
+            if s in statistics:
+                values = [np.nan if out[(s, b, k)] is None else out[(s, b, k)] for b in range(B)]
+                per += [(name, s, b, v) for b, v in enumerate(values)]
+                table.append((name, s, _mean(values)))
+        if "jaccard" in statistics:
+            values = np.array([np.full(widths[k], np.nan) if out[("jaccard", b, k)] is None
+                               else out[("jaccard", b, k)] for b in range(B)])
+            per += [(name, "jaccard", b, _mean(row)) for b, row in enumerate(values)]
+            summary = segment_jaccard(values)
+            segs.append(summary.assign(k=name))
+            table += [(name, "jaccard", _mean(summary["jaccard"])),
+                      (name, "jaccard_min", float(summary["jaccard"].min()))]
+        if "consensus" in statistics:
+            drawn = [out[("consensus", b, k)] for b in range(B) if out[("consensus", b, k)] is not None]
+            M = consensus_matrix(np.vstack(drawn)) if drawn else np.full((2, 2), np.nan)
+            curves[name] = consensus_cdf(M)
+            cdfs.append(pd.DataFrame({"k": name, "consensus": CDF_GRID, "cdf": curves[name]}))
+            table.append((name, "pac", pac(M)))
+    if len(curves) > 1:
+        table += [(k, "delta_area", v) for k, v in delta_area(curves).items()]
+    order = {s: i for i, s in enumerate(SUMMARIES)}
+    table = pd.DataFrame(table, columns=["k", "statistic", "value"])
+    table = table.sort_values(["k", "statistic"], key=lambda c: c.map(order) if c.name == "statistic" else c)
+    columns = ["k", "segment", "jaccard", "dissolved", "recovered", "resamples", "band"]
+    return (table.reset_index(drop=True),
+            pd.DataFrame(per, columns=["k", "statistic", "resample", "value"]),
+            pd.concat(segs, ignore_index=True)[columns] if segs else pd.DataFrame(columns=columns),
+            pd.concat(cdfs, ignore_index=True) if cdfs else pd.DataFrame(columns=["k", "consensus", "cdf"]))
+
+
+def _mean(values) -> float:
+    values = np.asarray(values, float)
+    return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")

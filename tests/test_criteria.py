@@ -4,9 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from persona_lab.assess.criteria import (
-    consensus_matrix, cophenetic_correlation, criterion_curves, dispersion, label, nmf_consensus,
-)
+from persona_lab.assess.consensus import consensus_matrix, cophenetic_correlation, dispersion
+from persona_lab.assess.criteria import criterion_curves, label, nmf_consensus
 from persona_lab.assess.vote import pick, vote
 from persona_lab.data.dataset import Dataset
 from persona_lab.errors import PersonaLabError

@@ -10,9 +10,9 @@ from distributed import Client, LocalCluster
 
 from helpers import blobs_dataset
 from persona_lab.assess import resampling as rs
+from persona_lab.assess.consensus import NOT_SAMPLED, cdf_area, consensus_cdf, consensus_matrix, delta_area, pac
 from persona_lab.assess.stability import (
-    NOT_SAMPLED, bootstrap_ari, cdf_area, clusterboot_jaccard, consensus_cdf, consensus_matrix, delta_area,
-    jaccard, pac, prediction_strength, segment_jaccard, stability, subset_prepared,
+    bootstrap_ari, clusterboot_jaccard, jaccard, prediction_strength, segment_jaccard, stability, subset_prepared,
 )
 from persona_lab.errors import PersonaLabError
 from persona_lab.methods import get_method

@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.cluster.hierarchy import cophenet, linkage
-from scipy.spatial.distance import squareform
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 from ..data.dataset import Dataset
@@ -35,6 +33,7 @@ from ..features import NumericEncoder
 from ..methods import SegmentationMethod, get_method
 from ..methods.base import child_seeds
 from ..prepare import COMMON_SPACE, Prepared, prepare
+from .consensus import consensus_matrix, cophenetic_correlation, dispersion
 from .gap import DEFAULT_REFERENCES, GAP_RULES, gap_statistic
 from .vote import ELBOWS, RULES, TIE_NOTE, pick, rule, tally, vote
 
@@ -305,31 +304,6 @@ def nmf_start_labels(template, X: np.ndarray, k: int, seed: int) -> np.ndarray:
     """
     model = template.clone().set_params(n_restarts=1, init="random")
     return model.fit(bare_prepared(X), k=k, seed=seed).labels_
-
-
-def consensus_matrix(labels: np.ndarray) -> np.ndarray:
-    """Mean connectivity over runs: C[i, j] = share of runs (rows of ``labels``) where i and j
-    share a segment."""
-    labels = np.atleast_2d(labels)
-    C = np.zeros((labels.shape[1],) * 2)
-    for run in labels:
-        onehot = (run[:, None] == np.unique(run)[None, :]).astype(float)
-        C += onehot @ onehot.T
-    return C / labels.shape[0]
-
-
-def cophenetic_correlation(C: np.ndarray) -> float:
-    """Brunet et al. (2004): correlation between 1 - C and the cophenetic distances of the
-    average-linkage tree built on 1 - C; 1 for a perfectly reproducible partition."""
-    distance = squareform(1.0 - C, checks=False)
-    if np.ptp(distance) == 0:  # every pair equally (dis)similar: nothing to correlate
-        return float("nan")
-    return float(cophenet(linkage(distance, method="average"), distance)[0])
-
-
-def dispersion(C: np.ndarray) -> float:
-    """Kim & Park (2007): (1/n^2) sum_ij 4 (C_ij - 1/2)^2; 1 when every entry is 0 or 1."""
-    return float(np.mean(4.0 * (C - 0.5) ** 2))
 
 
 # -- picks, limits, votes -------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from ..methods import SegmentationMethod, get_method
 from ..methods.base import child_seeds
 from ..prepare import Prepared, prepare
 from . import resampling as rs
+from .consensus import CDF_GRID, NOT_SAMPLED, consensus_cdf, consensus_matrix, delta_area, pac
 from .engine import dask_client, run_tasks
 
 STATISTICS = ("bootstrap_ari", "jaccard", "prediction_strength", "consensus")
@@ -43,8 +44,6 @@ SCHEMES = {"bootstrap_ari": "bootstrap_pair", "jaccard": "bootstrap", "predictio
            "consensus": "subsample"}
 DISSOLVED, RECOVERED = 0.5, 0.75
 BANDS = ((0.6, "unstable"), (0.75, "doubtful"), (0.85, "stable"), (np.inf, "highly stable"))
-CDF_GRID = np.linspace(0.0, 1.0, 101)
-NOT_SAMPLED = -2  # consensus labels of an item left out of a subsample
 
 
 # -- the statistics, as plain functions on partitions -------------------------------------------
@@ -119,55 +118,6 @@ def prediction_strength(train_labels_on_test, test_labels) -> float:
         counts = np.bincount(inside[inside >= 0])
         strengths.append(float((counts * (counts - 1)).sum() / (n_j * (n_j - 1))))
     return min(strengths) if strengths else float("nan")
-
-
-def consensus_matrix(labels) -> np.ndarray:
-    """Monti's consensus: for each pair of items, how often they share a segment among the
-    resamples that drew both. ``labels`` is resamples x items, :data:`NOT_SAMPLED` for an item
-    not drawn, -1 for drawn but unassigned. NaN for pairs never drawn together."""
-    labels = np.asarray(labels, int)
-    sampled = (labels != NOT_SAMPLED).astype(np.float64)
-    together = sampled.T @ sampled
-    blocks = [(row[:, None] == np.unique(row[row >= 0])[None, :]).astype(np.float64) for row in labels]
-    onehot = np.hstack(blocks) if blocks else np.zeros((labels.shape[1], 0))
-    same = onehot @ onehot.T
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(together > 0, same / np.maximum(together, 1), np.nan)
-
-
-def _pairs(M: np.ndarray) -> np.ndarray:
-    values = np.asarray(M, float)[np.triu_indices(np.asarray(M).shape[0], k=1)]
-    return np.sort(values[~np.isnan(values)])
-
-
-def consensus_cdf(M, grid=CDF_GRID) -> np.ndarray:
-    """Empirical CDF of the consensus values of distinct pairs (i < j) at each grid point."""
-    values = _pairs(M)
-    return np.searchsorted(values, np.asarray(grid, float), side="right") / max(values.size, 1)
-
-
-def pac(M, lower: float = 0.1, upper: float = 0.9) -> float:
-    """Proportion of ambiguous clustering, CDF(upper) - CDF(lower) (Senbabaoglu 2014)."""
-    values = _pairs(M)
-    if values.size == 0:
-        return float("nan")
-    return float(((values > lower) & (values <= upper)).mean())
-
-
-def cdf_area(cdf, grid=CDF_GRID) -> float:
-    """Area under a CDF on ``grid`` as ConsensusClusterPlus sums it (right end of each bin)."""
-    return float((np.diff(np.asarray(grid, float)) * np.asarray(cdf, float)[1:]).sum())
-
-
-def delta_area(cdfs_by_k: dict, grid=CDF_GRID) -> dict[int, float]:
-    """Monti's relative increase in CDF area: A(k) for the first k, then (A(k) - A(prev)) / A(prev)
-    for each following k in increasing order (consecutive k values, as in the original)."""
-    ks = sorted(cdfs_by_k)
-    areas = [cdf_area(cdfs_by_k[k], grid) for k in ks]
-    out = {ks[0]: areas[0]} if ks else {}
-    for i in range(1, len(ks)):
-        out[ks[i]] = (areas[i] - areas[i - 1]) / areas[i - 1] if areas[i - 1] > 0 else float("nan")
-    return out
 
 
 # -- the harness: fit the method per resample, for every k ------------------------------------

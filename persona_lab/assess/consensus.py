@@ -1,0 +1,79 @@
+"""Consensus matrices and what is read off them.
+
+Monti's consensus (resampling stability) and Brunet's (NMF restarts) are the same matrix: for
+each pair of items, the share of the runs that drew both in which they share a segment. Read off
+it: the CDF of its values, PAC (Senbabaoglu 2014), the CDF area and its relative change across k
+(Monti 2003), the cophenetic correlation (Brunet 2004) and dispersion (Kim & Park 2007).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.cluster.hierarchy import cophenet, linkage
+from scipy.spatial.distance import squareform
+
+CDF_GRID = np.linspace(0.0, 1.0, 101)
+NOT_SAMPLED = -2  # an item's label in a run that did not draw it
+
+
+def consensus_matrix(labels) -> np.ndarray:
+    """Monti's consensus: for each pair of items, how often they share a segment among the
+    resamples that drew both. ``labels`` is resamples x items, :data:`NOT_SAMPLED` for an item
+    not drawn, -1 for drawn but unassigned. NaN for pairs never drawn together."""
+    labels = np.asarray(labels, int)
+    sampled = (labels != NOT_SAMPLED).astype(np.float64)
+    together = sampled.T @ sampled
+    blocks = [(row[:, None] == np.unique(row[row >= 0])[None, :]).astype(np.float64) for row in labels]
+    onehot = np.hstack(blocks) if blocks else np.zeros((labels.shape[1], 0))
+    same = onehot @ onehot.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(together > 0, same / np.maximum(together, 1), np.nan)
+
+
+def _pairs(M: np.ndarray) -> np.ndarray:
+    values = np.asarray(M, float)[np.triu_indices(np.asarray(M).shape[0], k=1)]
+    return np.sort(values[~np.isnan(values)])
+
+
+def consensus_cdf(M, grid=CDF_GRID) -> np.ndarray:
+    """Empirical CDF of the consensus values of distinct pairs (i < j) at each grid point."""
+    values = _pairs(M)
+    return np.searchsorted(values, np.asarray(grid, float), side="right") / max(values.size, 1)
+
+
+def pac(M, lower: float = 0.1, upper: float = 0.9) -> float:
+    """Proportion of ambiguous clustering, CDF(upper) - CDF(lower) (Senbabaoglu 2014)."""
+    values = _pairs(M)
+    if values.size == 0:
+        return float("nan")
+    return float(((values > lower) & (values <= upper)).mean())
+
+
+def cdf_area(cdf, grid=CDF_GRID) -> float:
+    """Area under a CDF on ``grid`` as ConsensusClusterPlus sums it (right end of each bin)."""
+    return float((np.diff(np.asarray(grid, float)) * np.asarray(cdf, float)[1:]).sum())
+
+
+def delta_area(cdfs_by_k: dict, grid=CDF_GRID) -> dict[int, float]:
+    """Monti's relative increase in CDF area: A(k) for the first k, then (A(k) - A(prev)) / A(prev)
+    for each following k in increasing order (consecutive k values, as in the original)."""
+    ks = sorted(cdfs_by_k)
+    areas = [cdf_area(cdfs_by_k[k], grid) for k in ks]
+    out = {ks[0]: areas[0]} if ks else {}
+    for i in range(1, len(ks)):
+        out[ks[i]] = (areas[i] - areas[i - 1]) / areas[i - 1] if areas[i - 1] > 0 else float("nan")
+    return out
+
+
+def cophenetic_correlation(C: np.ndarray) -> float:
+    """Brunet et al. (2004): correlation between 1 - C and the cophenetic distances of the
+    average-linkage tree built on 1 - C; 1 for a perfectly reproducible partition."""
+    distance = squareform(1.0 - C, checks=False)
+    if np.ptp(distance) == 0:  # every pair equally (dis)similar: nothing to correlate
+        return float("nan")
+    return float(cophenet(linkage(distance, method="average"), distance)[0])
+
+
+def dispersion(C: np.ndarray) -> float:
+    """Kim & Park (2007): (1/n^2) sum_ij 4 (C_ij - 1/2)^2; 1 when every entry is 0 or 1."""
+    return float(np.mean(4.0 * (C - 0.5) ** 2))

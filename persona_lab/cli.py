@@ -15,6 +15,7 @@ from . import __version__
 from .data import load_dataset
 from .data.dataset import Dataset
 from .data.samples import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
+from .assess.select import select_k
 from .comparison import compare_methods
 from .errors import PersonaLabError
 from .export import write_run
@@ -53,6 +54,19 @@ def _parser() -> argparse.ArgumentParser:
         "--param", action="append", default=[], metavar="NAME=VALUE", help="a method parameter, e.g. n_init=20"
     )
     personas.set_defaults(handler=_personas)
+
+    select = commands.add_parser("select-k", help="how many personas, and how stable that number is")
+    _add_data_arguments(select)
+    select.add_argument("--method", default="kmeans", choices=sorted(METHODS))
+    select.add_argument("--k-range", default="2:10", help="first:last k, e.g. 2:15")
+    select.add_argument("--resamples", type=int, default=50, help="bootstrap and other resamples per k")
+    select.add_argument("--null", type=int, default=20, help="structure-free reference sets (0: no null band)")
+    select.add_argument("--min-share", type=float, default=None, help="smallest segment share allowed, e.g. 0.05")
+    select.add_argument("--seed", type=int, default=0)
+    select.add_argument("--jobs", type=int, default=1, help="worker processes (the result does not depend on it)")
+    select.add_argument("--dask", help="a Dask scheduler address, or 'local' for a local cluster")
+    select.add_argument("--json", type=Path, help="write every figure to this file")
+    select.set_defaults(handler=_select_k)
 
     compare = commands.add_parser("compare", help="several methods on DATA at one k, and their agreement")
     _add_data_arguments(compare)
@@ -143,6 +157,37 @@ def _personas(args) -> int:
     if args.k is None and not METHODS[args.method].k_is_output:
         raise PersonaLabError(f"--k is needed for method {args.method}", fix="Add e.g. --k 5")
     _run_and_write(_load(args), args.method, args.k, args.seed, params, args.out)
+    return 0
+
+
+def _k_range(text: str) -> list[int]:
+    first, sep, last = text.partition(":")
+    try:
+        low, high = int(first), int(last if sep else first)
+    except ValueError:
+        raise PersonaLabError(f"--k-range {text!r} is not of the form FIRST:LAST", fix="Write e.g. --k-range 2:15") from None
+    if low < 2 or high < low:
+        raise PersonaLabError(f"--k-range {text!r} must run from 2 or more upwards", fix="Write e.g. --k-range 2:15")
+    return list(range(low, high + 1))
+
+
+def _select_k(args) -> int:
+    bar = _ProgressBar()
+    try:
+        result = select_k(_load(args), args.method, _k_range(args.k_range), resamples=args.resamples, seed=args.seed,
+                          n_ref=args.null, min_share=args.min_share, n_jobs=args.jobs, dask=args.dask, progress=bar)
+    finally:
+        bar.close()
+    print(result.statement)
+    if result.curves is not None:
+        picks = ", ".join(f"{c} {k}" for c, k in result.curves.picks.items())
+        print(f"full-data picks: {picks}; vote {result.curves.vote}")
+    print("P(k_hat = k) for the vote: " + ", ".join(f"{k}: {p:.0%}" for k, p in result.k_distribution.items()))
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.json:
+        atomic_write(args.json, json.dumps(result.to_dict(), indent=2) + "\n")
+        print(f"wrote {args.json}")
     return 0
 
 

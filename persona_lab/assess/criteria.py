@@ -185,7 +185,7 @@ def criterion_curves(
     for k in k_values:
         report(f"fitting k = {k}")
         fits[k] = template.clone().fit(prepared, k=k, seed=seed)
-    rows = [row for k, model in fits.items() for row in _criteria_of_fit(template, model, common.X, k, seed)]
+    rows = [row for k, model in fits.items() for row in criteria_of_fit(template, model, common.X, k, seed)]
 
     gap_seed, consensus_seed = child_seeds(seed, 2)
     gap = None
@@ -215,7 +215,10 @@ def criterion_curves(
 # -- per-fit criteria ------------------------------------------------------------------------------
 
 
-def _criteria_of_fit(template, model, X_common, k, seed) -> list[tuple]:
+def criteria_of_fit(template, model, X_common, k, seed) -> list[tuple]:
+    """(k, criterion, value, NaN) for every criterion one fit yields by itself: the distance
+    criteria in the common space and those the method computed while fitting. (The gap and NMF's
+    consensus criteria need further fits and are not among them.)"""
     rows = []
     for name in CRITERIA:
         if name in template.criteria:

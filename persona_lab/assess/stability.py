@@ -32,6 +32,7 @@ from ..errors import PersonaLabError
 from ..methods import SegmentationMethod, get_method
 from ..methods.base import child_seeds
 from ..prepare import Prepared, prepare
+from .criteria import criteria_of_fit, smallest_share
 from . import resampling as rs
 from .consensus import CDF_GRID, NOT_SAMPLED, consensus_cdf, consensus_matrix, delta_area, pac
 from .engine import dask_client, run_tasks
@@ -144,6 +145,9 @@ class _Job:
     fraction: float
     items: np.ndarray
     full_labels: dict = field(default_factory=dict)
+    #: Rows in the common space: when given, each Jaccard resample's fit is also scored by every
+    #: criterion, so that the selection rule can be re-run on every resample (k-hat).
+    criteria_space: np.ndarray | None = None
 
 
 def _fit(job: _Job, rows, k, seed) -> SegmentationMethod:
@@ -170,7 +174,14 @@ def _resample_task(job: _Job, statistic: str, b: int, k):
         if statistic == "jaccard":
             rows = np.unique(rs.bootstrap(n, seed, b))
             full = job.full_labels[k]
-            return clusterboot_jaccard(full[rows], fit(rows, 0).labels_, int(full.max()) + 1)
+            model = fit(rows, 0)
+            values = clusterboot_jaccard(full[rows], model.labels_, int(full.max()) + 1)
+            if job.criteria_space is None:
+                return values
+            scored = criteria_of_fit(job.method, model, job.criteria_space[rows], k, seed)
+            share = smallest_share(model.labels_, np.asarray(job.prepared.size_weight)[rows])
+            extra = [("smallest_share", share), ("n_segments", float(model.n_segments_))]
+            return values, [(c, v) for _, c, v, _ in scored] + extra
         if statistic == "prediction_strength":
             left, right = rs.half_split(n, seed, b)
             a, c = fit(left, 0), fit(right, 1)
@@ -198,6 +209,9 @@ class StabilityResult:
     item_sample_size: int | None
     k_is_output: bool = False
     notes: list[str] = field(default_factory=list)
+    #: resample, k, criterion, value: each Jaccard resample's fit scored by the criteria of k
+    #: (only when asked for with ``criteria_space``).
+    resample_criteria: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["resample", "k", "criterion", "value"]))
 
     def value(self, statistic: str, k: int) -> float:
         row = self.table[(self.table["statistic"] == statistic) & (self.table["k"] == k)]
@@ -226,9 +240,13 @@ class StabilityResult:
 
 def stability(data, method, k_values=(), *, resamples: int = 50, seed: int = 0, statistics=STATISTICS,
               n_jobs: int = 1, dask=None, progress=None, cancel=None, params: dict | None = None,
-              fraction: float = 0.8, items: int = rs.CONSENSUS_ITEMS) -> StabilityResult:
+              fraction: float = 0.8, items: int = rs.CONSENSUS_ITEMS,
+              criteria_space: np.ndarray | None = None) -> StabilityResult:
     """Stability of ``method`` at each k in ``k_values`` on a Dataset (under the method's default
-    preparation) or an already Prepared matrix. See the module docstring for the statistics."""
+    preparation) or an already Prepared matrix. See the module docstring for the statistics.
+
+    With ``criteria_space`` (the rows in the common space) the Jaccard resamples' fits are also
+    scored by every criterion of k: ``resample_criteria`` (resample, k, criterion, value)."""
     template = method.clone() if isinstance(method, SegmentationMethod) else get_method(method, **(params or {}))
     unknown = set(statistics) - set(STATISTICS)
     if unknown or not statistics:
@@ -248,7 +266,8 @@ def stability(data, method, k_values=(), *, resamples: int = 50, seed: int = 0, 
     roots = child_seeds(seed, 2 * len(SCHEMES) + 1)
     job = _Job(dataclasses.replace(prepared, matrix=None), template,
                {s: roots[i] for i, s in enumerate(SCHEMES)}, {s: roots[len(SCHEMES) + i] for i, s in enumerate(SCHEMES)},
-               float(fraction), rs.item_sample(prepared.n_rows, items, roots[-1]))
+               float(fraction), rs.item_sample(prepared.n_rows, items, roots[-1]),
+               criteria_space=None if criteria_space is None else np.asarray(criteria_space, float))
     tasks = [(s, b, k) for b in range(int(resamples)) for s in statistics for k in ks]
     share = len(ks) / (len(ks) + len(tasks))
 
@@ -267,13 +286,21 @@ def stability(data, method, k_values=(), *, resamples: int = 50, seed: int = 0, 
                             label="resamples", **engine)
     widths = {k: max(int(job.full_labels[k].max()) + 1, 1) for k in ks}
     named = {k: (widths[k] if k is None else k) for k in ks}
-    result = _summarise(dict(zip(tasks, outputs)), statistics, ks, named, widths, int(resamples))
+    out = dict(zip(tasks, outputs))
+    scored = []
+    if job.criteria_space is not None:
+        for (s, b, k), value in out.items():
+            if s == "jaccard" and value is not None:
+                out[(s, b, k)], rows = value
+                scored += [(b, named[k], c, v) for c, v in rows]
+    result = _summarise(out, statistics, ks, named, widths, int(resamples))
     failed = sum(o is None for o in outputs)
     if failed:
         notes.append(f"{failed} of {len(tasks)} resample fits failed and were left out")
     return StabilityResult(template.name, [named[k] for k in ks], int(resamples), int(seed), *result,
                            item_sample_size=int(job.items.size) if "consensus" in statistics else None,
-                           k_is_output=template.k_is_output, notes=notes)
+                           k_is_output=template.k_is_output, notes=notes,
+                           resample_criteria=pd.DataFrame(scored, columns=["resample", "k", "criterion", "value"]))
 
 
 def _summarise(out: dict, statistics, ks, named, widths, B):

@@ -1,0 +1,231 @@
+"""How many personas, and how stable that number is: the whole selection rule, re-run on every
+resample.
+
+1. Criteria of k on the full data (one fit per k; :mod:`.criteria`), each with its pick, and
+   the majority vote.
+2. Resampling stability per k (:mod:`.stability`); the Jaccard bootstrap fits are also scored by
+   every criterion, so each criterion's rule and the vote give a k-hat on every resample:
+   P(k_hat = k) per criterion and for the vote. (The gap statistic and NMF's consensus criteria
+   need many more fits per resample and are applied to the full data only.)
+3. The same stability on structure-free reference sets gives a null band; a k is stable only
+   when it beats the band family-wise over k (:func:`.null.beats_null`) on at least half of the
+   stability statistics.
+4. ``recommended_k`` is the vote's most frequent k-hat; 1, with a sentence, when no k beats the
+   null band. ``k_set_90`` is the smallest set of k values holding 90% of the vote's k-hats.
+5. The recommended solution's personas: how often each is recovered (Jaccard > 0.75); and, when
+   the data has a date column, personas per period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..data.dataset import Dataset
+from ..errors import PersonaLabError
+from ..methods import get_method
+from ..prepare import COMMON_SPACE, prepare
+from .criteria import CriterionCurves, criterion_curves
+from .null import beats_null, band_of, null_values
+from .periods import PeriodPersonas, personas_by_period
+from .stability import STATISTICS, SUMMARIES, StabilityResult, stability
+from .vote import ELBOWS, RULES, pick, vote
+
+NO_STRUCTURE = (
+    "No number of personas is more stable than on structure-free reference data ({n_ref} {reference} "
+    "reference sets): there is no stable segment structure, so the recommendation is 1 (one audience)."
+)
+
+
+@dataclass
+class Selection:
+    method: str
+    k_values: list[int]
+    seed: int
+    resamples: int
+    curves: CriterionCurves | None
+    stability: StabilityResult
+    null: pd.DataFrame | None  # the stability table with its band and whether each k beats it
+    k_hat: pd.DataFrame  # resample, criterion, k (criterion "vote": the vote's pick)
+    recommended_k: int
+    recommended_probability: float
+    k_distribution: dict[int, float]
+    k_set_90: list[int]
+    statement: str
+    survival: pd.DataFrame | None = None  # persona id, recovered share, mean Jaccard, band
+    periods: PeriodPersonas | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def p_k_hat(self) -> pd.DataFrame:
+        """P(k_hat = k) per criterion (and the vote): criterion, k, probability."""
+        rows = []
+        for criterion, group in self.k_hat.groupby("criterion", sort=False):
+            counts = group["k"].dropna().astype(int).value_counts(normalize=True).sort_index()
+            rows += [(criterion, int(k), float(p)) for k, p in counts.items()]
+        return pd.DataFrame(rows, columns=["criterion", "k", "probability"])
+
+    def to_dict(self) -> dict:
+        p = self.p_k_hat()
+        return {
+            "method": self.method,
+            "k_values": self.k_values,
+            "seed": self.seed,
+            "resamples": self.resamples,
+            "recommended_k": self.recommended_k,
+            "recommended_probability": _num(self.recommended_probability),
+            "statement": self.statement,
+            "k_distribution": {str(k): _num(v) for k, v in self.k_distribution.items()},
+            "k_set_90": self.k_set_90,
+            "criteria": None if self.curves is None else self.curves.to_dict(),
+            "p_k_hat": {c: {str(int(k)): _num(v) for k, v in zip(g["k"], g["probability"])}
+                        for c, g in p.groupby("criterion", sort=False)},
+            "k_hat": {c: [None if pd.isna(k) else int(k) for k in g.sort_values("resample")["k"]]
+                      for c, g in self.k_hat.groupby("criterion", sort=False)},
+            "stability": self.stability.to_dict(),
+            "null": None if self.null is None else [
+                {k: (_num(v) if isinstance(v, float) else v) for k, v in r.items()}
+                for r in self.null.to_dict("records")],
+            "survival": None if self.survival is None else self.survival.to_dict("records"),
+            "periods": None if self.periods is None else self.periods.to_dict(),
+            "notes": self.notes,
+        }
+
+
+def _num(x):
+    return None if x is None or not np.isfinite(x) else round(float(x), 10)
+
+
+def select_k(
+    dataset: Dataset, method: str, k_values, *, resamples: int = 50, seed: int = 0, n_ref: int = 20,
+    null_resamples: int = 10, reference: str = "gaussian", statistics=STATISTICS, min_share: float | None = None,
+    max_k: int | None = None, n_jobs: int = 1, dask=None, progress=None, cancel=None, params: dict | None = None,
+    periods: bool = True,
+) -> Selection:
+    """The full assessment of ``method`` over ``k_values``; see the module docstring."""
+    template = get_method(method, **(params or {}))
+    k_values = sorted({int(k) for k in k_values if max_k is None or int(k) <= int(max_k)})
+    if not template.k_is_output and (len(k_values) < 2 or k_values[0] < 2):
+        raise PersonaLabError("Choosing k needs at least two k values of 2 or more", fix="Use a range such as 2:10")
+    if "jaccard" not in statistics:
+        raise PersonaLabError("The k-hat distribution needs the Jaccard bootstrap", fix="Keep 'jaccard' among the statistics")
+    stage = _Stages(progress, (0.15, 0.5, 0.3, 0.05))
+    engine = dict(n_jobs=n_jobs, dask=dask, cancel=cancel, params=params)
+    curves = None
+    if not template.k_is_output:
+        curves = criterion_curves(dataset, method, k_values, seed, progress=stage(0), min_share=min_share, **(params or {}))
+    common = prepare(dataset, COMMON_SPACE)
+    result = stability(dataset, method, k_values, resamples=resamples, seed=seed, statistics=statistics,
+                       progress=stage(1), criteria_space=common.X, **engine)
+    null, beaten = None, True
+    if n_ref:
+        values = null_values(dataset, method, k_values, statistics, n_ref=n_ref, reference=reference, seed=seed + 1,
+                             resamples=null_resamples, progress=stage(2), **engine)
+        null = beats_null(result.table, band_of(values), values)
+        beaten = bool(_stable_ks(null))
+    k_hat = _k_hats(result, template.k_is_output, min_share)
+    distribution = _distribution(k_hat[k_hat["criterion"] == "vote"]["k"])
+    notes = list(result.notes)
+    if beaten and distribution:
+        recommended = max(distribution, key=lambda k: (distribution[k], -k))
+        probability = distribution[recommended]
+        k_set = _set_90(distribution)
+        statement = (f"k = {recommended} was the vote's pick in {probability:.0%} of {resamples} resamples; "
+                     f"{sum(distribution[k] for k in k_set):.0%} of them picked k in {{{', '.join(map(str, k_set))}}}.")
+    else:
+        recommended, probability, k_set = 1, float("nan"), [1]
+        statement = NO_STRUCTURE.format(n_ref=n_ref, reference=reference) if not beaten else \
+            "No resample gave the vote a pick, so no number of personas can be recommended; the answer is 1."
+    survival = _survival(result, recommended)
+    by_period = None
+    if periods and dataset.columns("date") and recommended >= 2:
+        stage_fn = stage(3)
+        try:
+            by_period = personas_by_period(dataset, method, None if template.k_is_output else recommended,
+                                           seed=seed, params=params, progress=stage_fn)
+        except PersonaLabError as exc:
+            notes.append(f"personas per period: {exc.one_line()}")
+    if progress:
+        progress(1.0, "done")
+    return Selection(template.name, result.k_values, int(seed), int(resamples), curves, result, null, k_hat,
+                     int(recommended), probability, distribution, k_set, statement, survival, by_period, notes)
+
+
+def _stable_ks(null: pd.DataFrame) -> list[int]:
+    """k values more stable than structure-free data: beating the null band on at least half of
+    the statistics that have a direction. One statistic alone would beat it by chance too often
+    (each is a 5% test; family-wise over k, but not over the statistics)."""
+    directional = null[null["statistic"].map(SUMMARIES).isin(["max", "min"]) & null["value"].notna()]
+    share = directional.groupby("k")["beats"].mean()
+    return [int(k) for k, s in share.items() if s >= 0.5]
+
+
+def _k_hats(result: StabilityResult, k_is_output: bool, min_share: float | None) -> pd.DataFrame:
+    """Every criterion's pick, and the vote's, on every resample's fits."""
+    scored = result.resample_criteria
+    rows = []
+    for b, per in scored.groupby("resample", sort=True):
+        if k_is_output:
+            # The method's own answer on this resample is its number of segments.
+            segments = per[per["criterion"] == "n_segments"]["value"]
+            rows.append((b, "vote", float(segments.iloc[0]) if len(segments) else np.nan))
+            continue
+        table = per.pivot_table(index="k", columns="criterion", values="value", aggfunc="first")
+        excluded = []
+        if min_share and "smallest_share" in table:
+            excluded = [int(k) for k, s in table["smallest_share"].items() if s < min_share]
+        picks = {}
+        for criterion in table.columns:
+            for name in (criterion, ELBOWS.get(criterion)):
+                if name in RULES:
+                    picks[name] = pick(name, table[criterion].dropna())
+        rows += [(b, c, np.nan if k is None else float(k)) for c, k in picks.items()]
+        chosen = vote({c: k for c, k in picks.items() if k is not None}, excluded=excluded)
+        rows.append((b, "vote", np.nan if chosen is None else float(chosen)))
+    return pd.DataFrame(rows, columns=["resample", "criterion", "k"])
+
+
+def _distribution(picks: pd.Series) -> dict[int, float]:
+    picks = picks.dropna().astype(int)
+    if picks.empty:
+        return {}
+    shares = picks.value_counts(normalize=True).sort_index()
+    return {int(k): float(v) for k, v in shares.items()}
+
+
+def _set_90(distribution: dict[int, float]) -> list[int]:
+    """The smallest set of k values holding at least 90% of the distribution (most likely first,
+    ties to the smaller k), listed in increasing order."""
+    chosen, total = [], 0.0
+    for k in sorted(distribution, key=lambda k: (-distribution[k], k)):
+        chosen.append(k)
+        total += distribution[k]
+        if total >= 0.9 - 1e-12:
+            break
+    return sorted(chosen)
+
+
+def _survival(result: StabilityResult, k: int) -> pd.DataFrame | None:
+    segments = result.segments[result.segments["k"] == k]
+    if segments.empty:
+        return None
+    return pd.DataFrame({
+        "persona_id": segments["segment"].astype(int).to_numpy(),
+        "survival": (segments["recovered"] / segments["resamples"].where(segments["resamples"] > 0)).to_numpy(),
+        "jaccard": segments["jaccard"].to_numpy(),
+        "band": segments["band"].to_numpy(),
+    })
+
+
+class _Stages:
+    """Progress of the whole selection from the progress of its parts (fractions of the work)."""
+
+    def __init__(self, progress, widths):
+        self.progress, self.widths = progress, widths
+
+    def __call__(self, i: int):
+        if self.progress is None:
+            return None
+        offset, width = sum(self.widths[:i]), self.widths[i]
+        return lambda f, m: self.progress(min(offset + width * f, 1.0), m)

@@ -138,3 +138,28 @@ def test_cancel_on_dask_returns_within_two_seconds(tmp_path):
             with pytest.raises(Cancelled):
                 run_tasks(sleeper, tasks, dask=client, progress=_cancel_after_first(cancel, stamp), cancel=cancel)
             assert time.monotonic() - stamp[0] < 2.0
+
+
+class _Stop(Exception):
+    """What Streamlit raises from inside a progress update when the user clicks Stop."""
+
+
+def test_a_progress_callback_that_raises_stops_workers_while_a_long_fit_runs(tmp_path):
+    stop_at = time.monotonic() + 0.8  # the user clicks while every task is still sleeping
+    raised = []
+
+    def progress(fraction, message):
+        if time.monotonic() >= stop_at:
+            raised.append(time.monotonic())
+            raise _Stop
+
+    tasks = [(str(tmp_path), i, 60.0) for i in range(4)]
+    with pytest.raises(_Stop):
+        run_tasks(sleeper, tasks, n_jobs=2, progress=progress)
+    # Heard through the heartbeat, with no task finished, well inside 2 s of the click.
+    assert raised[0] - stop_at < 1.0
+    pids = {int(p.read_text()) for p in tmp_path.glob("*.pid")}
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+        time.sleep(0.05)
+    assert pids and not any(_alive(pid) for pid in pids)

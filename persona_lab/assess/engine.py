@@ -25,6 +25,10 @@ from threadpoolctl import ThreadpoolController
 
 #: How often a waiting run looks at the cancel event (seconds): well inside the 2 s promise.
 POLL = 0.05
+#: With no task finishing for this long, progress is reported again unchanged: a caller that
+#: stops by raising from its progress callback (Streamlit does, on a click) is then heard
+#: within this time even while one long fit runs.
+HEARTBEAT = 0.5
 
 Progress = Callable[[float, str], None]
 
@@ -122,6 +126,7 @@ def _collect(n, submit, wait_some, report, cancel, stop, window=None) -> list:
     results: list = [None] * n
     pending: dict = {}  # future -> task index
     submitted = done = 0
+    heard = time.monotonic()
     try:
         while submitted < n or pending:
             # Checked before submitting more, so a cancelled run leaves nothing freshly queued.
@@ -130,10 +135,15 @@ def _collect(n, submit, wait_some, report, cancel, stop, window=None) -> list:
             while submitted < n and (window is None or len(pending) < window):
                 pending[submit(submitted)] = submitted
                 submitted += 1
-            for future in wait_some(list(pending)):
+            finished = wait_some(list(pending))
+            for future in finished:
                 results[pending.pop(future)] = future.result()  # a task's own exception surfaces here
                 done += 1
                 report(done)
+            if finished or time.monotonic() - heard >= HEARTBEAT:
+                if not finished:
+                    report(done)
+                heard = time.monotonic()
     except BaseException:
         if pending:
             stop(list(pending))

@@ -36,6 +36,8 @@ import streamlit as st
 from persona_lab import charts, pipeline
 from persona_lab import comparison as comparison_module
 from persona_lab.assess import criteria as criteria_module
+from persona_lab.assess import select as select_module
+from persona_lab.assess.stability import LABELS as STABILITY_LABELS
 from persona_lab.compare import align_labels, matched_contingency
 from persona_lab.data import infer_roles, list_sheets, profile_columns, read_table
 from persona_lab.data.dataset import Dataset
@@ -79,6 +81,9 @@ DEFAULTS: dict[str, Any] = {
     "seg_seed": 0,
     "nk_range": (2, 8),
     "nk_min_share": 0.0,  # business limit: smallest segment share (%) a k may have
+    "nk_resamples": 30,
+    "nk_references": 20,
+    "nk_requested": None,  # the settings whose stability assessment the user asked for
     "cmp_k_a": 3,
     "cmp_k_b": 5,
     "seg_compare_methods": ["nmf", "kmeans", "gmm"],
@@ -459,6 +464,39 @@ def compare_methods(loaded: Loaded, methods: tuple, k: int | None, seed: int, pa
 def cached_comparison(loaded: Loaded, methods: tuple, k: int | None, seed: int, params: dict):
     """The comparison for these settings if it was already run in this app, else None."""
     return _comparison_slot(loaded.key, tuple(methods), k, int(seed), frozen_params(params)).get("result")
+
+
+#: Worker processes for resampling in the app (results do not depend on it).
+APP_JOBS = 2
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _selection_slot(key: tuple) -> dict:
+    return {}
+
+
+def selection_key(loaded: Loaded, method: str, k_values: tuple, seed: int, min_share, resamples: int, references: int) -> tuple:
+    return (loaded.key, method, tuple(k_values), int(seed), min_share, int(resamples), int(references))
+
+
+def cached_selection(key: tuple):
+    """The finished assessment for these settings, or None."""
+    return _selection_slot(key).get("result")
+
+
+def select_k(loaded: Loaded, key: tuple, progress: Progress | None = None):
+    """``assess.select.select_k`` for the settings in ``key``, memoised; raises PersonaLabError.
+
+    A click while it runs stops it: Streamlit raises from the next progress report (at least
+    every half second) and the engine kills its worker processes."""
+    slot = _selection_slot(key)
+    if "result" not in slot:
+        _, method, k_values, seed, min_share, resamples, references = key
+        slot["result"] = select_module.select_k(
+            loaded.dataset, method, k_values, resamples=resamples, seed=seed, n_ref=references,
+            null_resamples=5, min_share=min_share, n_jobs=APP_JOBS, progress=progress,
+        )
+    return slot["result"]
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

@@ -69,3 +69,67 @@ st.caption(
 )
 votes = curves.votes.assign(criterion=curves.votes["criterion"].map(shared.criterion_label))
 st.dataframe(votes, hide_index=True, width="stretch")
+
+# -- how stable is the number? --------------------------------------------------------------------
+
+st.divider()
+st.header("How stable is that number?")
+reference = shared.select_module.REFERENCE_NAMES[shared.select_module.default_reference(loaded.dataset.kind)]
+st.caption(
+    "Every criterion's rule and the vote are re-run on bootstrap resamples of the rows, giving "
+    "P(k_hat = k); bootstrap ARI, Jaccard, prediction strength and PAC per k are compared with the "
+    f"same statistics on structure-free reference data ({reference})."
+)
+left, right = st.columns(2)
+left.slider("Resamples", min_value=10, max_value=200, step=10, **shared.bind("nk_resamples"))
+right.slider("Structure-free reference sets", min_value=0, max_value=100, step=5, **shared.bind("nk_references"),
+             help="0 skips the null band; then nothing tells whether there is any structure at all.")
+key = shared.selection_key(loaded, method, k_values, seed, min_share,
+                           st.session_state["nk_resamples"], st.session_state["nk_references"])
+selection = shared.cached_selection(key)
+if selection is None:
+    if st.session_state["nk_requested"] == key:
+        st.button("Stop", on_click=lambda: st.session_state.update(nk_requested=None),
+                  help="Stops the resampling; the workers end within a second or two.")
+        report, done = shared.progress_reporter("Resampling")
+        try:
+            selection = shared.select_k(loaded, key, progress=report)
+        except PersonaLabError as exc:
+            shared.show_error(exc.one_line())
+            st.stop()
+        finally:
+            done()
+        st.rerun()
+    st.button("Assess stability", type="primary", on_click=lambda: st.session_state.update(nk_requested=key))
+    st.stop()
+
+(st.success if selection.recommended_k > 1 else st.warning)(shared.md(selection.statement))
+cols = st.columns(3)
+cols[0].metric("Recommended number of personas", selection.recommended_k)
+cols[1].metric("Its probability over resamples",
+               "—" if selection.recommended_k == 1 else shared.percent(selection.recommended_probability))
+cols[2].metric("k values holding 90%", ", ".join(map(str, selection.k_set_90)))
+for note in selection.notes:
+    st.info(shared.md(note), icon=":material/info:")
+
+p = selection.p_k_hat()
+if not p.empty:
+    st.subheader("P(k_hat = k): each criterion's pick over resamples")
+    names = {c: ("Vote" if c == "vote" else shared.criterion_label(c)) for c in p["criterion"].unique()}
+    st.altair_chart(charts.k_hat_heatmap(p, names), width="stretch")
+if selection.null is not None:
+    st.subheader("Stability per k against the null band")
+    st.altair_chart(charts.stability_bands(selection.null, shared.STABILITY_LABELS))
+    st.caption("Grey: 5-95% of the statistic on structure-free reference sets. Red points beat the band "
+               "(family-wise over k); PAC and delta area: lower is more stable.")
+if selection.survival is not None and selection.recommended_k > 1:
+    st.subheader(f"Persona survival at k = {selection.recommended_k}")
+    run = shared.run_personas(loaded, method, selection.recommended_k, seed)
+    names = {p.id: p.name for p in run.personas.personas}
+    survival = selection.survival.assign(persona=lambda f: f["persona_id"].map(names))
+    st.dataframe(survival[["persona", "survival", "jaccard", "band"]], hide_index=True,
+                 column_config={"survival": st.column_config.ProgressColumn("recovered (Jaccard > 0.75)",
+                                                                            format="percent", min_value=0, max_value=1)})
+if selection.periods is not None:
+    st.subheader("Personas per period")
+    st.dataframe(selection.periods.table(), hide_index=True, width="stretch")

@@ -92,7 +92,7 @@ def criterion_curve(table: pd.DataFrame, picks: dict[str, int], labels: dict[str
     """One small panel per criterion, its value over k, its picked k marked with a point (for a
     monotone curve, the pick of its elbow, ``<curve>_elbow``)."""
     data = table.copy()
-    data["label"] = data["criterion"].map(labels or {}).fillna(data["criterion"])
+    data["label"] = data["criterion"].map(lambda c: (labels or {}).get(c, c))
     data["picked"] = [picks.get(c, picks.get(f"{c}_elbow")) == k for c, k in zip(data["criterion"], data["k"])]
     base = alt.Chart(data).encode(
         x=alt.X("k:Q", axis=alt.Axis(tickMinStep=1), title="number of personas k"),
@@ -212,3 +212,49 @@ def agreement_heatmap(pairs: pd.DataFrame, methods: list[str], measure: str = "a
         color=alt.condition(alt.datum.value > 0.6, alt.value("white"), alt.value("#222")),
     )
     return (rect + text).properties(height=alt.Step(44), width=alt.Step(80))
+
+
+def k_hat_heatmap(p_k_hat: pd.DataFrame, labels: dict[str, str] | None = None) -> alt.Chart:
+    """P(k_hat = k) over resamples: one row per criterion (the vote first), one column per k."""
+    data = p_k_hat.copy()
+    data["label"] = data["criterion"].map(lambda c: (labels or {}).get(c, c))
+    order = list(dict.fromkeys(["vote"] + list(data["criterion"])))
+    rows = [(labels or {}).get(c, c) for c in order if c in set(data["criterion"])]
+    base = alt.Chart(data).encode(
+        x=alt.X("k:O", title="k picked on a resample", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("label:N", sort=rows, title=None, axis=alt.Axis(labelLimit=260)),
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color("probability:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"), title="P(k_hat = k)"),
+        tooltip=["label:N", "k:O", alt.Tooltip("probability:Q", format=".0%")],
+    )
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text("probability:Q", format=".0%"),
+        color=alt.condition(alt.datum.probability > 0.6, alt.value("white"), alt.value("#222")),
+    )
+    return (rect + text).properties(height=alt.Step(26))
+
+
+def stability_bands(null_table: pd.DataFrame, labels: dict[str, str] | None = None) -> alt.Chart:
+    """Each stability statistic over k, with the 5-95% band of structure-free reference data;
+    a filled point where k beats the band."""
+    data = null_table.dropna(subset=["value"]).copy()
+    data["label"] = data["statistic"].map(lambda c: (labels or {}).get(c, c))
+    base = alt.Chart(data).encode(x=alt.X("k:Q", axis=alt.Axis(tickMinStep=1), title="number of personas k"))
+    band = base.mark_area(opacity=0.25, color="#bab0ac").encode(
+        y=alt.Y("p05:Q", title=None, scale=alt.Scale(zero=False)), y2="p95:Q"
+    )
+    line = base.mark_line(color="#4e79a7").encode(y="value:Q")
+    points = base.mark_point(size=70, filled=True).encode(
+        y="value:Q",
+        color=alt.Color("beats:N", scale=alt.Scale(domain=[True, False], range=["#e15759", "#4e79a7"]),
+                        title="beats the null band"),
+        tooltip=["label:N", "k:Q", alt.Tooltip("value:Q", format=".3f"), alt.Tooltip("p05:Q", format=".3f"),
+                 alt.Tooltip("p95:Q", format=".3f")],
+    )
+    return (
+        alt.layer(band, line, points, data=data)
+        .properties(width=220, height=150)
+        .facet(facet=alt.Facet("label:N", title=None), columns=3)
+        .resolve_scale(y="independent")
+    )

@@ -6,7 +6,12 @@ are made in the method's prepared feature space, the same size as the data:
 
 - ``gaussian``: a multivariate normal with the data's mean and covariance (as M3C);
 - ``pca_box``: uniform in the box spanned by the data's principal components, rotated back
-  (Tibshirani, Walther & Hastie's gap statistic reference).
+  (Tibshirani, Walther & Hastie's gap statistic reference);
+- ``permute``: every column shuffled across rows on its own, keeping each column's
+  distribution and removing all association between columns. This is the reference for APG
+  matrices: there are fewer groups than items, so a Gaussian with the data's covariance keeps
+  its few latent behaviours (the covariance has rank below the number of groups) and is no null
+  at all; shuffled counts keep each item's popularity and lose who watches what together.
 
 Columns holding category codes are permuted independently instead (their codes stay valid and
 their association, the structure, is gone); for methods needing non-negative data the reference
@@ -33,7 +38,7 @@ from ..prepare import Prepared, prepare
 from .engine import dask_client
 from .stability import STATISTICS, SUMMARIES, stability
 
-REFERENCES = ("gaussian", "pca_box")
+REFERENCES = ("gaussian", "pca_box", "permute")
 
 
 def gaussian_reference(X, seed: int = 0) -> np.ndarray:
@@ -54,12 +59,23 @@ def pca_box_reference(X, seed: int = 0) -> np.ndarray:
     return box @ Vt + mean
 
 
+def permuted_reference(X, seed: int = 0) -> np.ndarray:
+    X = np.asarray(X, float)
+    rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
+    return np.column_stack([rng.permutation(column) for column in X.T])
+
+
+def default_reference(kind: str) -> str:
+    """The reference that is structure-free for this kind of data (see the module docstring)."""
+    return "permute" if kind == "interactions" else "gaussian"
+
+
 def reference_prepared(prepared: Prepared, method: SegmentationMethod, reference: str, seed: int) -> Prepared:
     """A structure-free stand-in for ``prepared`` (unweighted: its rows are nobody)."""
     if reference not in REFERENCES:
         raise PersonaLabError(f"Unknown reference {reference!r}", fix=f"Use one of {', '.join(REFERENCES)}")
     X = np.asarray(prepared.X, float)
-    make = gaussian_reference if reference == "gaussian" else pca_box_reference
+    make = {"gaussian": gaussian_reference, "pca_box": pca_box_reference, "permute": permuted_reference}[reference]
     Y = make(X, seed)
     categorical = prepared.categorical_index
     if categorical:

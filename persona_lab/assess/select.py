@@ -28,15 +28,17 @@ from ..errors import PersonaLabError
 from ..methods import get_method
 from ..prepare import COMMON_SPACE, prepare
 from .criteria import CriterionCurves, criterion_curves
-from .null import beats_null, band_of, null_values
+from .null import band_of, beats_null, default_reference, null_values
 from .periods import PeriodPersonas, personas_by_period
 from .stability import STATISTICS, SUMMARIES, StabilityResult, stability
 from .vote import ELBOWS, RULES, pick, vote
 
 NO_STRUCTURE = (
-    "No number of personas is more stable than on structure-free reference data ({n_ref} {reference} "
-    "reference sets): there is no stable segment structure, so the recommendation is 1 (one audience)."
+    "No number of personas is more stable than on structure-free reference data ({n_ref} reference "
+    "sets, {reference}): there is no stable segment structure, so the recommendation is 1 (one audience)."
 )
+REFERENCE_NAMES = {"gaussian": "a Gaussian with the data's covariance", "pca_box": "uniform in the data's principal-component box",
+                   "permute": "each column shuffled on its own"}
 
 
 @dataclass
@@ -99,12 +101,13 @@ def _num(x):
 
 def select_k(
     dataset: Dataset, method: str, k_values, *, resamples: int = 50, seed: int = 0, n_ref: int = 20,
-    null_resamples: int = 10, reference: str = "gaussian", statistics=STATISTICS, min_share: float | None = None,
+    null_resamples: int = 10, reference: str | None = None, statistics=STATISTICS, min_share: float | None = None,
     max_k: int | None = None, n_jobs: int = 1, dask=None, progress=None, cancel=None, params: dict | None = None,
     periods: bool = True,
 ) -> Selection:
     """The full assessment of ``method`` over ``k_values``; see the module docstring."""
     template = get_method(method, **(params or {}))
+    reference = reference or default_reference(dataset.kind)
     k_values = sorted({int(k) for k in k_values if max_k is None or int(k) <= int(max_k)})
     if not template.k_is_output and (len(k_values) < 2 or k_values[0] < 2):
         raise PersonaLabError("Choosing k needs at least two k values of 2 or more", fix="Use a range such as 2:10")
@@ -135,7 +138,7 @@ def select_k(
                      f"{sum(distribution[k] for k in k_set):.0%} of them picked k in {{{', '.join(map(str, k_set))}}}.")
     else:
         recommended, probability, k_set = 1, float("nan"), [1]
-        statement = NO_STRUCTURE.format(n_ref=n_ref, reference=reference) if not beaten else \
+        statement = NO_STRUCTURE.format(n_ref=n_ref, reference=REFERENCE_NAMES.get(reference, reference)) if not beaten else \
             "No resample gave the vote a pick, so no number of personas can be recommended; the answer is 1."
     survival = _survival(result, recommended)
     by_period = None

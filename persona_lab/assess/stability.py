@@ -41,6 +41,9 @@ STATISTICS = ("bootstrap_ari", "jaccard", "prediction_strength", "consensus")
 #: Per-k summaries in the table, and which way is more stable (delta area has no direction).
 SUMMARIES = {"bootstrap_ari": "max", "jaccard": "max", "jaccard_min": "max",
              "prediction_strength": "max", "pac": "min", "delta_area": None}
+LABELS = {"bootstrap_ari": "Bootstrap ARI (higher: stabler)", "jaccard": "Mean segment Jaccard (higher: stabler)",
+          "jaccard_min": "Least stable segment's Jaccard", "prediction_strength": "Prediction strength (>= 0.8: stable)",
+          "pac": "PAC (lower: stabler)", "delta_area": "Consensus CDF delta area"}
 SCHEMES = {"bootstrap_ari": "bootstrap_pair", "jaccard": "bootstrap", "prediction_strength": "half_split",
            "consensus": "subsample"}
 DISSOLVED, RECOVERED = 0.5, 0.75

@@ -644,6 +644,17 @@ def align_runs(a: pipeline.PersonaRun, b: pipeline.PersonaRun) -> Alignment:
     return Alignment(rows, table)
 
 
+#: Row colours of the Jaccard bands (fpc clusterboot's reading), light enough for dark text.
+BAND_COLOURS = {"unstable": "#f8d7da", "doubtful": "#fff3cd", "stable": "#d1e7dd", "highly stable": "#a3cfbb"}
+
+
+def survival_styled(table: pd.DataFrame):
+    """The survival table with each row coloured by its Jaccard band."""
+    return table.style.apply(
+        lambda row: [f"background-color: {BAND_COLOURS.get(row['band'], '')}"] * len(row), axis=1
+    ).format({"jaccard": "{:.2f}"})
+
+
 def table_height(n_rows: int, limit: int = 640) -> int:
     """Pixel height showing ``n_rows`` rows of a st.dataframe (and its header) without scrolling."""
     return min(35 * (n_rows + 1) + 3, limit)

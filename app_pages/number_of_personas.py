@@ -29,6 +29,7 @@ if low == high:
     st.info("Choose a range of at least two values of k.")
     st.stop()
 k_values = tuple(range(int(low), int(high) + 1))
+headline = st.empty()  # the one-sentence answer, once the stability has been assessed
 st.number_input(
     "Smallest segment share worth a persona (%)", min_value=0.0, max_value=50.0, step=0.5,
     help="A k whose solution has a smaller segment is marked and left out of the vote (a business limit).",
@@ -103,6 +104,7 @@ if selection is None:
     st.button("Assess stability", type="primary", on_click=lambda: st.session_state.update(nk_requested=key))
     st.stop()
 
+headline.markdown(f"### {shared.md(selection.headline)}")
 (st.success if selection.recommended_k > 1 else st.warning)(shared.md(selection.statement))
 cols = st.columns(3)
 cols[0].metric("Recommended number of personas", selection.recommended_k)
@@ -127,9 +129,17 @@ if selection.survival is not None and selection.recommended_k > 1:
     run = shared.run_personas(loaded, method, selection.recommended_k, seed)
     names = {p.id: p.name for p in run.personas.personas}
     survival = selection.survival.assign(persona=lambda f: f["persona_id"].map(names))
-    st.dataframe(survival[["persona", "survival", "jaccard", "band"]], hide_index=True,
+    st.dataframe(shared.survival_styled(survival[["persona", "survival", "jaccard", "band"]]), hide_index=True,
                  column_config={"survival": st.column_config.ProgressColumn("recovered (Jaccard > 0.75)",
                                                                             format="percent", min_value=0, max_value=1)})
+    st.caption("Bands as fpc's clusterboot reads mean Jaccard: below 0.6 unstable, 0.6-0.75 doubtful, "
+               "0.75-0.85 stable, above highly stable.")
+cdf = selection.stability.consensus_cdf
+if not cdf.empty:
+    st.subheader("Consensus CDF")
+    st.altair_chart(charts.consensus_cdf(cdf), width="stretch")
+    st.caption(f"Over a fixed sample of {selection.stability.item_sample_size:,} rows. A crisp, stable "
+               "partition climbs at 0 and 1 and stays flat between (low PAC).")
 if selection.periods is not None:
     st.subheader("Personas per period")
     st.dataframe(selection.periods.table(), hide_index=True, width="stretch")

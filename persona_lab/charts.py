@@ -258,3 +258,20 @@ def stability_bands(null_table: pd.DataFrame, labels: dict[str, str] | None = No
         .facet(facet=alt.Facet("label:N", title=None), columns=3)
         .resolve_scale(y="independent")
     )
+
+
+def consensus_cdf(cdf: pd.DataFrame) -> alt.Chart:
+    """The consensus CDF of each k (Monti 2003): a crisp partition climbs at 0 and 1 and is flat
+    between; the flattest middle marks the most stable k."""
+    data = cdf.assign(k=cdf["k"].astype(int))
+    return (
+        alt.Chart(data)
+        .mark_line(interpolate="step-after")
+        .encode(
+            x=alt.X("consensus:Q", title="consensus index"),
+            y=alt.Y("cdf:Q", title="CDF", scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("k:O", scale=alt.Scale(scheme="viridis"), title="k"),
+            tooltip=["k:O", alt.Tooltip("consensus:Q", format=".2f"), alt.Tooltip("cdf:Q", format=".2f")],
+        )
+        .properties(height=260)
+    )

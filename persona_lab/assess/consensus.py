@@ -12,14 +12,18 @@ import numpy as np
 from scipy.cluster.hierarchy import cophenet, linkage
 from scipy.spatial.distance import squareform
 
-CDF_GRID = np.linspace(0.0, 1.0, 101)
+#: (0:100) / 100 by division, the doubles of ConsensusClusterPlus's / R's grid (``np.linspace``
+#: gives 0.35000000000000003 etc. at ten points).
+CDF_GRID = np.arange(101) / 100
 NOT_SAMPLED = -2  # an item's label in a run that did not draw it
 
 
 def consensus_matrix(labels) -> np.ndarray:
     """Monti's consensus: for each pair of items, how often they share a segment among the
     resamples that drew both. ``labels`` is resamples x items, :data:`NOT_SAMPLED` for an item
-    not drawn, -1 for drawn but unassigned. NaN for pairs never drawn together."""
+    not drawn, -1 for drawn but unassigned. NaN for pairs never drawn together (deliberately:
+    ConsensusClusterPlus sets them to 0, which then counts as a confident "apart" in its CDF and
+    PAC; here they are left out of both)."""
     labels = np.asarray(labels, int)
     sampled = (labels != NOT_SAMPLED).astype(np.float64)
     together = sampled.T @ sampled

@@ -2,7 +2,12 @@
 
 W_k is the pooled within-segment dispersion of a partition: the sum over segments of the pairwise
 squared Euclidean distances divided by twice the segment's size, which equals the sum of squares
-to the segment centroids. Gap(k) = mean_b log W*_kb - log W_k compares it with B reference sets
+to the segment centroids. That is the paper's definition and the default (``d_power=2``).
+R's ``cluster::clusGap`` defaults to ``d.power = 1`` instead: plain (not squared) Euclidean
+distances, W_k = 0.5 sum_r sum_{i<j in r} ||x_i - x_j|| / n_r. ``d_power=1`` gives the same sum
+without clusGap's leading 0.5 (ours is the paper's sum_r D_r / (2 n_r) over ordered pairs with
+d = ||x_i - x_j||^d_power), so clusGap's logW is ``log(0.5 * within_ss(X, labels, d_power=1))``;
+the constant 0.5 cancels in the gap (likewise clusGap's d.power = 2 is half our default W_k). Gap(k) = mean_b log W*_kb - log W_k compares it with B reference sets
 without structure, drawn uniformly in the box aligned with the data's principal components (the
 paper's reference "b", clusGap's ``spaceH0="scaledPCA"``), so that the reference follows the
 data's shape rather than its coordinate axes. s_k = sd_b(log W*_kb) sqrt(1 + 1/B), with the
@@ -28,6 +33,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+from scipy.spatial.distance import pdist
 
 from ..methods.base import child_seeds
 
@@ -41,9 +47,24 @@ GAP_RULES = ("Tibs2001SEmax", "firstSEmax", "globalSEmax", "firstmax", "globalma
 Cluster = Callable[[np.ndarray, int, int], np.ndarray]
 
 
-def within_ss(X: np.ndarray, labels: np.ndarray) -> float:
+def within_ss(X: np.ndarray, labels: np.ndarray, d_power: float = 2) -> float:
     """W_k: the sum over segments of squared distances to the segment centroid; rows labelled
-    -1 (unassigned) are left out."""
+    -1 (unassigned) are left out.
+
+    In general W_k = sum_r sum_{i<j in r} ||x_i - x_j||^d_power / n_r; with ``d_power=2`` (the
+    paper, the default) that is the sum of squares to the centroids. ``d_power=1`` uses plain
+    Euclidean distances as clusGap's default ``d.power = 1`` does (clusGap's W_k is half of it).
+    """
+    labels = np.asarray(labels)
+    if d_power != 2:
+        d_power = float(d_power)
+        if not d_power > 0:
+            raise ValueError(f"d_power must be positive, got {d_power}")
+        total = 0.0
+        for segment in np.unique(labels[labels >= 0]):
+            rows = X[labels == segment]
+            total += float((pdist(rows) ** d_power).sum()) / rows.shape[0]
+        return total
     total = 0.0
     for segment in np.unique(labels[labels >= 0]):
         rows = X[labels == segment]
@@ -72,14 +93,14 @@ class PcaBox:
         return rng.uniform(self.low, self.high, size=(n, self.low.size)) @ self.rotation + self.centre
 
 
-def reference_log_w(box: PcaBox, n: int, k_values, cluster: Cluster, seed: int) -> np.ndarray:
+def reference_log_w(box: PcaBox, n: int, k_values, cluster: Cluster, seed: int, d_power: float = 2) -> np.ndarray:
     """One reference set: log W*_k for each k of ``k_values`` (one independent task)."""
     draw_seed, *fit_seeds = child_seeds(seed, 1 + len(k_values))
     X = box.draw(n, np.random.default_rng(draw_seed))
     out = []
     for k, fit_seed in zip(k_values, fit_seeds):
         labels = np.zeros(n, dtype=int) if k == 1 else np.asarray(cluster(X, int(k), fit_seed))
-        out.append(_log(within_ss(X, labels)))
+        out.append(_log(within_ss(X, labels, d_power)))
     return np.array(out)
 
 
@@ -91,8 +112,12 @@ def gap_statistic(
     seed: int = 0,
     sample: int = GAP_SAMPLE,
     progress: Callable[[float], None] | None = None,
+    d_power: float = 2,
 ) -> pd.DataFrame:
     """Gap(k) and s_k for k = 1 and every k of ``labels_by_k`` (the method's labels of X's rows).
+
+    ``d_power`` is the power of the Euclidean distances in W_k (:func:`within_ss`): 2 as in the
+    paper (default), 1 as clusGap's default ``d.power = 1``.
 
     Returns columns k, log_w, ref_log_w (mean over references), gap, sd (= s_k), one row per k.
     """
@@ -102,11 +127,11 @@ def gap_statistic(
     X, labels_by_k = _sample_rows(X, labels_by_k, sample, sample_seed)
     k_values = sorted({1, *map(int, labels_by_k)})
     labels_by_k = {1: np.zeros(X.shape[0], dtype=int), **labels_by_k}
-    log_w = np.array([_log(within_ss(X, labels_by_k[k])) for k in k_values])
+    log_w = np.array([_log(within_ss(X, labels_by_k[k], d_power)) for k in k_values])
     box = PcaBox.of(X)
     ref = np.empty((len(ref_seeds), len(k_values)))
     for b, ref_seed in enumerate(ref_seeds):
-        ref[b] = reference_log_w(box, X.shape[0], k_values, cluster, ref_seed)
+        ref[b] = reference_log_w(box, X.shape[0], k_values, cluster, ref_seed, d_power)
         if progress:
             progress((b + 1) / len(ref_seeds))
     mean = ref.mean(axis=0)

@@ -60,6 +60,16 @@ class Selection:
     periods: PeriodPersonas | None = None
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def headline(self) -> str:
+        """One sentence for people who want only that."""
+        if self.recommended_k == 1:
+            return "No stable segment structure: one audience (no k is more stable than structure-free data)"
+        ks = self.k_set_90
+        cover = f"{ks[0]}-{ks[-1]}" if len(ks) > 1 and ks == list(range(ks[0], ks[-1] + 1)) else ", ".join(map(str, ks))
+        return (f"{self.recommended_k} personas (chosen in {self.recommended_probability:.0%} of "
+                f"{self.resamples} resamples; {cover} cover{'s' if len(ks) == 1 else ''} 90%)")
+
     def p_k_hat(self) -> pd.DataFrame:
         """P(k_hat = k) per criterion (and the vote): criterion, k, probability."""
         rows = []
@@ -78,6 +88,7 @@ class Selection:
             "recommended_k": self.recommended_k,
             "recommended_probability": _num(self.recommended_probability),
             "statement": self.statement,
+            "headline": self.headline,
             "k_distribution": {str(k): _num(v) for k, v in self.k_distribution.items()},
             "k_set_90": self.k_set_90,
             "criteria": None if self.curves is None else self.curves.to_dict(),

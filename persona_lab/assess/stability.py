@@ -5,6 +5,7 @@
 - ``jaccard`` (fpc ``clusterboot``): fit on a bootstrap sample with duplicates removed; each
   full-data segment's best Jaccard with a resample segment, on the rows in the sample; mean over
   resamples, dissolved (<= 0.5) and recovered (> 0.75) counts, fpc's bands 0.6 / 0.75 / 0.85.
+  A segment with no row in a bootstrap sample is left out of that resample (fpc scores it 0).
   ``jaccard`` in the table is the mean over segments, ``jaccard_min`` the least stable one.
 - ``prediction_strength`` (Tibshirani & Walther 2005, as fpc): cluster both halves of a random
   split, assign each half with the other half's model, the minimum over test segments of the
@@ -64,7 +65,10 @@ def clusterboot_jaccard(original, resample, n_segments: int | None = None) -> np
     """For each original segment, its largest Jaccard with a segment of ``resample``.
 
     Both label vectors cover the same rows (the deduplicated bootstrap sample); -1 is
-    unassigned. NaN for a segment with no row in the sample (left out of means, as fpc).
+    unassigned. NaN for a segment with no row in the sample, so that it is left out of that
+    segment's mean. This is a deliberate difference from fpc: ``clusterboot`` scores such a
+    segment 0 (``clujaccard(..., zerobyzero = 0)``), which counts it as dissolved in that
+    resample; otherwise the values are fpc's.
     """
     original, resample = np.asarray(original, int), np.asarray(resample, int)
     k = int(n_segments if n_segments is not None else original.max() + 1)

@@ -1,0 +1,103 @@
+"""The default "how many personas" analysis: wall time and peak memory, beside a naive baseline.
+
+Default analysis (issue 4): every criterion, the null band (20 reference sets), B = 50
+resamples, k = 2..20, k-means, on a 5,000 x 2 set with 15 planted clusters and on 100,000 x 20.
+The naive baseline does the same work the obvious way, in one thread: scikit-learn's KMeans
+with the same n_init, every criterion fitting its own models, every statistic its own fits.
+Its cost is linear in the resamples and the reference sets, so it is measured with ``--baseline-
+resamples`` and ``--baseline-references`` (default 5 and 2) and scaled up; the script says so.
+Each run is a fresh process, so peak memory (ru_maxrss) is its own.
+
+    python benchmarks/select_k.py [--sets small,large] [--resamples 50] [--references 20] [--jobs 2]
+
+Targets on the 2-core machine class: 5,000 rows in <= 30 s; 100,000 rows in <= 10 minutes and
+<= 1.5 GB. Writes benchmarks/results/select_k.json and select_k.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+SETS = {"small": (5_000, 2, 15), "large": (100_000, 20, 8)}
+
+CHILD = r"""
+import json, resource, sys, time
+import numpy as np, pandas as pd
+n, d, k_true, what, resamples, references, jobs = sys.argv[1:8]
+n, d, k_true, resamples, references, jobs = int(n), int(d), int(k_true), int(resamples), int(references), int(jobs)
+rng = np.random.default_rng(0)
+centres = rng.uniform(-12, 12, size=(k_true, d)) * (3 if d == 2 else 1)
+truth = rng.integers(0, k_true, n)
+X = rng.normal(centres[truth], 1.0)
+k_values = list(range(2, 21))
+start = time.perf_counter()
+if what == "persona_lab":
+    from persona_lab.data.dataset import Dataset
+    from persona_lab.assess.select import select_k
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(d)])
+    data = Dataset(frame, {c: "feature" for c in frame.columns}, "entities", name="bench")
+    result = select_k(data, "kmeans", k_values, resamples=resamples, n_ref=references, n_jobs=jobs)
+    answer = {"recommended_k": result.recommended_k, "k_set_90": result.k_set_90}
+else:
+    from naive import naive_select_k
+    answer = naive_select_k(X, k_values, resamples, references)
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **answer}))
+"""
+
+
+def run(set_name: str, what: str, resamples: int, references: int, jobs: int, timeout: float) -> dict:
+    n, d, k = SETS[set_name]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": str(HERE)}
+    try:
+        done = subprocess.run([sys.executable, "-c", CHILD, str(n), str(d), str(k), what, str(resamples),
+                               str(references), str(jobs)], capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return {"error": f"over {timeout:.0f} s"}
+    if done.returncode != 0:
+        return {"error": (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", default="small,large")
+    parser.add_argument("--resamples", type=int, default=50)
+    parser.add_argument("--references", type=int, default=20)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--baseline-resamples", type=int, default=5)
+    parser.add_argument("--baseline-references", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=3600)
+    args = parser.parse_args()
+    rows = []
+    for name in args.sets.split(","):
+        ours = run(name, "persona_lab", args.resamples, args.references, args.jobs, args.timeout)
+        base = run(name, "naive", args.baseline_resamples, args.baseline_references, 1, args.timeout)
+        if "seconds" in base:
+            # Everything but the full-data criteria scales with resamples and with reference sets.
+            scale = (args.resamples / args.baseline_resamples) * ((1 + args.references) / (1 + args.baseline_references))
+            base["scaled_seconds"] = base["seconds"] * scale
+        row = {"set": name, "n": SETS[name][0], "d": SETS[name][1], "k_true": SETS[name][2], "ours": ours, "baseline": base}
+        if "seconds" in ours and "scaled_seconds" in base:
+            row["speedup"] = base["scaled_seconds"] / ours["seconds"]
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "select_k.json").write_text(json.dumps(rows, indent=2) + "\n")
+    lines = ["| set | n x d | ours s | ours MB | recommended k (true) | baseline s (scaled) | speed-up |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        o, b = r["ours"], r["baseline"]
+        lines.append(f"| {r['set']} | {r['n']:,} x {r['d']} | {o.get('seconds', o.get('error'))} | {o.get('peak_mb', '')} | "
+                     f"{o.get('recommended_k', '')} ({r['k_true']}) | {b.get('scaled_seconds', b.get('error'))} | {r.get('speedup', '')} |")
+    (RESULTS / "select_k.md").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -18,7 +18,7 @@ def test_max_and_min_rules_skip_missing_values_and_break_ties_toward_the_smaller
 
 def test_cophenetic_picks_the_last_k_before_it_starts_falling():
     assert pick("cophenetic", {2: 0.97, 3: 0.999, 4: 0.998, 5: 0.90, 6: 0.89}) == 3
-    assert pick("cophenetic", {2: 0.9, 3: 1.0, 4: 1.0, 5: 0.99}) == 4  # equal is not a fall
+    assert pick("cophenetic", {2: 0.9, 3: 1.0, 4: 1.0, 5: 0.99}) == 3  # a plateau: its smallest k
     assert pick("cophenetic", {2: 0.9, 3: 0.95, 4: 0.99}) is None  # never falls
     assert pick("dispersion", {2: 0.6, 3: 0.99, 4: 0.8}) == 3
 

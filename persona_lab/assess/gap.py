@@ -7,10 +7,12 @@ R's ``cluster::clusGap`` defaults to ``d.power = 1`` instead: plain (not squared
 distances, W_k = 0.5 sum_r sum_{i<j in r} ||x_i - x_j|| / n_r. ``d_power=1`` gives the same sum
 without clusGap's leading 0.5 (ours is the paper's sum_r D_r / (2 n_r) over ordered pairs with
 d = ||x_i - x_j||^d_power), so clusGap's logW is ``log(0.5 * within_ss(X, labels, d_power=1))``;
-the constant 0.5 cancels in the gap (likewise clusGap's d.power = 2 is half our default W_k). Gap(k) = mean_b log W*_kb - log W_k compares it with B reference sets
-without structure, drawn uniformly in the box aligned with the data's principal components (the
-paper's reference "b", clusGap's ``spaceH0="scaledPCA"``), so that the reference follows the
-data's shape rather than its coordinate axes. s_k = sd_b(log W*_kb) sqrt(1 + 1/B), with the
+the constant 0.5 cancels in the gap (likewise clusGap's d.power = 2 is half our default W_k).
+
+Gap(k) = mean_b log W*_kb - log W_k compares W_k with B reference sets without structure, drawn
+uniformly in the box aligned with the data's principal components (the paper's reference "b",
+clusGap's ``spaceH0="scaledPCA"``), so that the reference follows the data's shape rather than
+its coordinate axes. s_k = sd_b(log W*_kb) sqrt(1 + 1/B), with the
 paper's 1/B standard deviation (clusGap divides by B - 1).
 
 Each reference is clustered by the same method at the same k as the data (any callable

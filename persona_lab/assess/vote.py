@@ -85,12 +85,20 @@ def before_first_fall(series: pd.Series) -> int | None:
     """The last k before the curve first falls, i.e. the smallest k with value(k) > value(k+1):
     Brunet's "where the cophenetic coefficient begins to fall"; None if it never falls.
 
-    Equal values (two perfectly stable k) do not count as a fall, so the larger of them is kept.
-    The alternative reading, the k before the largest drop, was rejected: after a clear peak the
-    coefficient often declines in many small steps, and the largest of those decides nothing.
+    Equal values (two perfectly stable k) are a plateau, not a fall, and the plateau's smallest k
+    is picked (as ties go elsewhere: the simpler set of personas; R's NMF values then give the
+    same pick). The alternative reading, the k before the largest drop, was rejected: after a
+    clear peak the coefficient often declines in many small steps, and the largest of those
+    decides nothing.
     """
-    falls = -np.diff(series.to_numpy()) > FALL_TOLERANCE
-    return int(series.index[int(np.argmax(falls))]) if falls.any() else None
+    values = series.to_numpy()
+    falls = -np.diff(values) > FALL_TOLERANCE
+    if not falls.any():
+        return None
+    i = int(np.argmax(falls))
+    while i > 0 and abs(values[i - 1] - values[i]) <= FALL_TOLERANCE:
+        i -= 1
+    return int(series.index[i])
 
 
 def tally(picks: Mapping[str, int | None], excluded: Iterable[int] = ()) -> dict[int, int]:

@@ -311,3 +311,18 @@ def test_kprototypes_fits_a_sample_above_its_limit_and_assigns_every_row():
     assert fit.labels_.shape == truth.shape
     assert adjusted_rand_score(truth, fit.labels_) >= 0.8
     np.testing.assert_array_equal(fit.assign(prepared.X), fit.labels_)
+
+
+def test_archetypes_found_on_a_sample_give_memberships_to_every_row():
+    rng = np.random.default_rng(0)
+    corners = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    weights = rng.dirichlet([0.5] * 3, size=600)
+    frame = pd.DataFrame(weights @ corners, columns=["a", "b"])
+    method = Archetypes(max_fit_rows=200)
+    prepared = _prepared(method, frame)
+    fit = method.fit(prepared, k=3, seed=0)
+    assert fit.sample_size_ == 200 and any("seeded sample of 200" in n for n in fit.notes_)
+    assert fit.memberships_.shape == (600, 3)
+    np.testing.assert_array_equal(fit.assign(prepared.X), fit.labels_)
+    matched = np.abs(np.corrcoef(fit.memberships_.T, weights.T)[:3, 3:]).max(axis=1)
+    assert matched.min() > 0.95

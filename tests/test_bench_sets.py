@@ -1,0 +1,59 @@
+"""Issue 4 on three small public benchmark sets (copied into tests/fixtures/bench; see its README).
+
+The issue's goal per set, select_k with k-means recommending the reference k (or keeping it in
+k_set_90), is not reached yet on these three sets (measured, seed 0, settings below); it is
+tracked with the hit rate over all public sets in benchmarks/bench_sets.py. These tests pin what
+already holds, so that a change cannot lose it:
+
+- fcps_twodiamonds (k = 2; k-means told k = 2 reproduces it, ARI 1.0): k = 2 beats the null band,
+  and the gap statistic picks 2, but silhouette, Davies-Bouldin and the inertia elbow pick 4 on
+  the full data and on every resample (each uniform diamond split in two): recommended 4, P = 1.0.
+- graves_dense (k = 2; two touching blobs of very different density): every resample's vote is
+  2 (P = 1.0), but no k beats the Gaussian null band (k = 2 on 0 of 5 statistics), so the
+  recommendation is 1.
+- wut_x2 (k = 3; overlapping groups, k-means at k = 3: ARI 0.21): the vote splits 2 (62%) / 3
+  (38%) and no k beats the null band: 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from persona_lab.assess.select import _stable_ks, select_k
+from persona_lab.data.dataset import Dataset
+
+FIXTURES = Path(__file__).parent / "fixtures" / "bench"
+META = json.loads((FIXTURES / "meta.json").read_text())
+SETTINGS = dict(resamples=8, n_ref=20, null_resamples=3, seed=0)
+N_JOBS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2
+
+
+def assess(name: str):
+    frame = pd.read_csv(FIXTURES / f"{name}.csv")
+    labels = np.loadtxt(FIXTURES / f"{name}.labels", dtype=int)
+    assert len(frame) == len(labels) == META[name]["n"]
+    dataset = Dataset(frame, {c: "feature" for c in frame.columns}, "entities", name=name)
+    return select_k(dataset, "kmeans", range(2, 7), n_jobs=N_JOBS, **SETTINGS), int(META[name]["k"])
+
+
+def test_fcps_twodiamonds():
+    result, ref_k = assess("fcps_twodiamonds")
+    assert ref_k in _stable_ks(result.null)  # two is more stable than structure-free data
+    assert result.curves.picks["gap"] == ref_k
+
+
+def test_graves_dense():
+    result, ref_k = assess("graves_dense")
+    assert result.k_distribution.get(ref_k, 0) >= 0.9  # the vote finds two on (nearly) every resample
+    assert result.curves.vote == ref_k
+
+
+def test_wut_x2():
+    result, ref_k = assess("wut_x2")
+    assert ref_k in result.k_distribution  # three is among the vote's picks

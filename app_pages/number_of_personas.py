@@ -1,6 +1,5 @@
 """Number of personas: each criterion's curve over k and the k it picks."""
 
-import pandas as pd
 import streamlit as st
 
 import app_shared as shared

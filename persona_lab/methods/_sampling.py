@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from ..errors import PersonaLabError
-from .base import UNASSIGNED, SegmentationMethod
+from .base import UNASSIGNED, SegmentationMethod, check_whole
 
 
 def max_rows_for(bytes_per_pair: int = 8, budget: float = 1e9) -> int:
@@ -57,12 +57,7 @@ class NearestRowMethod(SegmentationMethod):
         raise NotImplementedError
 
     def _check_max_fit_rows(self) -> None:
-        value = self.max_fit_rows
-        if isinstance(value, bool) or int(value) != value or value < 2:
-            raise PersonaLabError(
-                f"max_fit_rows must be a whole number of at least 2, got {value!r}",
-                fix=f"Leave it at the default ({MAX_FIT_ROWS:,}, what fits in 1 GB)",
-            )
+        check_whole("max_fit_rows", self.max_fit_rows, 2, fix=f"Leave it at the default ({MAX_FIT_ROWS:,}, what fits in 1 GB)")
 
     def _fit(self, X, k, seed, sample_weight):
         index = sample_rows(X.shape[0], seed, int(self.max_fit_rows))

@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import PersonaLabError
 from ..prepare import Preparation
 from ._sampling import sample_rows
-from .base import SegmentationMethod
+from .base import SegmentationMethod, check_whole
 
 INNER_STEPS = 10  # projected-gradient steps on C, then on S, per outer iteration
 FURTHEST_SUM_SWAPS = 10  # extra FurthestSum rounds that replace the arbitrary first point
@@ -46,15 +46,10 @@ class Archetypes(SegmentationMethod):
         return Preparation(scale="standard", interactions="row")
 
     def _validate_params(self) -> None:
-        if isinstance(self.max_iter, bool) or int(self.max_iter) != self.max_iter or self.max_iter < 1:
-            raise PersonaLabError(
-                f"max_iter must be a whole number of at least 1, got {self.max_iter!r}", fix="Use max_iter=500"
-            )
+        check_whole("max_iter", self.max_iter, 1, fix="Use max_iter=500")
         if not float(self.tol) > 0:
             raise PersonaLabError(f"tol must be positive, got {self.tol!r}", fix="Use tol=1e-6")
-        if isinstance(self.max_fit_rows, bool) or int(self.max_fit_rows) != self.max_fit_rows or self.max_fit_rows < 2:
-            raise PersonaLabError(f"max_fit_rows must be a whole number of at least 2, got {self.max_fit_rows!r}",
-                                  fix=f"Leave it at {MAX_FIT_ROWS:,}")
+        check_whole("max_fit_rows", self.max_fit_rows, 2, fix=f"Leave it at {MAX_FIT_ROWS:,}")
         if not 0 <= float(self.delta) < 1:
             raise PersonaLabError(
                 f"delta must be in [0, 1), got {self.delta!r}", fix="Use delta=0 (archetypes inside the data)"

@@ -130,8 +130,7 @@ class SegmentationMethod:
     def _check_k(self, prepared: Prepared, k: int | None) -> int:
         if k is None:
             raise PersonaLabError(f"{self.label} needs a number of personas k", fix="Give k, e.g. --k 5")
-        if isinstance(k, bool) or int(k) != k or k < 1:
-            raise PersonaLabError(f"k must be a positive whole number, got {k!r}", fix="Give k >= 2")
+        check_whole("k", k, 1, fix="Give k >= 2")
         k = int(k)
         distinct = _n_distinct_rows(prepared.X, limit=k)
         if prepared.n_rows < k or distinct < k:
@@ -163,6 +162,13 @@ def _n_distinct_rows(X: np.ndarray, limit: int) -> int:
     if distinct >= limit or head.shape[0] == X.shape[0]:
         return distinct
     return np.unique(X, axis=0).shape[0]
+
+
+def check_whole(name: str, value, minimum: int, fix: str) -> None:
+    """PersonaLabError unless ``value`` is a whole number of at least ``minimum`` (a parameter)."""
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not number or int(value) != value or value < minimum:
+        raise PersonaLabError(f"{name} must be a whole number of at least {minimum}, got {value!r}", fix=fix)
 
 
 def child_seeds(seed: int, n: int) -> list[int]:

@@ -10,7 +10,7 @@ from sklearn.mixture import GaussianMixture as _SklearnGaussianMixture
 
 from ..errors import PersonaLabError
 from ..prepare import Preparation
-from .base import SegmentationMethod
+from .base import SegmentationMethod, check_whole
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 
@@ -38,9 +38,7 @@ class GaussianMixture(SegmentationMethod):
                 fix=f"Use one of {', '.join(COVARIANCE_TYPES)} (diag or spherical for many features)",
             )
         for key in ("n_init", "max_iter"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or int(value) != value or value < 1:
-                raise PersonaLabError(f"{key} must be a whole number of at least 1, got {value!r}", fix=f"Use {key}=3")
+            check_whole(key, getattr(self, key), 1, fix=f"Use {key}=3")
         if not float(self.reg_covar) >= 0:
             raise PersonaLabError(f"reg_covar must be >= 0, got {self.reg_covar!r}", fix="Use reg_covar=1e-6")
 

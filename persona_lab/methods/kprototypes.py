@@ -15,7 +15,7 @@ from sklearn.metrics import silhouette_score
 from ..errors import PersonaLabError
 from ..prepare import Preparation
 from ._sampling import sample_note, sample_rows
-from .base import SegmentationMethod
+from .base import SegmentationMethod, check_whole
 
 #: The Gower silhouette holds an m x m distance matrix: it is computed on a seeded sample.
 SILHOUETTE_SAMPLE = 1000
@@ -45,9 +45,7 @@ class KPrototypes(SegmentationMethod):
         if str(self.init).lower() not in ("cao", "huang"):
             raise PersonaLabError(f"Unknown k-prototypes initialisation {self.init!r}", fix="Use Cao or Huang")
         for key in ("n_init", "max_iter", "max_fit_rows"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or int(value) != value or value < 1:
-                raise PersonaLabError(f"{key} must be a whole number of at least 1, got {value!r}", fix=f"Use {key}=5")
+            check_whole(key, getattr(self, key), 1, fix=f"Use {key}=5")
         if self.gamma is not None and not float(self.gamma) >= 0:
             raise PersonaLabError(f"gamma must be >= 0 or None, got {self.gamma!r}", fix="Leave gamma=None (automatic)")
 

@@ -17,7 +17,7 @@ from stepmix.stepmix import StepMix
 
 from ..errors import PersonaLabError
 from ..prepare import Preparation
-from .base import SegmentationMethod
+from .base import SegmentationMethod, check_whole
 
 
 class LatentClass(SegmentationMethod):
@@ -38,9 +38,7 @@ class LatentClass(SegmentationMethod):
 
     def _validate_params(self) -> None:
         for key in ("n_init", "max_iter"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or int(value) != value or value < 1:
-                raise PersonaLabError(f"{key} must be a whole number of at least 1, got {value!r}", fix=f"Use {key}=3")
+            check_whole(key, getattr(self, key), 1, fix=f"Use {key}=3")
         if not float(self.tol) > 0:
             raise PersonaLabError(f"tol must be positive, got {self.tol!r}", fix="Use tol=1e-6")
 

@@ -9,6 +9,7 @@ from sklearn.cluster import SpectralClustering
 from ..errors import PersonaLabError
 from ..prepare import Preparation
 from ._sampling import MAX_FIT_ROWS, NearestRowMethod
+from .base import check_whole
 
 ASSIGN_LABELS = ("cluster_qr", "kmeans")
 
@@ -28,12 +29,7 @@ class Spectral(NearestRowMethod):
         return Preparation(scale="standard", interactions="row")
 
     def _validate_params(self) -> None:
-        n = self.n_neighbors
-        if isinstance(n, bool) or int(n) != n or n < 2:
-            raise PersonaLabError(
-                f"n_neighbors must be a whole number of at least 2, got {n!r}",
-                fix="Use n_neighbors=10; more neighbours give smoother, larger segments",
-            )
+        check_whole("n_neighbors", self.n_neighbors, 2, fix="Use n_neighbors=10; more neighbours give smoother, larger segments")
         if self.assign_labels not in ASSIGN_LABELS:
             raise PersonaLabError(
                 f"Unknown assign_labels {self.assign_labels!r}", fix=f"Use one of {', '.join(ASSIGN_LABELS)}"

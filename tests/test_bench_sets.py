@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from persona_lab.assess.select import _stable_ks, select_k
 from persona_lab.data.dataset import Dataset

@@ -1,7 +1,6 @@
 import json
 
 import numpy as np
-import pytest
 
 from persona_lab.comparison import compare_methods
 
@@ -13,7 +12,7 @@ def test_methods_side_by_side_on_planted_blobs():
     calls = []
     result = compare_methods(dataset, ["kmeans", "hdbscan", "nmf"], 3, seed=0, progress=lambda f, m: calls.append(f))
     assert calls[-1] == 1.0 and len(calls) == 4
-    kmeans, hdbscan = result.result("kmeans"), result.result("hdbscan")
+    kmeans = result.result("kmeans")
     assert kmeans.error is None and kmeans.n_segments == 3 and sum(kmeans.sizes) == 180
     assert kmeans.runtime_s > 0
     assert kmeans.quality["silhouette"] > 0.7 and kmeans.quality["davies_bouldin"] < 0.5

@@ -1,8 +1,8 @@
 """Persona Lab: the router and frame.
 
 Pages live in app_pages/, not pages/: Streamlit would also serve a pages/ folder as legacy
-auto-discovered pages, so a deep link would run a page without this router. Shared state and
-caching are in app_shared.py.
+auto-discovered pages, so a deep link would run a page without this router. Shared state,
+loading and cached runs are in app_shared.py; cards and tables as people read them in app_views.py.
 """
 
 import streamlit as st

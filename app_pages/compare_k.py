@@ -3,6 +3,7 @@
 import streamlit as st
 
 import app_shared as shared
+import app_views as views
 from persona_lab.errors import PersonaLabError
 
 st.title("Compare k")
@@ -40,4 +41,4 @@ st.caption(
     "shares the most rows with (one-to-one matching), and takes its colour; extra personas of the "
     "larger k come last."
 )
-shared.side_by_side(run_a, run_b, f"k = {k_a}", f"k = {k_b}")
+views.side_by_side(run_a, run_b, f"k = {k_a}", f"k = {k_b}")

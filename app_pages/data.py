@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import app_shared as shared
+import app_views as views
 from persona_lab import charts
 from persona_lab.data.dataset import ROLES
 
@@ -131,7 +132,7 @@ with left:
     st.caption("What each column is for: change a role in the **role** column.")
     st.data_editor(
         table,
-        height=shared.table_height(len(table), limit=760),
+        height=views.table_height(len(table), limit=760),
         key=editor_key,
         on_change=_on_roles,
         args=(editor_key, list(table["column"])),
@@ -194,5 +195,5 @@ st.markdown(
 )
 st.dataframe(
     pd.DataFrame({"step": prepared.steps}), hide_index=True, width="stretch",
-    height=shared.table_height(len(prepared.steps)),
+    height=views.table_height(len(prepared.steps)),
 )

@@ -3,6 +3,7 @@
 import streamlit as st
 
 import app_shared as shared
+import app_views as views
 from persona_lab import charts
 from persona_lab.errors import PersonaLabError
 
@@ -108,7 +109,7 @@ headline.markdown(f"### {shared.md(selection.headline)}")
 cols = st.columns(3)
 cols[0].metric("Recommended number of personas", selection.recommended_k)
 cols[1].metric("Its probability over resamples",
-               "—" if selection.recommended_k == 1 else shared.percent(selection.recommended_probability))
+               "—" if selection.recommended_k == 1 else views.percent(selection.recommended_probability))
 cols[2].metric("k values holding 90%", ", ".join(map(str, selection.k_set_90)))
 for note in selection.notes:
     st.info(shared.md(note), icon=":material/info:")
@@ -128,7 +129,7 @@ if selection.survival is not None and selection.recommended_k > 1:
     run = shared.run_personas(loaded, method, selection.recommended_k, seed)
     names = {p.id: p.name for p in run.personas.personas}
     survival = selection.survival.assign(persona=lambda f: f["persona_id"].map(names))
-    st.dataframe(shared.survival_styled(survival[["persona", "survival", "jaccard", "band"]]), hide_index=True,
+    st.dataframe(views.survival_styled(survival[["persona", "survival", "jaccard", "band"]]), hide_index=True,
                  column_config={"survival": st.column_config.ProgressColumn("recovered (Jaccard > 0.75)",
                                                                             format="percent", min_value=0, max_value=1)})
     st.caption("Bands as fpc's clusterboot reads mean Jaccard: below 0.6 unstable, 0.6-0.75 doubtful, "

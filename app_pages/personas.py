@@ -3,6 +3,7 @@
 import streamlit as st
 
 import app_shared as shared
+import app_views as views
 from persona_lab import charts
 
 st.title("Personas & export")
@@ -36,8 +37,8 @@ downloads[2].download_button(
 )
 if persona_set.unassigned:
     st.caption(
-        f"Unassigned (no persona): {shared.percent(persona_set.unassigned['share'])}, "
-        f"{shared.size_text(persona_set, persona_set.unassigned['size'])}."
+        f"Unassigned (no persona): {views.percent(persona_set.unassigned['share'])}, "
+        f"{views.size_text(persona_set, persona_set.unassigned['size'])}."
     )
 
 
@@ -45,11 +46,11 @@ def card(persona) -> None:
     with st.container(border=True):
         st.subheader(shared.md(persona.name), anchor=False)
         facts = st.columns(2)
-        facts[0].metric("Share", shared.percent(persona.share))
+        facts[0].metric("Share", views.percent(persona.share))
         facts[1].metric(
             "Interactions" if persona_set.kind == "interactions" else "Rows",
-            shared.compact(persona.size),
-            help=shared.size_text(persona_set, persona.size),
+            views.compact(persona.size),
+            help=views.size_text(persona_set, persona.size),
         )
         if persona.demographics:
             st.markdown(

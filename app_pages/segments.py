@@ -3,6 +3,7 @@
 import streamlit as st
 
 import app_shared as shared
+import app_views as views
 from persona_lab import charts
 from persona_lab.errors import PersonaLabError
 
@@ -28,7 +29,7 @@ cols = st.columns(4)
 cols[0].metric("Personas", persona_set.k)
 cols[1].metric("Rows segmented", f"{run.prepared.n_rows:,}")
 unassigned = persona_set.unassigned
-cols[2].metric("Unassigned", shared.percent(unassigned["share"]) if unassigned else "none")
+cols[2].metric("Unassigned", views.percent(unassigned["share"]) if unassigned else "none")
 if seconds is not None:
     cols[3].metric("Fitted in", f"{seconds:.2f} s")
 
@@ -37,7 +38,7 @@ with left:
     st.altair_chart(charts.segment_sizes(persona_set), width="stretch")
 with right:
     st.dataframe(
-        shared.personas_table(persona_set),
+        views.personas_table(persona_set),
         hide_index=True,
         width="stretch",
         column_config={
@@ -49,8 +50,8 @@ with right:
     )
     if unassigned:
         st.caption(
-            f"Unassigned (no persona): {shared.percent(unassigned['share'])}, "
-            f"{shared.size_text(persona_set, unassigned['size'])}."
+            f"Unassigned (no persona): {views.percent(unassigned['share'])}, "
+            f"{views.size_text(persona_set, unassigned['size'])}."
         )
 
 # -- several methods at the same k ---------------------------------------------------------------
@@ -69,7 +70,7 @@ st.multiselect(
 methods = tuple(st.session_state["seg_compare_methods"])
 with st.expander("Method parameters"):
     st.caption("Change a value to override the method's default; leave it to keep the default.")
-    table = shared.parameter_table(methods, st.session_state["seg_compare_params"])
+    table = views.parameter_table(methods, st.session_state["seg_compare_params"])
     # Keyed on its content: after an edit the table is rebuilt with the edit in it, so the
     # editor never re-applies stale edits to a changed table.
     edited = st.data_editor(
@@ -79,7 +80,7 @@ with st.expander("Method parameters"):
         width="stretch",
         key=f"_w_seg_params_{shared.digest(table.to_csv().encode())}",
     )
-    params, problems = shared.parameters_from(edited)
+    params, problems = views.parameters_from(edited)
     for problem in problems:
         shared.show_error(problem)
     st.session_state["seg_compare_params"] = params
@@ -99,7 +100,7 @@ if len(methods) < 2:
 if comparison is None:
     st.stop()
 
-st.dataframe(shared.comparison_table(comparison), hide_index=True, width="stretch")
+st.dataframe(views.comparison_table(comparison), hide_index=True, width="stretch")
 for result in comparison.results:
     if result.error:
         shared.show_error(f"{result.label}: {result.error}")
@@ -125,4 +126,4 @@ choices = st.columns(2)
 first = choices[0].selectbox("Left", fitted, format_func=labels.get, index=fitted.index(st.session_state["seg_compare_pair"][0]))
 second = choices[1].selectbox("Right", fitted, format_func=labels.get, index=fitted.index(st.session_state["seg_compare_pair"][1]))
 st.session_state["seg_compare_pair"] = (first, second)
-shared.side_by_side(comparison.result(first).run, comparison.result(second).run, labels[first], labels[second])
+views.side_by_side(comparison.result(first).run, comparison.result(second).run, labels[first], labels[second])

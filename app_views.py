@@ -1,0 +1,174 @@
+"""Presentation helpers shared by the pages: cards, tables and numbers as people read them.
+
+State, loading and the cached runs live in app_shared.py; this module only turns results into
+widgets and frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pandas as pd
+import streamlit as st
+
+from app_shared import md, method_label
+from persona_lab import charts, pipeline
+from persona_lab.compare import align_labels, matched_contingency
+from persona_lab.errors import PersonaLabError
+from persona_lab.methods import get_method, parse_value
+from persona_lab.personas.model import Persona, PersonaSet
+
+
+def parameter_table(methods: tuple, overrides: dict[str, dict]) -> pd.DataFrame:
+    """One row per parameter of each method: its default and the value in force (as text)."""
+    rows = []
+    for name in methods:
+        for parameter, default in get_method(name).get_params().items():
+            value = overrides.get(name, {}).get(parameter, default)
+            rows.append((name, parameter, str(default), str(value)))
+    return pd.DataFrame(rows, columns=["method", "parameter", "default", "value"])
+
+
+def parameters_from(table: pd.DataFrame) -> tuple[dict[str, dict], list[str]]:
+    """The overrides in an edited parameter table, and a message for each value a method refuses."""
+    params: dict[str, dict] = {}
+    for row in table.itertuples():
+        if str(row.value).strip() != row.default:
+            params.setdefault(row.method, {})[row.parameter] = parse_value(str(row.value).strip())
+    problems = []
+    for name, values in params.items():
+        try:
+            get_method(name, **values)._validate_params()
+        except (PersonaLabError, TypeError, ValueError) as exc:
+            message = exc.one_line() if isinstance(exc, PersonaLabError) else str(exc)
+            problems.append(f"{method_label(name)}: {message}")
+    return params, problems
+
+
+def comparison_table(result) -> pd.DataFrame:
+    """One row per compared method: segments, run time, common-space quality, notes."""
+    rows = []
+    for r in result.results:
+        total = sum(r.sizes) + r.unassigned
+        rows.append({
+            "method": r.label,
+            "segments": r.n_segments if r.error is None else None,
+            "seconds": round(r.runtime_s, 2) if r.error is None else None,
+            "silhouette": r.quality.get("silhouette"),
+            "Calinski-Harabasz": r.quality.get("calinski_harabasz"),
+            "Davies-Bouldin": r.quality.get("davies_bouldin"),
+            "smallest segment": f"{min(r.sizes) / total:.1%}" if r.sizes and total else None,
+            "unassigned": f"{r.unassigned / total:.1%}" if total else None,
+            "notes": "; ".join(r.notes) if r.error is None else r.error,
+        })
+    return pd.DataFrame(rows).round(3)
+
+
+# -- persona cards side by side ------------------------------------------------------------------
+
+
+def persona_brief(persona: Persona, persona_set: PersonaSet) -> None:
+    """A small card: name, share, size, demographics and the top three traits or interests."""
+    with st.container(border=True):
+        st.markdown(f"**{md(persona.name)}**")
+        st.caption(
+            f"{percent(persona.share)} · {size_text(persona_set, persona.size)}"
+            + ("  \n" + md(", ".join(persona.demographics.values())) if persona.demographics else "")
+        )
+        if persona.traits or persona.interests:
+            st.altair_chart(charts.persona_profile(persona, n=3), width="stretch")
+
+
+def side_by_side(run_a: pipeline.PersonaRun, run_b: pipeline.PersonaRun, name_a: str, name_b: str) -> None:
+    """Two solutions' personas in two columns, matched row by row, then who goes where."""
+    alignment = align_runs(run_a, run_b)
+    heads = st.columns(2)
+    heads[0].subheader(name_a)
+    heads[1].subheader(name_b)
+    for persona_a, persona_b in alignment.rows:
+        left, right = st.columns(2)
+        with left:
+            if persona_a is not None:
+                persona_brief(persona_a, run_a.personas)
+        with right:
+            if persona_b is not None:
+                persona_brief(persona_b, run_b.personas)
+    st.subheader("Who goes where")
+    unit = "Demographic groups" if run_a.personas.kind == "interactions" else "Rows"
+    st.caption(f"{unit} shared by each persona of {md(name_a)} (rows) and of {md(name_b)} (columns).")
+    st.altair_chart(charts.contingency_heatmap(alignment.table, name_a, name_b), width="stretch")
+    st.dataframe(alignment.table.rename_axis(index=name_a, columns=name_b), width="stretch")
+
+
+# -- derived views of a run (cached on the run's key) -------------------------------------------
+
+
+def personas_table(persona_set: PersonaSet) -> pd.DataFrame:
+    """One row per persona: name, share (%), size and demographics, for st.dataframe."""
+    return pd.DataFrame(
+        {
+            "persona": [p.name for p in persona_set.personas],
+            "share": [100 * p.share for p in persona_set.personas],
+            "size": [round(p.size, 0 if persona_set.kind == "interactions" else 1) for p in persona_set.personas],
+            "demographics": [", ".join(f"{k}: {v}" for k, v in p.demographics.items()) for p in persona_set.personas],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The second solution's personas re-identified by their match in the first."""
+
+    rows: list[tuple[Persona | None, Persona | None]]  # (persona of A, its match in B), row by row
+    table: pd.DataFrame  # contingency table with persona names (A rows x B columns)
+
+
+def align_runs(a: pipeline.PersonaRun, b: pipeline.PersonaRun) -> Alignment:
+    """Pair each persona of ``a`` with the persona of ``b`` sharing most rows (compare.py's
+    one-to-one matching); ``b``'s personas take their partner's id, and so its colour."""
+    aligned = align_labels(a.labels, b.labels)
+    new_id = {int(old): int(new) for old, new in zip(b.labels, aligned)}
+    b_by_new = {new_id[p.id]: replace(p, id=new_id[p.id]) for p in b.personas.personas if p.id in new_id}
+    rows: list[tuple[Persona | None, Persona | None]] = []
+    for persona in a.personas.personas:
+        rows.append((persona, b_by_new.pop(persona.id, None)))
+    for persona in sorted(b_by_new.values(), key=lambda p: -p.share):
+        rows.append((None, persona))
+    table = matched_contingency(a.labels, b.labels)
+    a_names = {p.id: p.name for p in a.personas.personas} | {-1: "unassigned"}
+    b_names = {p.id: p.name for p in b.personas.personas} | {-1: "unassigned"}
+    table = table.rename(index=lambda i: a_names.get(int(i), str(i)), columns=lambda j: b_names.get(int(j), str(j)))
+    return Alignment(rows, table)
+
+
+#: Row colours of the Jaccard bands (fpc clusterboot's reading), light enough for dark text.
+BAND_COLOURS = {"unstable": "#f8d7da", "doubtful": "#fff3cd", "stable": "#d1e7dd", "highly stable": "#a3cfbb"}
+
+
+def survival_styled(table: pd.DataFrame):
+    """The survival table with each row coloured by its Jaccard band."""
+    return table.style.apply(
+        lambda row: [f"background-color: {BAND_COLOURS.get(row['band'], '')}"] * len(row), axis=1
+    ).format({"jaccard": "{:.2f}"})
+
+
+def table_height(n_rows: int, limit: int = 640) -> int:
+    """Pixel height showing ``n_rows`` rows of a st.dataframe (and its header) without scrolling."""
+    return min(35 * (n_rows + 1) + 3, limit)
+
+
+def compact(number: float) -> str:
+    """12,345 -> 12.3k; 2,500,000 -> 2.5M."""
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(number) >= limit:
+            return f"{number / limit:.3g}{suffix}"
+    return f"{number:.3g}" if number != int(number) else f"{int(number)}"
+
+
+def percent(share: float) -> str:
+    return f"{100 * share:.1f}%"
+
+
+def size_text(persona_set: PersonaSet, size: float) -> str:
+    unit = "interactions" if persona_set.kind == "interactions" else "rows"
+    return f"{size:,.0f} {unit}"

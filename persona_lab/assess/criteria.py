@@ -33,6 +33,7 @@ from ..features import NumericEncoder
 from ..methods import SegmentationMethod, get_method
 from ..methods.base import child_seeds
 from ..prepare import COMMON_SPACE, Prepared, prepare
+from ..sampling import sample_rows
 from .consensus import consensus_matrix, cophenetic_correlation, dispersion
 from .gap import DEFAULT_REFERENCES, GAP_RULES, gap_statistic
 from .vote import ELBOWS, RULES, TIE_NOTE, pick, rule, tally, vote
@@ -275,20 +276,13 @@ def bare_prepared(X: np.ndarray) -> Prepared:
 
 def _consensus_rows(template, X, k_values, n_init, seed, report) -> list[tuple]:
     sample_seed, *k_seeds = child_seeds(seed, 1 + len(k_values))
-    rows = consensus_sample(X.shape[0], NMF_SAMPLE, sample_seed)
+    rows = sample_rows(X.shape[0], sample_seed, NMF_SAMPLE)  # the rows the consensus covers (None: all)
     out = []
     for k, k_seed in zip(k_values, k_seeds):
         report(f"NMF consensus over {n_init} starts, k = {k}")
         C = nmf_consensus(template, X, k, n_init, k_seed, rows)
         out += [(k, "cophenetic", cophenetic_correlation(C), np.nan), (k, "dispersion", dispersion(C), np.nan)]
     return out
-
-
-def consensus_sample(n: int, size: int, seed: int) -> np.ndarray | None:
-    """The rows the consensus matrix covers: all (None) or a seeded sample of ``size``."""
-    if n <= size:
-        return None
-    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
 
 
 def nmf_consensus(template, X: np.ndarray, k: int, n_init: int, seed: int, rows=None) -> np.ndarray:

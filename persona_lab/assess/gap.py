@@ -38,6 +38,7 @@ import pandas as pd
 from scipy.spatial.distance import pdist
 
 from ..methods.base import child_seeds
+from ..sampling import sample_rows
 
 #: Above this many rows the statistic is computed on a seeded sample of rows (data and references
 #: alike), since every reference is re-clustered B times per k.
@@ -175,7 +176,7 @@ def _log(w: float) -> float:
 
 
 def _sample_rows(X, labels_by_k, sample, seed):
-    if X.shape[0] <= sample:
+    rows = sample_rows(X.shape[0], seed, sample)
+    if rows is None:
         return X, {int(k): np.asarray(v) for k, v in labels_by_k.items()}
-    rows = np.sort(np.random.default_rng(seed).choice(X.shape[0], size=sample, replace=False))
     return X[rows], {int(k): np.asarray(v)[rows] for k, v in labels_by_k.items()}

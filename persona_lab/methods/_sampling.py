@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from ..errors import PersonaLabError
+from ..sampling import sample_rows
 from .base import UNASSIGNED, SegmentationMethod, check_whole
 
 
@@ -27,14 +28,6 @@ def max_rows_for(bytes_per_pair: int = 8, budget: float = 1e9) -> int:
 #: peak of 1.24 GB was measured for Ward at that size), so the matrix gets half the budget:
 #: 7,905 rows.
 MAX_FIT_ROWS = max_rows_for(budget=0.5e9)
-
-
-def sample_rows(n_rows: int, seed: int, max_rows: int) -> np.ndarray | None:
-    """Sorted indices of a seeded sample of ``max_rows`` rows, or None when all rows fit."""
-    if n_rows <= max_rows:
-        return None
-    rng = np.random.default_rng(seed)
-    return np.sort(rng.choice(n_rows, size=max_rows, replace=False))
 
 
 def sample_note(sample_size: int, n_rows: int) -> str:

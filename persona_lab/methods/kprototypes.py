@@ -14,7 +14,8 @@ from sklearn.metrics import silhouette_score
 
 from ..errors import PersonaLabError
 from ..prepare import Preparation
-from ._sampling import sample_note, sample_rows
+from ..sampling import sample_rows
+from ._sampling import sample_note
 from .base import SegmentationMethod, check_whole
 
 #: The Gower silhouette holds an m x m distance matrix: it is computed on a seeded sample.
@@ -107,9 +108,8 @@ def gower_silhouette(X: np.ndarray, labels: np.ndarray, categorical: list[int], 
                      sample: int = SILHOUETTE_SAMPLE) -> float:
     """Silhouette under Gower's distance on a seeded sample of rows; NaN when undefined."""
     ranges = np.ptp(X, axis=0)  # from all rows, so that the sample's spread does not set the scale
-    rows = np.arange(X.shape[0])
-    if rows.size > sample:
-        rows = np.sort(np.random.default_rng(seed).choice(rows, size=sample, replace=False))
+    drawn = sample_rows(X.shape[0], seed, sample)
+    rows = np.arange(X.shape[0]) if drawn is None else drawn
     n_segments = np.unique(labels[rows]).size
     if n_segments < 2 or n_segments >= rows.size:
         return float("nan")

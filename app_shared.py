@@ -14,10 +14,10 @@ hash. The keys fully determine those objects: a file's path with its size and mo
 time, an upload's SHA-256, the kind, the roles. Results of user-breakable calls are cached as
 ``(value, error message)`` so that a bad file is not re-read on every rerun.
 
-Runs and criterion curves report progress to a bar on the page, but an ``st.*`` call made inside
-a cached function would be recorded and replayed on a cache hit. So those two are memoised in a
-*slot*: a ``st.cache_resource`` entry (bounded by ``max_entries``) holding a dict that the
-computation, run outside the cached function, fills once.
+Runs, comparisons, criterion curves and stability assessments report progress to a bar on the
+page, but an ``st.*`` call made inside a cached function would be recorded and replayed on a
+cache hit. So they are memoised in a *slot*: a ``st.cache_resource`` entry (bounded by
+``max_entries``) holding a dict that :func:`_fill`, run outside the cached function, fills once.
 """
 
 from __future__ import annotations
@@ -349,6 +349,19 @@ def run_key(loaded: Loaded, method: str, k: int | None, seed: int, params: tuple
     return (loaded.key, method, effective_k(method, k), int(seed), params)
 
 
+def _fill(slot: dict, compute: Callable[[], Any]):
+    """The slot's value, computed once. A PersonaLabError is kept and raised again on every hit
+    (the same settings fail the same way); anything else, a Stop click included, keeps nothing."""
+    if "value" not in slot and "error" not in slot:
+        try:
+            slot["value"] = compute()
+        except PersonaLabError as exc:
+            slot["error"] = exc
+    if "error" in slot:
+        raise slot["error"]
+    return slot["value"]
+
+
 def run_personas(
     loaded: Loaded, method: str, k: int | None, seed: int, params: tuple = (), progress: Progress | None = None
 ) -> pipeline.PersonaRun:
@@ -357,18 +370,15 @@ def run_personas(
     Raises :class:`PersonaLabError` (also on a cache hit for a failed configuration)."""
     k = effective_k(method, k)
     slot = _run_slot(loaded.key, method, k, int(seed), params)
-    if "run" not in slot and "error" not in slot:
+
+    def timed_run():
         started = time.perf_counter()
         try:
-            slot["run"] = pipeline.run(
-                loaded.dataset, method, k, seed=int(seed), params=dict(params), progress=progress
-            )
-        except PersonaLabError as exc:
-            slot["error"] = exc
-        slot["seconds"] = time.perf_counter() - started
-    if "error" in slot:
-        raise slot["error"]
-    return slot["run"]
+            return pipeline.run(loaded.dataset, method, k, seed=int(seed), params=dict(params), progress=progress)
+        finally:
+            slot["seconds"] = time.perf_counter() - started
+
+    return _fill(slot, timed_run)
 
 
 def run_seconds(loaded: Loaded, method: str, k: int | None, seed: int, params: tuple = ()) -> float | None:
@@ -408,16 +418,13 @@ def frozen_params(params: dict[str, dict]) -> tuple:
 def compare_methods(loaded: Loaded, methods: tuple, k: int | None, seed: int, params: dict, progress=None):
     """``persona_lab.comparison.compare_methods``, memoised like a run."""
     slot = _comparison_slot(loaded.key, tuple(methods), k, int(seed), frozen_params(params))
-    if "result" not in slot:
-        slot["result"] = comparison_module.compare_methods(
-            loaded.dataset, list(methods), k, seed=int(seed), params=params, progress=progress
-        )
-    return slot["result"]
+    return _fill(slot, lambda: comparison_module.compare_methods(
+        loaded.dataset, list(methods), k, seed=int(seed), params=params, progress=progress))
 
 
 def cached_comparison(loaded: Loaded, methods: tuple, k: int | None, seed: int, params: dict):
     """The comparison for these settings if it was already run in this app, else None."""
-    return _comparison_slot(loaded.key, tuple(methods), k, int(seed), frozen_params(params)).get("result")
+    return _comparison_slot(loaded.key, tuple(methods), k, int(seed), frozen_params(params)).get("value")
 
 
 #: Worker processes for resampling in the app (results do not depend on it).
@@ -435,7 +442,7 @@ def selection_key(loaded: Loaded, method: str, k_values: tuple, seed: int, min_s
 
 def cached_selection(key: tuple):
     """The finished assessment for these settings, or None."""
-    return _selection_slot(key).get("result")
+    return _selection_slot(key).get("value")
 
 
 def select_k(loaded: Loaded, key: tuple, progress: Progress | None = None):
@@ -443,14 +450,10 @@ def select_k(loaded: Loaded, key: tuple, progress: Progress | None = None):
 
     A click while it runs stops it: Streamlit raises from the next progress report (at least
     every half second) and the engine kills its worker processes."""
-    slot = _selection_slot(key)
-    if "result" not in slot:
-        _, method, k_values, seed, min_share, resamples, references = key
-        slot["result"] = select_module.select_k(
-            loaded.dataset, method, k_values, resamples=resamples, seed=seed, n_ref=references,
-            null_resamples=5, min_share=min_share, n_jobs=APP_JOBS, progress=progress,
-        )
-    return slot["result"]
+    _, method, k_values, seed, min_share, resamples, references = key
+    return _fill(_selection_slot(key), lambda: select_module.select_k(
+        loaded.dataset, method, k_values, resamples=resamples, seed=seed, n_ref=references,
+        null_resamples=5, min_share=min_share, n_jobs=APP_JOBS, progress=progress))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -464,16 +467,8 @@ def criterion_curves(
 ):
     """``assess.criteria.criterion_curves`` on the loaded dataset, memoised."""
     slot = _curve_slot(loaded.key, method, tuple(k_values), int(seed), min_share)
-    if "curves" not in slot and "error" not in slot:
-        try:
-            slot["curves"] = criteria_module.criterion_curves(
-                loaded.dataset, method, list(k_values), seed=int(seed), progress=progress, min_share=min_share
-            )
-        except PersonaLabError as exc:
-            slot["error"] = exc
-    if "error" in slot:
-        raise slot["error"]
-    return slot["curves"]
+    return _fill(slot, lambda: criteria_module.criterion_curves(
+        loaded.dataset, method, list(k_values), seed=int(seed), progress=progress, min_share=min_share))
 
 
 def criterion_label(name: str) -> str:

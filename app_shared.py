@@ -303,6 +303,17 @@ def k_is_output(method: str) -> bool:
     return bool(METHODS[method].k_is_output)
 
 
+def require_k_input(method: str, why: str) -> None:
+    """Stop the page, saying so, when ``method`` finds the number of personas itself."""
+    if k_is_output(method):
+        st.info(
+            f"{method_label(method)} finds the number of personas itself: {why}. Choose a method with "
+            "k as input (e.g. NMF or k-means) in the sidebar.",
+            icon=":material/info:",
+        )
+        st.stop()
+
+
 def default_preparation(method: str, kind: str) -> Preparation:
     return get_method(method).default_preparation(kind)
 

@@ -11,13 +11,7 @@ loaded = shared.require_dataset()
 method, _, seed = shared.sidebar_choice()
 label = shared.method_label(method)
 
-if shared.k_is_output(method):
-    st.info(
-        f"{label} finds the number of personas itself, so there are no two values of k to compare. "
-        "Choose a method with k as input (e.g. NMF or k-means) in the sidebar.",
-        icon=":material/info:",
-    )
-    st.stop()
+shared.require_k_input(method, "so there are no two values of k to compare")
 
 inputs = st.columns(2)
 with inputs[0]:

@@ -12,14 +12,7 @@ loaded = shared.require_dataset()
 method, _, seed = shared.sidebar_choice()
 label = shared.method_label(method)
 
-if shared.k_is_output(method):
-    st.info(
-        f"{label} finds the number of personas itself: k is its output, not a choice, so there is "
-        "no curve over k. Its result is on the Segments page; choose a method with k as input "
-        "(e.g. NMF or k-means) in the sidebar to compare values of k.",
-        icon=":material/info:",
-    )
-    st.stop()
+shared.require_k_input(method, "k is its output, not a choice, so there is no curve over k. Its result is on the Segments page")
 
 st.slider(
     "Range of k", min_value=shared.K_MIN, max_value=shared.K_MAX, step=1, **shared.bind("nk_range")

@@ -100,6 +100,14 @@ def run_tasks(
     return _run_loky(fn, tasks, shared, min(workers, len(tasks)), report, cancel)
 
 
+def part_of(progress: Progress | None, offset: float, width: float, prefix: str = "") -> Progress | None:
+    """A progress callback for one part of a longer job: its 0..1 maps to offset..offset+width
+    of ``progress`` (None stays None)."""
+    if progress is None:
+        return None
+    return lambda fraction, message: progress(min(offset + width * fraction, 1.0), prefix + message)
+
+
 class _Reporter:
     def __init__(self, total: int, progress: Progress | None, label: str):
         self.total, self.progress, self.label = total, progress, label

@@ -35,7 +35,7 @@ from ..errors import PersonaLabError
 from ..methods import SegmentationMethod, get_method
 from ..methods.base import child_seeds
 from ..prepare import Prepared, prepare
-from .engine import dask_client
+from .engine import dask_client, part_of
 from .stability import STATISTICS, SUMMARIES, stability
 
 REFERENCES = ("gaussian", "pca_box", "permute")
@@ -100,8 +100,7 @@ def null_values(data, method, k_values=(), statistics=STATISTICS, *, n_ref: int 
     with dask_client(dask, n_jobs) as client:  # one cluster for all reference sets
         for r, ref_seed in enumerate(child_seeds(seed, int(n_ref))):
             ref = reference_prepared(prepared, template, reference, ref_seed)
-            report = None if progress is None else (
-                lambda f, m, r=r: progress((r + f) / n_ref, f"reference set {r + 1} of {n_ref}: {m}"))
+            report = part_of(progress, r / n_ref, 1 / n_ref, f"reference set {r + 1} of {n_ref}: ")
             result = stability(ref, template, k_values, resamples=resamples, seed=ref_seed, statistics=statistics,
                                n_jobs=n_jobs, dask=client, progress=report, cancel=cancel, **extra)
             table = result.table.assign(reference=r)

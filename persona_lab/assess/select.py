@@ -28,6 +28,7 @@ from ..errors import PersonaLabError
 from ..methods import get_method
 from ..prepare import COMMON_SPACE, prepare
 from .criteria import CriterionCurves, criterion_curves
+from .engine import part_of
 from .null import band_of, beats_null, default_reference, null_values
 from .periods import PeriodPersonas, personas_by_period
 from .stability import STATISTICS, SUMMARIES, StabilityResult, stability
@@ -124,18 +125,20 @@ def select_k(
         raise PersonaLabError("Choosing k needs at least two k values of 2 or more", fix="Use a range such as 2:10")
     if "jaccard" not in statistics:
         raise PersonaLabError("The k-hat distribution needs the Jaccard bootstrap", fix="Keep 'jaccard' among the statistics")
-    stage = _Stages(progress, (0.15, 0.5, 0.3, 0.05))
+    # Shares of the work: full-data criteria, stability, null band, periods.
+    criteria_part, stability_part, null_part, period_part = (
+        part_of(progress, 0.0, 0.15), part_of(progress, 0.15, 0.5), part_of(progress, 0.65, 0.3), part_of(progress, 0.95, 0.05))
     engine = dict(n_jobs=n_jobs, dask=dask, cancel=cancel, params=params)
     curves = None
     if not template.k_is_output:
-        curves = criterion_curves(dataset, method, k_values, seed, progress=stage(0), min_share=min_share, **(params or {}))
+        curves = criterion_curves(dataset, method, k_values, seed, progress=criteria_part, min_share=min_share, **(params or {}))
     common = prepare(dataset, COMMON_SPACE)
     result = stability(dataset, method, k_values, resamples=resamples, seed=seed, statistics=statistics,
-                       progress=stage(1), criteria_space=common.X, **engine)
+                       progress=stability_part, criteria_space=common.X, **engine)
     null, beaten = None, True
     if n_ref:
         values = null_values(dataset, method, k_values, statistics, n_ref=n_ref, reference=reference, seed=seed + 1,
-                             resamples=null_resamples, progress=stage(2), **engine)
+                             resamples=null_resamples, progress=null_part, **engine)
         null = beats_null(result.table, band_of(values), values)
         beaten = bool(_stable_ks(null))
     k_hat = _k_hats(result, template.k_is_output, min_share)
@@ -154,10 +157,9 @@ def select_k(
     survival = _survival(result, recommended)
     by_period = None
     if periods and dataset.columns("date") and recommended >= 2:
-        stage_fn = stage(3)
         try:
             by_period = personas_by_period(dataset, method, None if template.k_is_output else recommended,
-                                           seed=seed, params=params, progress=stage_fn)
+                                           seed=seed, params=params, progress=period_part)
         except PersonaLabError as exc:
             notes.append(f"personas per period: {exc.one_line()}")
     if progress:
@@ -231,15 +233,3 @@ def _survival(result: StabilityResult, k: int) -> pd.DataFrame | None:
         "band": segments["band"].to_numpy(),
     })
 
-
-class _Stages:
-    """Progress of the whole selection from the progress of its parts (fractions of the work)."""
-
-    def __init__(self, progress, widths):
-        self.progress, self.widths = progress, widths
-
-    def __call__(self, i: int):
-        if self.progress is None:
-            return None
-        offset, width = sum(self.widths[:i]), self.widths[i]
-        return lambda f, m: self.progress(min(offset + width * f, 1.0), m)

@@ -36,7 +36,7 @@ from ..prepare import Prepared, prepare
 from .criteria import criteria_of_fit, smallest_share
 from . import resampling as rs
 from .consensus import CDF_GRID, NOT_SAMPLED, consensus_cdf, consensus_matrix, delta_area, pac
-from .engine import dask_client, run_tasks
+from .engine import dask_client, part_of, run_tasks
 
 STATISTICS = ("bootstrap_ari", "jaccard", "prediction_strength", "consensus")
 #: Per-k summaries in the table, and which way is more stable (delta area has no direction).
@@ -278,18 +278,15 @@ def stability(data, method, k_values=(), *, resamples: int = 50, seed: int = 0, 
     tasks = [(s, b, k) for b in range(int(resamples)) for s in statistics for k in ks]
     share = len(ks) / (len(ks) + len(tasks))
 
-    def stage(offset, width):
-        return None if progress is None else lambda f, m: progress(offset + width * f, m)
-
     with dask_client(dask, n_jobs) as client:
         engine = dict(n_jobs=n_jobs, dask=client, cancel=cancel)
         # The full-data fits come first: they check that the method runs at all, and Jaccard
         # compares resample segments with them.
-        full = run_tasks(_full_task, [(k, seed) for k in ks], shared=job, progress=stage(0, share),
+        full = run_tasks(_full_task, [(k, seed) for k in ks], shared=job, progress=part_of(progress, 0, share),
                          label="full-data fits", **engine)
         job.full_labels = {k: labels for k, (labels, _) in zip(ks, full)}
         notes += sorted({note for _, model_notes in full for note in model_notes})
-        outputs = run_tasks(_resample_task, tasks, shared=job, progress=stage(share, 1 - share),
+        outputs = run_tasks(_resample_task, tasks, shared=job, progress=part_of(progress, share, 1 - share),
                             label="resamples", **engine)
     widths = {k: max(int(job.full_labels[k].max()) + 1, 1) for k in ks}
     named = {k: (widths[k] if k is None else k) for k in ks}

@@ -31,7 +31,7 @@ from .criteria import CriterionCurves, criterion_curves
 from .engine import part_of
 from .null import band_of, beats_null, default_reference, null_values
 from .periods import PeriodPersonas, personas_by_period
-from .stability import STATISTICS, SUMMARIES, StabilityResult, stability
+from .stability import STATISTICS, SUMMARIES, StabilityResult, json_number, stability
 from .vote import ELBOWS, RULES, pick, vote
 
 NO_STRUCTURE = (
@@ -87,28 +87,24 @@ class Selection:
             "seed": self.seed,
             "resamples": self.resamples,
             "recommended_k": self.recommended_k,
-            "recommended_probability": _num(self.recommended_probability),
+            "recommended_probability": json_number(self.recommended_probability),
             "statement": self.statement,
             "headline": self.headline,
-            "k_distribution": {str(k): _num(v) for k, v in self.k_distribution.items()},
+            "k_distribution": {str(k): json_number(v) for k, v in self.k_distribution.items()},
             "k_set_90": self.k_set_90,
             "criteria": None if self.curves is None else self.curves.to_dict(),
-            "p_k_hat": {c: {str(int(k)): _num(v) for k, v in zip(g["k"], g["probability"])}
+            "p_k_hat": {c: {str(int(k)): json_number(v) for k, v in zip(g["k"], g["probability"])}
                         for c, g in p.groupby("criterion", sort=False)},
             "k_hat": {c: [None if pd.isna(k) else int(k) for k in g.sort_values("resample")["k"]]
                       for c, g in self.k_hat.groupby("criterion", sort=False)},
             "stability": self.stability.to_dict(),
             "null": None if self.null is None else [
-                {k: (_num(v) if isinstance(v, float) else v) for k, v in r.items()}
+                {k: (json_number(v) if isinstance(v, float) else v) for k, v in r.items()}
                 for r in self.null.to_dict("records")],
             "survival": None if self.survival is None else self.survival.to_dict("records"),
             "periods": None if self.periods is None else self.periods.to_dict(),
             "notes": self.notes,
         }
-
-
-def _num(x):
-    return None if x is None or not np.isfinite(x) else round(float(x), 10)
 
 
 def select_k(

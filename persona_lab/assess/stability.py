@@ -51,6 +51,12 @@ DISSOLVED, RECOVERED = 0.5, 0.75
 BANDS = ((0.6, "unstable"), (0.75, "doubtful"), (0.85, "stable"), (np.inf, "highly stable"))
 
 
+def json_number(x):
+    """A figure for JSON: None when missing or infinite; rounded so that the last bits of a
+    BLAS reduction order cannot make reruns differ."""
+    return None if x is None or not np.isfinite(x) else round(float(x), 10)
+
+
 # -- the statistics, as plain functions on partitions -------------------------------------------
 
 
@@ -225,19 +231,16 @@ class StabilityResult:
         return float(row["value"].iloc[0]) if len(row) else float("nan")
 
     def to_dict(self) -> dict:
-        def num(x):
-            return None if x is None or not np.isfinite(x) else float(x)
-
         def by_k(frame, column):
-            return {str(k): [num(v) for v in g[column]] for k, g in frame.groupby("k", sort=True)}
+            return {str(k): [json_number(v) for v in g[column]] for k, g in frame.groupby("k", sort=True)}
 
         return {
             "method": self.method, "k_values": [int(k) for k in self.k_values], "resamples": self.resamples,
             "seed": self.seed, "k_is_output": self.k_is_output, "item_sample_size": self.item_sample_size,
-            "statistics": {s: {str(int(k)): num(v) for k, v in zip(g["k"], g["value"])}
+            "statistics": {s: {str(int(k)): json_number(v) for k, v in zip(g["k"], g["value"])}
                            for s, g in self.table.groupby("statistic", sort=False)},
             "per_resample": {s: by_k(g, "value") for s, g in self.resample_values.groupby("statistic", sort=False)},
-            "segments": {str(k): [{"segment": int(r.segment), "jaccard": num(r.jaccard), "dissolved": int(r.dissolved),
+            "segments": {str(k): [{"segment": int(r.segment), "jaccard": json_number(r.jaccard), "dissolved": int(r.dissolved),
                                    "recovered": int(r.recovered), "band": r.band} for r in g.itertuples()]
                          for k, g in self.segments.groupby("k", sort=True)},
             "consensus_cdf": {"grid": [float(x) for x in CDF_GRID], "cdf": by_k(self.consensus_cdf, "cdf")},

@@ -84,6 +84,12 @@ def server():
         log.close()
 
 
+def _shown(page, text: str):
+    """The first *visible* element with ``text``: data grids also keep a hidden copy of every
+    header for screen readers, and whichever renders first would otherwise be waited on."""
+    return page.get_by_text(text).filter(visible=True).first
+
+
 def _settle(page) -> None:
     """Wait until the script run is over and charts have drawn."""
     page.wait_for_function(
@@ -118,19 +124,19 @@ def test_pages_render_in_chromium(server):
             # pages/ folder would be served as legacy pages, without app.py's state).
             page.goto(server + "/segments")
             page.get_by_role("heading", name="Segments").first.wait_for()
-            page.get_by_text("Share of the audience").first.wait_for()
+            _shown(page, "Share of the audience").wait_for()
             _settle(page)
             _check_clean(page, "Segments (deep link)")
             page.get_by_role("button", name="Compare", exact=True).click()
-            page.get_by_text("Two solutions side by side").first.wait_for(timeout=60_000)
+            _shown(page, "Two solutions side by side").wait_for(timeout=60_000)
             _settle(page)
             _check_clean(page, "Segments (methods compared)")
             _screenshot(page, "segments_compare.png")
 
             page.goto(server)
             # The Data page opens on the APG sample, with no upload needed.
-            page.get_by_text("channel_views.csv").first.wait_for()
-            page.get_by_text("video_title").first.wait_for()
+            _shown(page, "channel_views.csv").wait_for()
+            _shown(page, "video_title").wait_for()
             page.locator('[data-testid="stDataFrame"]').first.wait_for()
             page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
             _settle(page)
@@ -140,7 +146,7 @@ def test_pages_render_in_chromium(server):
             for link, file_name, text, selector in PAGES:
                 page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=link).click()
                 page.get_by_role("heading", name=link).first.wait_for()
-                page.get_by_text(text).first.wait_for()
+                _shown(page, text).wait_for()
                 page.locator(selector).first.wait_for()
                 _settle(page)
                 _check_clean(page, link)
@@ -149,13 +155,13 @@ def test_pages_render_in_chromium(server):
             # The customers sample, chosen on the Data page, is what the other pages then use.
             page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Data").click()
             page.get_by_text("Sample: customers table").click()
-            page.get_by_text("customer_id").first.wait_for()
+            _shown(page, "customer_id").wait_for()
             _settle(page)
             _check_clean(page, "Data (customers)")
             _screenshot(page, "data_customers.png")
             page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Personas & export").click()
-            page.get_by_text("What sets them apart").first.wait_for()
-            page.get_by_text("personas from customers.csv").first.wait_for()
+            _shown(page, "What sets them apart").wait_for()
+            _shown(page, "personas from customers.csv").wait_for()
             _settle(page)
             _check_clean(page, "Personas & export (customers)")
             _screenshot(page, "personas_customers.png")

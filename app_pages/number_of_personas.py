@@ -1,4 +1,5 @@
-"""Number of personas: each criterion's curve over k and the k it picks."""
+"""Number of personas: each criterion's curve over k and the k it picks, and how stable that number is
+(for a method that finds k itself, how stable the number it finds is)."""
 
 import streamlit as st
 
@@ -12,57 +13,70 @@ loaded = shared.require_dataset()
 method, _, seed = shared.sidebar_choice()
 label = shared.method_label(method)
 
-shared.require_k_input(method, "k is its output, not a choice, so there is no curve over k. Its result is on the Segments page")
 
-st.slider(
-    "Range of k", min_value=shared.K_MIN, max_value=shared.K_MAX, step=1, **shared.bind("nk_range")
-)
-low, high = st.session_state["nk_range"]
-if low == high:
-    st.info("Choose a range of at least two values of k.")
-    st.stop()
-k_values = tuple(range(int(low), int(high) + 1))
-headline = st.empty()  # the one-sentence answer, once the stability has been assessed
-st.number_input(
-    "Smallest segment share worth a persona (%)", min_value=0.0, max_value=50.0, step=0.5,
-    help="A k whose solution has a smaller segment is marked and left out of the vote (a business limit).",
-    **shared.bind("nk_min_share"),
-)
-min_share = float(st.session_state["nk_min_share"]) / 100 or None
-st.caption(f"{label}, seed {seed}: one fit per k on {shared.md(loaded.dataset.name)}, reused by every criterion.")
-
-report, done = shared.progress_reporter(f"Fitting {label} for k = {low}..{high}")
-try:
-    curves = shared.criterion_curves(loaded, method, k_values, seed, min_share=min_share, progress=report)
-except PersonaLabError as exc:
-    shared.show_error(exc.one_line())
-    st.stop()
-finally:
-    done()
-
-if curves.table.empty:
-    st.info(f"No criterion of k applies to {label}.")
-    st.stop()
-
-labels = {c: shared.criterion_label(c) for c in curves.table["criterion"].unique()}
-counted = curves.votes[curves.votes["counted"]] if not curves.votes.empty else curves.votes
-if curves.vote is not None:
-    st.markdown(
-        f"**The vote picks k = {curves.vote}**: {curves.tally.get(curves.vote, 0)} of "
-        f"{len(counted)} criteria with a pick agree."
+def criteria_section(loaded, method: str, seed: int, label: str) -> tuple[tuple, float | None]:
+    """Each criterion's curve over the chosen range of k and the vote; returns that range and the
+    smallest segment share allowed."""
+    st.slider(
+        "Range of k", min_value=shared.K_MIN, max_value=shared.K_MAX, step=1, **shared.bind("nk_range")
     )
-else:
-    st.markdown("**No criterion picks a k** in this range.")
-for k, why in sorted(curves.marked.items()):
-    st.warning(f"k = {k}: {shared.md(why)}", icon=":material/warning:")
+    low, high = st.session_state["nk_range"]
+    if low == high:
+        st.info("Choose a range of at least two values of k.")
+        st.stop()
+    k_values = tuple(range(int(low), int(high) + 1))
+    st.number_input(
+        "Smallest segment share worth a persona (%)", min_value=0.0, max_value=50.0, step=0.5,
+        help="A k whose solution has a smaller segment is marked and left out of the vote (a business limit).",
+        **shared.bind("nk_min_share"),
+    )
+    min_share = float(st.session_state["nk_min_share"]) / 100 or None
+    st.caption(f"{label}, seed {seed}: one fit per k on {shared.md(loaded.dataset.name)}, reused by every criterion.")
 
-st.altair_chart(charts.criterion_curve(curves.table, curves.picks, labels))
-st.caption(
-    "A red point marks each criterion's pick; a monotone curve (inertia, reconstruction error) picks "
-    "through its elbow (Kneedle). Resampling stability of the pick comes below."
-)
-votes = curves.votes.assign(criterion=curves.votes["criterion"].map(shared.criterion_label))
-st.dataframe(votes, hide_index=True, width="stretch")
+    report, done = shared.progress_reporter(f"Fitting {label} for k = {low}..{high}")
+    try:
+        curves = shared.criterion_curves(loaded, method, k_values, seed, min_share=min_share, progress=report)
+    except PersonaLabError as exc:
+        shared.show_error(exc.one_line())
+        st.stop()
+    finally:
+        done()
+
+    if curves.table.empty:
+        st.info(f"No criterion of k applies to {label}.")
+        st.stop()
+
+    labels = {c: shared.criterion_label(c) for c in curves.table["criterion"].unique()}
+    counted = curves.votes[curves.votes["counted"]] if not curves.votes.empty else curves.votes
+    if curves.vote is not None:
+        st.markdown(
+            f"**The vote picks k = {curves.vote}**: {curves.tally.get(curves.vote, 0)} of "
+            f"{len(counted)} criteria with a pick agree."
+        )
+    else:
+        st.markdown("**No criterion picks a k** in this range.")
+    for k, why in sorted(curves.marked.items()):
+        st.warning(f"k = {k}: {shared.md(why)}", icon=":material/warning:")
+
+    st.altair_chart(charts.criterion_curve(curves.table, curves.picks, labels))
+    st.caption(
+        "A red point marks each criterion's pick; a monotone curve (inertia, reconstruction error) picks "
+        "through its elbow (Kneedle). Resampling stability of the pick comes below."
+    )
+    votes = curves.votes.assign(criterion=curves.votes["criterion"].map(shared.criterion_label))
+    st.dataframe(votes, hide_index=True, width="stretch")
+    return k_values, min_share
+
+
+headline = st.empty()  # the one-sentence answer, once the stability has been assessed
+if shared.k_is_output(method):
+    # No curve over k to draw: the question left is how stable the number it finds is.
+    k_values, min_share = (), None
+    st.info(f"{label} finds the number of personas itself, so no criterion compares values of k. Below: "
+            "how often resamples of the rows give it the same number, and how stable its personas are.",
+            icon=":material/info:")
+else:
+    k_values, min_share = criteria_section(loaded, method, seed, label)
 
 # -- how stable is the number? --------------------------------------------------------------------
 
@@ -70,9 +84,11 @@ st.divider()
 st.header("How stable is that number?")
 reference = shared.select_module.REFERENCE_NAMES[shared.select_module.default_reference(loaded.dataset.kind)]
 st.caption(
-    "Every criterion's rule and the vote are re-run on bootstrap resamples of the rows, giving "
-    "P(k_hat = k); bootstrap ARI, Jaccard, prediction strength and PAC per k are compared with the "
-    f"same statistics on structure-free reference data ({reference})."
+    (f"{label} is re-fitted on bootstrap resamples of the rows; how often each number of personas comes out "
+     "is P(k_hat = k)" if not k_values else
+     "Every criterion's rule and the vote are re-run on bootstrap resamples of the rows, giving P(k_hat = k)")
+    + "; bootstrap ARI, Jaccard, prediction strength and PAC are compared with the same statistics on "
+    f"structure-free reference data ({reference})."
 )
 left, right = st.columns(2)
 left.slider("Resamples", min_value=10, max_value=200, step=10, **shared.bind("nk_resamples"))
@@ -110,7 +126,8 @@ for note in selection.notes:
 p = selection.p_k_hat()
 if not p.empty:
     st.subheader("P(k_hat = k): each criterion's pick over resamples")
-    names = {c: ("Vote" if c == "vote" else shared.criterion_label(c)) for c in p["criterion"].unique()}
+    vote_name = "Vote" if k_values else f"{label}'s own number"
+    names = {c: (vote_name if c == "vote" else shared.criterion_label(c)) for c in p["criterion"].unique()}
     st.altair_chart(charts.k_hat_heatmap(p, names), width="stretch")
 if selection.null is not None:
     st.subheader("Stability per k against the null band")

@@ -8,7 +8,7 @@ new rows can be transformed the same way (:meth:`Prepared.transform`).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -121,6 +121,20 @@ class Prepared:
 #: would place groups by their volume alone. Internal criteria, method comparisons and maps are
 #: all computed here, so they are comparable across methods.
 COMMON_SPACE = Preparation(scale="standard", interactions="row")
+
+
+def criteria_space(preparation: Preparation | None = None) -> Preparation:
+    """The common space, with the numeric transforms (scaling, logs, imputation) the researcher
+    chose when they chose a preparation.
+
+    A researcher who keeps columns in their own unit (``scale="none"``: coordinates, or
+    answers on one rating scale) says that distances in that unit mean something; z-scoring them
+    for the criteria would stretch the narrow columns and change the segments' shapes (two round
+    clusters side by side become elongated ones that silhouette prefers to split).
+    """
+    if preparation is None:
+        return COMMON_SPACE
+    return replace(COMMON_SPACE, scale=preparation.scale, log_counts=preparation.log_counts, impute=preparation.impute)
 
 
 def prepare(dataset: Dataset, preparation: Preparation | None = None) -> Prepared:

@@ -140,6 +140,16 @@ def test_hdbscan_explains_that_k_is_its_output():
     _open(at, "number_of_personas")
     assert not at.error
     assert "finds the number of personas itself" in at.info[0].value
+    assert not [s for s in at.slider if s.key == "_w_nk_range"]  # no range of k to choose
+    # The stability of the number it finds is still assessed: its segment count over resamples.
+    at.session_state["nk_resamples"] = 10
+    at.session_state["nk_references"] = 5
+    at.run()
+    next(b for b in at.button if b.label == "Assess stability").click().run(timeout=240)
+    assert not at.exception, [e.value for e in at.exception]
+    recommended = next(m for m in at.metric if m.label == "Recommended number of personas")
+    assert int(recommended.value) >= 1
+    assert "P(k_hat = k): each criterion's pick over resamples" in [s.value for s in at.subheader]
     _open(at, "segments")
     assert not at.error
     assert at.dataframe[0].value.shape[0] >= 1

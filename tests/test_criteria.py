@@ -10,6 +10,7 @@ from persona_lab.assess.vote import pick, vote
 from persona_lab.data.dataset import Dataset
 from persona_lab.errors import PersonaLabError
 from persona_lab.methods import get_method
+from persona_lab.prepare import Preparation
 
 from helpers import blobs_dataset, planted_blobs
 
@@ -130,3 +131,28 @@ def test_progress_reaches_one():
     seen = []
     criterion_curves(dataset, "kmeans", range(2, 4), progress=lambda f, t: seen.append(f), gap_references=3)
     assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) == 2 + 3 + 1
+
+
+def _two_diamonds(seed: int = 0) -> Dataset:
+    """Two touching diamonds of uniform density side by side (as FCPS TwoDiamonds): the x axis
+    spans twice the y axis, so z-scoring stretches y and makes each diamond a tall shape."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for cx in (-1, 1):
+        u = rng.uniform(-1, 1, (700, 2))
+        parts.append(u[np.abs(u).sum(axis=1) <= 1][:300] + [cx, 0])
+    return Dataset(pd.DataFrame(np.vstack(parts), columns=["x", "y"]), {"x": "feature", "y": "feature"}, "entities",
+                   name="two diamonds")
+
+
+def test_columns_kept_in_their_unit_keep_the_clusters_shape():
+    dataset = _two_diamonds()
+    z_scored = criterion_curves(dataset, "kmeans", range(2, 8), seed=0, gap_references=5)
+    one_unit = criterion_curves(dataset, "kmeans", range(2, 8), seed=0, gap_references=5,
+                                preparation=Preparation(scale="none", log_counts=False))
+    # z-scored, silhouette and Davies-Bouldin split each diamond in two; in the data's own unit
+    # every distance criterion and the gap see the two diamonds.
+    assert z_scored.picks["silhouette"] == z_scored.picks["davies_bouldin"] == 4
+    assert {one_unit.picks[c] for c in ("silhouette", "calinski_harabasz", "davies_bouldin", "gap")} == {2}
+    assert one_unit.vote == 2
+    assert set(one_unit.fits) == set(range(2, 8))  # the one fit series, kept for the stability harness

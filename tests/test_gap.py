@@ -6,7 +6,7 @@ from scipy.spatial.distance import pdist
 from sklearn.cluster import KMeans
 
 from persona_lab.assess.elbow import knee
-from persona_lab.assess.gap import PcaBox, gap_statistic, max_se, reference_log_w, within_ss
+from persona_lab.assess.gap import PcaBox, gap_statistic, max_se, reference_log_w, resample_gap, within_ss
 from persona_lab.assess.vote import pick
 from persona_lab.methods.base import child_seeds
 
@@ -88,3 +88,18 @@ def test_kneedle_finds_the_planted_elbow_and_nothing_on_a_line():
     assert knee({2: 5.0, 3: 1.0}) is None  # two points: always a line
     rising = {k: 1 - np.exp(-k) for k in range(1, 11)}
     assert pick("varexpl_elbow", rising) == knee(rising, curve="concave", direction="increasing") is not None
+
+
+def test_resample_gap_against_the_datas_references_gives_the_datas_own_gap_back():
+    # A "resample" that is the data itself must get the data's gap, whatever its number of rows:
+    # both sides are compared per row, and the offset is the same for every k.
+    X = np.random.default_rng(3).normal(size=(120, 2)) + np.repeat([[0, 0], [6, 0], [0, 6]], 40, axis=0)
+    labels = {k: KMeans(k, n_init=4, random_state=0).fit(X).labels_ for k in (2, 3, 4)}
+    table = gap_statistic(X, labels, lambda Z, k, s: KMeans(k, n_init=2, random_state=s).fit(Z).labels_,
+                          references=5, seed=1)
+    per_row = {int(k): lw - np.log(len(X)) for k, lw in zip(table["k"], table["log_w"])}
+    again = resample_gap(table, per_row)
+    assert np.allclose(again["gap"], table["gap"]) and np.allclose(again["sd"], table["sd"])
+    assert pick("gap", again) == pick("gap", table.set_index("k")[["gap", "sd"]]) == 3
+    # Only k values the references cover are scored.
+    assert list(resample_gap(table, {**per_row, 9: 0.0})["k"]) == [1, 2, 3, 4]

@@ -7,8 +7,11 @@ import pandas as pd
 import pytest
 
 from persona_lab.assess.select import _set_90, select_k
+from persona_lab.assess.stability import stability
 from persona_lab.cli import main
 from persona_lab.data.dataset import Dataset
+from persona_lab.methods import get_method
+from persona_lab.prepare import prepare
 
 from helpers import blobs_dataset
 
@@ -71,3 +74,28 @@ def test_select_k_command_writes_the_contract_json(tmp_path, capsys):
     assert sum(doc["k_distribution"].values()) == pytest.approx(1.0)
     assert "was the vote's pick" in capsys.readouterr().out
     assert main(["select-k", str(data), "--k-range", "5:2"]) == 2
+
+
+def test_the_gap_rule_is_rerun_on_every_resample_and_the_full_fits_are_reused():
+    dataset, _ = blobs_dataset(n_per=40, k=3, d=2, seed=5)
+    result = select_k(dataset, "kmeans", range(2, 6), resamples=8, n_ref=0, seed=2)
+    gap = result.k_hat[result.k_hat["criterion"] == "gap"]["k"]
+    assert len(gap) == 8 and (gap == 3).mean() >= 0.75
+    # The criteria's fit series served as the stability's full-data partitions: same as refitting.
+    prepared = prepare(dataset, get_method("kmeans").default_preparation("entities"))
+    refit = stability(prepared, "kmeans", range(2, 6), resamples=8, seed=2)
+    assert refit.table.equals(result.stability.table)
+
+
+def test_select_k_command_can_keep_columns_in_their_unit(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    parts = []
+    for cx in (-1, 1):  # two touching diamonds, twice as wide as tall
+        u = rng.uniform(-1, 1, (400, 2))
+        parts.append(u[np.abs(u).sum(axis=1) <= 1][:150] + [cx, 0])
+    data = tmp_path / "diamonds.csv"
+    pd.DataFrame(np.vstack(parts), columns=["x", "y"]).to_csv(data, index=False)
+    out = tmp_path / "k.json"
+    args = ["select-k", str(data), "--k-range", "2:6", "--resamples", "6", "--null", "0", "--json", str(out)]
+    assert main(args + ["--scale", "none", "--no-log"]) == 0
+    assert json.loads(out.read_text())["recommended_k"] == 2

@@ -32,7 +32,7 @@ from ..errors import PersonaLabError
 from ..features import NumericEncoder
 from ..methods import SegmentationMethod, get_method
 from ..methods.base import child_seeds
-from ..prepare import COMMON_SPACE, Prepared, prepare
+from ..prepare import COMMON_SPACE, Preparation, Prepared, criteria_space, prepare
 from ..sampling import sample_rows
 from .consensus import consensus_matrix, cophenetic_correlation, dispersion
 from .gap import DEFAULT_REFERENCES, GAP_RULES, gap_statistic
@@ -115,6 +115,9 @@ class CriterionCurves:
     #: The gap statistic for k = 1 and every k (k, log_w, ref_log_w, gap, sd), or None.
     gap: pd.DataFrame | None = None
     gap_rule: str = "Tibs2001SEmax"
+    #: The fit series itself, k -> (labels, the fit's notes): the stability harness reuses it as
+    #: its full-data partitions instead of fitting every k again. Not part of the JSON.
+    fits: dict = field(default_factory=dict, repr=False)
 
     def values(self, criterion: str):
         """What ``criterion``'s rule reads: its values over k (the gap: Gap and s_k from k = 1)."""
@@ -162,11 +165,13 @@ def criterion_curves(
     gap_references: int = DEFAULT_REFERENCES,
     nmf_inits: int = DEFAULT_NMF_INITS,
     gap_rule: str = "Tibs2001SEmax",
+    preparation: Preparation | None = None,
     **params,
 ) -> CriterionCurves:
-    """Fit ``method`` once per k under its default preparation and compute every criterion that
-    applies to it on that one fit; then each criterion's pick, the business limits and the vote.
-    ``progress(fraction, text)`` is called as the work advances."""
+    """Fit ``method`` once per k under ``preparation`` (its default one unless given) and compute
+    every criterion that applies to it on that one fit, in :func:`criteria_space`; then each
+    criterion's pick, the business limits and the vote. ``progress(fraction, text)`` is called as
+    the work advances."""
     template = get_method(method, **params)
     if template.k_is_output:
         raise PersonaLabError(
@@ -175,9 +180,10 @@ def criterion_curves(
         )
     k_values, above = _k_range(k_values, max_k)
     _check_options(min_share, gap_references, nmf_inits, gap_rule)
-    prepared = prepare(dataset, template.default_preparation(dataset.kind))
-    common = prepare(dataset, COMMON_SPACE)
-    with_gap = _gap_applies(template, common)
+    preparation = preparation or template.default_preparation(dataset.kind)
+    prepared = prepare(dataset, preparation)
+    common = prepare(dataset, criteria_space(preparation))
+    with_gap = gap_applies(template, prepared, common)
     with_consensus = template.name == "nmf"
     report = _Steps(progress, len(k_values) * (2 if with_consensus else 1) + (gap_references if with_gap else 0))
 
@@ -202,7 +208,8 @@ def criterion_curves(
     report.done()
 
     table = pd.DataFrame(rows, columns=["k", "criterion", "value", "sd"])
-    result = CriterionCurves(table, {}, gap=gap, gap_rule=gap_rule)
+    result = CriterionCurves(table, {}, gap=gap, gap_rule=gap_rule,
+                             fits={k: (m.labels_.astype(np.int32), list(m.notes_)) for k, m in fits.items()})
     all_picks = {c: pick(c, result.values(c), gap_rule) for c in _ruled_criteria(table)}
     result.picks = {c: k for c, k in all_picks.items() if k is not None}
     result.smallest_share = {k: smallest_share(m.labels_, prepared.size_weight) for k, m in fits.items()}
@@ -244,11 +251,11 @@ def smallest_share(labels: np.ndarray, size_weight: np.ndarray) -> float:
 # -- the gap statistic's references ------------------------------------------------------------
 
 
-def _gap_applies(template: SegmentationMethod, common: Prepared) -> bool:
-    # The references are drawn in the common space, so the method must fit in that space too.
+def gap_applies(template: SegmentationMethod, prepared: Prepared, common: Prepared) -> bool:
+    """Whether the gap statistic means something here: a method aiming at compact segments, on
+    numeric data, fitted in the criteria space itself (its references are drawn there)."""
     numeric = all(isinstance(enc, NumericEncoder) for enc in common.encoders)
-    same_space = template.default_preparation(common.kind) == COMMON_SPACE
-    return template.name in GAP_METHODS and numeric and same_space
+    return template.name in GAP_METHODS and numeric and prepared.preparation == common.preparation
 
 
 @dataclass(frozen=True)

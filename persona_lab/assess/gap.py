@@ -139,7 +139,25 @@ def gap_statistic(
             progress((b + 1) / len(ref_seeds))
     mean = ref.mean(axis=0)
     sd = ref.std(axis=0) * np.sqrt(1 + 1 / len(ref_seeds))
-    return pd.DataFrame({"k": k_values, "log_w": log_w, "ref_log_w": mean, "gap": mean - log_w, "sd": sd})
+    return pd.DataFrame({"k": k_values, "log_w": log_w, "ref_log_w": mean, "gap": mean - log_w, "sd": sd,
+                         "rows": X.shape[0]})
+
+
+def resample_gap(reference: pd.DataFrame, log_w_per_row: dict[int, float]) -> pd.DataFrame:
+    """Gap(k) and s_k of a resample's partitions, against the references drawn for the data's own
+    gap statistic (``reference``: :func:`gap_statistic`'s table).
+
+    Drawing and clustering B reference sets again for every resample would multiply the cost of
+    the whole assessment by B; a bootstrap sample spans the same box as the data, so the data's
+    references stand in. W_k grows in proportion to the rows it sums over, so both sides are
+    compared per row (``log_w_per_row``: log(W_k / rows) of the resample's fit at each k, k = 1
+    included); the offset is the same for every k and the rules read differences over k.
+    """
+    ref = reference.set_index("k")
+    ks = sorted(k for k in log_w_per_row if k in ref.index)
+    per_row = ref.loc[ks, "ref_log_w"] - np.log(ref.loc[ks, "rows"])
+    return pd.DataFrame({"k": ks, "gap": per_row.to_numpy() - np.array([log_w_per_row[k] for k in ks]),
+                         "sd": ref.loc[ks, "sd"].to_numpy()})
 
 
 def max_se(gap, sd, rule: str = "Tibs2001SEmax") -> int:

@@ -5,8 +5,9 @@ resample.
    the majority vote.
 2. Resampling stability per k (:mod:`.stability`); the Jaccard bootstrap fits are also scored by
    every criterion, so each criterion's rule and the vote give a k-hat on every resample:
-   P(k_hat = k) per criterion and for the vote. (The gap statistic and NMF's consensus criteria
-   need many more fits per resample and are applied to the full data only.)
+   P(k_hat = k) per criterion and for the vote. The gap statistic is re-run per resample against
+   the data's own reference sets (:func:`.gap.resample_gap`); NMF's consensus criteria need 30
+   more fits per resample and are applied to the full data only.
 3. The same stability on structure-free reference sets gives a null band; a k is stable only
    when it beats the band family-wise over k (:func:`.null.beats_null`) on at least half of the
    stability statistics.
@@ -26,8 +27,9 @@ import pandas as pd
 from ..data.dataset import Dataset
 from ..errors import PersonaLabError
 from ..methods import get_method
-from ..prepare import COMMON_SPACE, prepare
+from ..prepare import Preparation, criteria_space, prepare
 from .criteria import CriterionCurves, criterion_curves
+from .gap import resample_gap
 from .engine import part_of
 from .null import band_of, beats_null, default_reference, null_values
 from .periods import PeriodPersonas, personas_by_period
@@ -111,9 +113,10 @@ def select_k(
     dataset: Dataset, method: str, k_values, *, resamples: int = 50, seed: int = 0, n_ref: int = 20,
     null_resamples: int = 10, reference: str | None = None, statistics=STATISTICS, min_share: float | None = None,
     max_k: int | None = None, n_jobs: int = 1, dask=None, progress=None, cancel=None, params: dict | None = None,
-    periods: bool = True,
+    periods: bool = True, preparation: Preparation | None = None,
 ) -> Selection:
-    """The full assessment of ``method`` over ``k_values``; see the module docstring."""
+    """The full assessment of ``method`` over ``k_values`` under ``preparation`` (the method's
+    default one unless given); see the module docstring."""
     template = get_method(method, **(params or {}))
     reference = reference or default_reference(dataset.kind)
     k_values = sorted({int(k) for k in k_values if max_k is None or int(k) <= int(max_k)})
@@ -127,17 +130,20 @@ def select_k(
     engine = dict(n_jobs=n_jobs, dask=dask, cancel=cancel, params=params)
     curves = None
     if not template.k_is_output:
-        curves = criterion_curves(dataset, method, k_values, seed, progress=criteria_part, min_share=min_share, **(params or {}))
-    common = prepare(dataset, COMMON_SPACE)
-    result = stability(dataset, method, k_values, resamples=resamples, seed=seed, statistics=statistics,
-                       progress=stability_part, criteria_space=common.X, **engine)
+        curves = criterion_curves(dataset, method, k_values, seed, progress=criteria_part, min_share=min_share,
+                                  preparation=preparation, **(params or {}))
+    prepared = prepare(dataset, preparation or template.default_preparation(dataset.kind))
+    common = prepare(dataset, criteria_space(preparation))
+    result = stability(prepared, method, k_values, resamples=resamples, seed=seed, statistics=statistics,
+                       progress=stability_part, criteria_space=common.X, with_gap=curves is not None and curves.gap is not None,
+                       full_fits=None if curves is None else curves.fits, **engine)
     null, beaten = None, True
     if n_ref:
-        values = null_values(dataset, method, k_values, statistics, n_ref=n_ref, reference=reference, seed=seed + 1,
+        values = null_values(prepared, method, k_values, statistics, n_ref=n_ref, reference=reference, seed=seed + 1,
                              resamples=null_resamples, progress=null_part, **engine)
         null = beats_null(result.table, band_of(values), values)
         beaten = bool(_stable_ks(null))
-    k_hat = _k_hats(result, template.k_is_output, min_share)
+    k_hat = _k_hats(result, template.k_is_output, min_share, curves)
     distribution = _distribution(k_hat[k_hat["criterion"] == "vote"]["k"])
     notes = list(result.notes)
     if beaten and distribution:
@@ -173,8 +179,10 @@ def _stable_ks(null: pd.DataFrame) -> list[int]:
     return [int(k) for k, s in share.items() if s >= 0.5]
 
 
-def _k_hats(result: StabilityResult, k_is_output: bool, min_share: float | None) -> pd.DataFrame:
-    """Every criterion's pick, and the vote's, on every resample's fits."""
+def _k_hats(result: StabilityResult, k_is_output: bool, min_share: float | None,
+            curves: CriterionCurves | None = None) -> pd.DataFrame:
+    """Every criterion's pick, and the vote's, on every resample's fits (the gap statistic's
+    against the full data's reference sets, in ``curves``)."""
     scored = result.resample_criteria
     rows = []
     for b, per in scored.groupby("resample", sort=True):
@@ -192,6 +200,9 @@ def _k_hats(result: StabilityResult, k_is_output: bool, min_share: float | None)
             for name in (criterion, ELBOWS.get(criterion)):
                 if name in RULES:
                     picks[name] = pick(name, table[criterion].dropna())
+        if curves is not None and curves.gap is not None and "log_w_per_row" in table:
+            log_w = {1: float(table["log_w_1_per_row"].dropna().iloc[0]), **table["log_w_per_row"].dropna().to_dict()}
+            picks["gap"] = pick("gap", resample_gap(curves.gap, log_w), curves.gap_rule)
         rows += [(b, c, np.nan if k is None else float(k)) for c, k in picks.items()]
         chosen = vote({c: k for c, k in picks.items() if k is not None}, excluded=excluded)
         rows.append((b, "vote", np.nan if chosen is None else float(chosen)))

@@ -34,6 +34,7 @@ from ..methods import SegmentationMethod, get_method
 from ..methods.base import child_seeds
 from ..prepare import Prepared, prepare
 from .criteria import criteria_of_fit, smallest_share
+from .gap import within_ss
 from . import resampling as rs
 from .consensus import CDF_GRID, NOT_SAMPLED, consensus_cdf, consensus_matrix, delta_area, pac
 from .engine import dask_client, part_of, run_tasks
@@ -161,6 +162,9 @@ class _Job:
     #: Rows in the common space: when given, each Jaccard resample's fit is also scored by every
     #: criterion, so that the selection rule can be re-run on every resample (k-hat).
     criteria_space: np.ndarray | None = None
+    #: Also score each of those fits by log(W_k / rows) in the criteria space, k = 1 included, so
+    #: that the gap statistic's rule can be re-run per resample (:func:`.gap.resample_gap`).
+    with_gap: bool = False
 
 
 def _fit(job: _Job, rows, k, seed) -> SegmentationMethod:
@@ -175,6 +179,11 @@ def _fit_seed(job: _Job, statistic: str, b: int, j: int) -> int:
 def _full_task(job: _Job, k, seed):
     model = job.method.clone().fit(job.prepared, k=k, seed=seed)
     return model.labels_.astype(np.int32), list(model.notes_)
+
+
+def _log_w_per_row(X, labels) -> float:
+    with np.errstate(divide="ignore"):
+        return float(np.log(within_ss(X, labels) / X.shape[0]))
 
 
 def _resample_task(job: _Job, statistic: str, b: int, k):
@@ -194,6 +203,10 @@ def _resample_task(job: _Job, statistic: str, b: int, k):
             scored = criteria_of_fit(job.method, model, job.criteria_space[rows], k, seed)
             share = smallest_share(model.labels_, np.asarray(job.prepared.size_weight)[rows])
             extra = [("smallest_share", share), ("n_segments", float(model.n_segments_))]
+            if job.with_gap:
+                space = job.criteria_space[rows]
+                extra += [("log_w_per_row", _log_w_per_row(space, model.labels_)),
+                          ("log_w_1_per_row", _log_w_per_row(space, np.zeros(rows.size, int)))]
             return values, [(c, v) for _, c, v, _ in scored] + extra
         if statistic == "prediction_strength":
             left, right = rs.half_split(n, seed, b)
@@ -251,12 +264,16 @@ class StabilityResult:
 def stability(data, method, k_values=(), *, resamples: int = 50, seed: int = 0, statistics=STATISTICS,
               n_jobs: int = 1, dask=None, progress=None, cancel=None, params: dict | None = None,
               fraction: float = 0.8, items: int = rs.CONSENSUS_ITEMS,
-              criteria_space: np.ndarray | None = None) -> StabilityResult:
+              criteria_space: np.ndarray | None = None, with_gap: bool = False,
+              full_fits: dict | None = None) -> StabilityResult:
     """Stability of ``method`` at each k in ``k_values`` on a Dataset (under the method's default
     preparation) or an already Prepared matrix. See the module docstring for the statistics.
 
     With ``criteria_space`` (the rows in the common space) the Jaccard resamples' fits are also
-    scored by every criterion of k: ``resample_criteria`` (resample, k, criterion, value)."""
+    scored by every criterion of k: ``resample_criteria`` (resample, k, criterion, value); with
+    ``with_gap`` also by log(W_k / rows) there. ``full_fits`` (k -> (labels, notes), e.g.
+    :attr:`.criteria.CriterionCurves.fits` under the same preparation and seed) are used as the
+    full-data partitions instead of fitting every k again."""
     template = method.clone() if isinstance(method, SegmentationMethod) else get_method(method, **(params or {}))
     unknown = set(statistics) - set(STATISTICS)
     if unknown or not statistics:
@@ -277,7 +294,8 @@ def stability(data, method, k_values=(), *, resamples: int = 50, seed: int = 0, 
     job = _Job(dataclasses.replace(prepared, matrix=None), template,
                {s: roots[i] for i, s in enumerate(SCHEMES)}, {s: roots[len(SCHEMES) + i] for i, s in enumerate(SCHEMES)},
                float(fraction), rs.item_sample(prepared.n_rows, items, roots[-1]),
-               criteria_space=None if criteria_space is None else np.asarray(criteria_space, float))
+               criteria_space=None if criteria_space is None else np.asarray(criteria_space, float),
+               with_gap=bool(with_gap) and criteria_space is not None)
     tasks = [(s, b, k) for b in range(int(resamples)) for s in statistics for k in ks]
     share = len(ks) / (len(ks) + len(tasks))
 
@@ -285,8 +303,11 @@ def stability(data, method, k_values=(), *, resamples: int = 50, seed: int = 0, 
         engine = dict(n_jobs=n_jobs, dask=client, cancel=cancel)
         # The full-data fits come first: they check that the method runs at all, and Jaccard
         # compares resample segments with them.
-        full = run_tasks(_full_task, [(k, seed) for k in ks], shared=job, progress=part_of(progress, 0, share),
-                         label="full-data fits", **engine)
+        if full_fits is not None and all(k in full_fits for k in ks):
+            full = [full_fits[k] for k in ks]
+        else:
+            full = run_tasks(_full_task, [(k, seed) for k in ks], shared=job, progress=part_of(progress, 0, share),
+                             label="full-data fits", **engine)
         job.full_labels = {k: labels for k, (labels, _) in zip(ks, full)}
         notes += sorted({note for _, model_notes in full for note in model_notes})
         outputs = run_tasks(_resample_task, tasks, shared=job, progress=part_of(progress, share, 1 - share),

@@ -33,7 +33,13 @@ import numpy as np, pandas as pd
 n, d, k_true, what, resamples, references, jobs = sys.argv[1:8]
 n, d, k_true, resamples, references, jobs = int(n), int(d), int(k_true), int(resamples), int(references), int(jobs)
 rng = np.random.default_rng(0)
-centres = rng.uniform(-12, 12, size=(k_true, d)) * (3 if d == 2 else 1)
+# Centres at least 6 standard deviations apart, so that the planted k is the identifiable k (the
+# first version drew two of the 15 centres 1.1 sd apart: 14 clusters, planted as 15).
+centres = np.empty((0, d))
+while len(centres) < k_true:
+    c = rng.uniform(-12, 12, size=d) * (3 if d == 2 else 1)
+    if not len(centres) or np.linalg.norm(centres - c, axis=1).min() >= 6:
+        centres = np.vstack([centres, c])
 truth = rng.integers(0, k_true, n)
 X = rng.normal(centres[truth], 1.0)
 k_values = list(range(2, 21))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Create or update the project's virtual environment (.venv) and the system packages the
-# browser test needs. Safe to run again: it only installs what changed.
+# Create or update the project's virtual environment (.venv) and the system packages the PDFs
+# and the browser test need. Safe to run again: it only installs what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,9 +17,17 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# The browser test drives Debian's Chromium (never a browser downloaded by Playwright).
-if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -q
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+# System packages: a CJK font for the PDFs (DejaVu has no Chinese, Japanese or Korean glyphs), and
+# for the browser test Debian's Chromium (never a browser downloaded by Playwright).
+packages=()
+[ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || packages+=(fonts-droid-fallback)
+if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then packages+=(chromium); fi
+if [ ${#packages[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -q
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${packages[@]}"
+  else
+    echo "setup: please install ${packages[*]} (no apt-get here); PDFs need the CJK font for CJK text" >&2
+  fi
 fi

@@ -35,4 +35,6 @@ def test_vote_counts_every_pick_and_ties_go_to_the_smaller_k():
     assert vote({**picks, "bic": 5}) == 5
     assert vote(picks, excluded=[3]) == 5 and tally(picks, excluded=[3]) == {5: 2}
     assert vote({}) is None and vote({"gap": None}) is None
-    assert vote({"gap": 1, "silhouette": 4}) == 1  # the gap's "no structure" is a vote too
+    # The gap's "no structure" is reported, not counted: the null band decides that; counted, a
+    # lone 1 would win every tie among disagreeing criteria.
+    assert vote({"gap": 1, "silhouette": 4}) == 4 and tally({"gap": 1, "silhouette": 4, "bic": 6}) == {4: 1, 6: 1}

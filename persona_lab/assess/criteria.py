@@ -338,8 +338,9 @@ def _marks(shares, min_share, above, max_k) -> dict[int, str]:
 def _votes_table(all_picks: dict, marked: dict, gap_rule: str) -> pd.DataFrame:
     records = []
     for criterion, k in all_picks.items():
-        counted = k is not None and k not in marked
-        note = "no pick" if k is None else "" if counted else f"not counted: k = {k} {marked[k]}"
+        counted = k is not None and k >= 2 and k not in marked
+        note = ("no pick" if k is None else "" if counted else
+                "not counted: k = 1 (no structure) is the null band's call" if k < 2 else f"not counted: k = {k} {marked[k]}")
         records.append((criterion, k, rule(criterion, gap_rule), counted, note))
     frame = pd.DataFrame(records, columns=["criterion", "k", "rule", "counted", "note"])
     frame["k"] = frame["k"].astype("Int64")

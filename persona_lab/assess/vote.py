@@ -103,9 +103,13 @@ def before_first_fall(series: pd.Series) -> int | None:
 
 def tally(picks: Mapping[str, int | None], excluded: Iterable[int] = ()) -> dict[int, int]:
     """Votes per k: each criterion with a pick votes for it, unless that k is excluded
-    (marked by a business limit). Ordered by k."""
+    (marked by a business limit). Ordered by k.
+
+    The gap statistic may pick k = 1; that pick is reported but not counted: whether there is
+    any structure at all is the null band's call, and with the ties going to the smaller k a
+    lone vote for 1 would otherwise win every vote where the other criteria disagree."""
     excluded = {int(k) for k in excluded}
-    counts = Counter(int(k) for k in picks.values() if k is not None and int(k) not in excluded)
+    counts = Counter(int(k) for k in picks.values() if k is not None and int(k) >= 2 and int(k) not in excluded)
     return dict(sorted(counts.items()))
 
 

@@ -7,10 +7,12 @@ loading and cached runs are in app_shared.py; cards and tables as people read th
 
 import streamlit as st
 
+import app_embed
 import app_shared as shared
 
 st.set_page_config(page_title="Persona Lab", page_icon=":material/groups:", layout="wide")
 shared.init_state()
+app_embed.start_warm_up()  # UMAP's import and numba compile, in a worker process, once per server
 
 pages = [
     st.Page("app_pages/data.py", title="Data", icon=":material/table:", default=True),
@@ -19,6 +21,8 @@ pages = [
     st.Page("app_pages/compare_k.py", title="Compare k", icon=":material/compare_arrows:"),
     st.Page("app_pages/map.py", title="Map", icon=":material/scatter_plot:"),
     st.Page("app_pages/personas.py", title="Personas & export", icon=":material/badge:"),
+    st.Page("app_pages/score.py", title="Score new data", icon=":material/person_search:"),
+    st.Page("app_pages/typing_tool.py", title="Typing tool", icon=":material/quiz:"),
 ]
 page = st.navigation(pages)
 

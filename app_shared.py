@@ -41,13 +41,9 @@ from persona_lab.assess.stability import LABELS as STABILITY_LABELS  # noqa: F40
 from persona_lab.data import infer_roles, list_sheets, profile_columns, read_table
 from persona_lab.data.dataset import Dataset
 from persona_lab.data.samples import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
-from persona_lab.embed import pca_map
 from persona_lab.errors import PersonaLabError
-from persona_lab.export.pdf import pdf_bytes
-from persona_lab.export.tables import assignments_frame, csv_text
 from persona_lab.methods import METHODS, get_method
-from persona_lab.personas.model import PersonaSet
-from persona_lab.prepare import COMMON_SPACE, Preparation, Prepared, prepare
+from persona_lab.prepare import Preparation, Prepared, prepare
 
 # -- session state ------------------------------------------------------------------------------
 
@@ -484,47 +480,6 @@ def criterion_curves(
 
 def criterion_label(name: str) -> str:
     return criteria_module.label(name)
-
-
-def map_matrix(loaded: Loaded) -> tuple[Prepared, str]:
-    """(prepared data to map, what it is): the common space, the same for every method, so that
-    only the colouring changes between methods and k."""
-    prepared, error = _prepared(loaded.key, astuple(COMMON_SPACE), loaded.dataset, COMMON_SPACE)
-    if error:
-        raise PersonaLabError(error)
-    what = ("each group's content mix (its views as shares of its total)" if prepared.kind == "interactions"
-            else "the rows on z-scored numbers and one-hot categories")
-    return prepared, what
-
-
-@st.cache_data(max_entries=16, show_spinner="Drawing the map…")
-def map_coordinates(key: tuple, _prepared: Prepared, _labels) -> pd.DataFrame:
-    """x, y, persona_id and the row label of each drawn row (a seeded sample for large data)."""
-    rows, coords = pca_map(_prepared.X, seed=key[3])
-    return pd.DataFrame(
-        {
-            "x": coords[:, 0],
-            "y": coords[:, 1],
-            "persona_id": _labels[rows].astype(int),
-            "row": [str(_prepared.row_labels[i]) for i in rows],
-        }
-    )
-
-
-@st.cache_data(max_entries=8, show_spinner="Writing the PDF…")
-def export_pdf(key: tuple, _persona_set: PersonaSet) -> bytes:
-    return pdf_bytes(_persona_set)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def export_json(key: tuple, _persona_set: PersonaSet) -> str:
-    return _persona_set.to_json()
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def export_assignments(key: tuple, _run: pipeline.PersonaRun) -> str:
-    frame = assignments_frame(_run.prepared.row_labels, _run.method.labels_, _run.method.memberships_, _run.personas)
-    return csv_text(frame)
 
 
 def digest(raw: bytes) -> str:

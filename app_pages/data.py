@@ -9,6 +9,7 @@ import app_shared as shared
 import app_views as views
 from persona_lab import charts
 from persona_lab.data.dataset import ROLES
+from persona_lab.errors import PersonaLabError
 
 st.title("Data")
 
@@ -19,10 +20,24 @@ def _new_source() -> None:
     st.session_state["data_sheet"] = None
 
 
+def _upload_cap_mb() -> int:
+    """The upload limit of .streamlit/config.toml (server.maxUploadSize, in megabytes)."""
+    return int(st.get_option("server.maxUploadSize"))
+
+
 def _on_upload() -> None:
     uploaded = st.session_state.get("_w_data_upload_file")
+    st.session_state["_data_upload_refused"] = None
     if uploaded is None:  # the user removed the file
         st.session_state["data_upload"] = None
+    elif uploaded.size > _upload_cap_mb() * 2**20:
+        # The browser enforces the cap too; this holds for any client that does not.
+        st.session_state["data_upload"] = None
+        st.session_state["_data_upload_refused"] = PersonaLabError(
+            f"The file is {uploaded.size / 2**20:,.0f} MB, over the app's upload limit of {_upload_cap_mb()} MB",
+            where=uploaded.name,
+            fix="Choose 'Path on this machine' to read it from disk, or use the persona-lab command, which has no limit",
+        ).one_line()
     else:
         raw = bytes(uploaded.getvalue())
         st.session_state["data_upload"] = {"name": uploaded.name, "bytes": raw, "digest": shared.digest(raw)}
@@ -45,8 +60,12 @@ if choice == "upload":
         type=shared.UPLOAD_TYPES,
         key="_w_data_upload_file",
         on_change=_on_upload,
-        help="CSV/TSV/TXT (also gzipped), Excel, Parquet, JSON/JSON lines, SPSS (.sav), Stata (.dta).",
+        help=f"CSV/TSV/TXT (also gzipped), Excel, Parquet, JSON/JSON lines, SPSS (.sav), Stata (.dta), up to "
+        f"{_upload_cap_mb()} MB. Larger files: choose 'Path on this machine'.",
     )
+    if refused := st.session_state.get("_data_upload_refused"):
+        shared.show_error(refused)
+        st.stop()
     upload = st.session_state["data_upload"]
     if upload and st.session_state.get("_w_data_upload_file") is None:
         st.caption(f"Using the uploaded file {shared.md(upload['name'])}. Upload another one to replace it.")

@@ -7,6 +7,7 @@ palette, and the charts take that mapping rather than letting Vega-Lite assign c
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from .personas.model import Persona, PersonaSet
@@ -108,38 +109,139 @@ def criterion_curve(table: pd.DataFrame, picks: dict[str, int], labels: dict[str
     )
 
 
-def segment_map(coords: pd.DataFrame, persona_set: PersonaSet, tooltip: list[str] | None = None) -> alt.Chart:
-    """Scatter of a 2-D embedding; ``coords`` has x, y, persona_id (and any tooltip columns)."""
+def segment_map(
+    coords: pd.DataFrame,
+    persona_set: PersonaSet,
+    tooltip: list[str] | None = None,
+    density: pd.DataFrame | None = None,
+    colour_ids: dict[int, int] | None = None,
+    title: str | None = None,
+    height: int = 460,
+    selection_name: str = "persona_pick",
+    legend_orient: str = "right",
+) -> alt.Chart:
+    """Scatter of a 2-D embedding; ``coords`` has x, y, persona_id (and any tooltip columns).
+
+    ``density`` (x, x2, y, y2, rows: the rows not drawn, binned) is shaded beneath the points;
+    ``colour_ids`` gives a persona the colour of the id it was matched to in another solution.
+    Clicking a persona in the legend highlights it.
+    """
     names = {p.id: p.name for p in persona_set.personas}
     names[-1] = "unassigned"
     data = coords.copy()
     data["persona"] = data["persona_id"].map(names)
     ids = [p.id for p in persona_set.personas] + ([-1] if (data["persona_id"] < 0).any() else [])
-    scale = _persona_scale([names[i] for i in ids], ids)
-    selection = alt.selection_point(fields=["persona"], bind="legend")
-    return (
+    colours = persona_colors([(colour_ids or {}).get(i, i) for i in ids])
+    scale = alt.Scale(domain=[names[i] for i in ids], range=[colours[(colour_ids or {}).get(i, i)] for i in ids])
+    selection = alt.selection_point(fields=["persona"], bind="legend", name=selection_name)
+    axis = alt.Axis(labels=False, ticks=False, grid=False)
+    points = (
         alt.Chart(data)
         .mark_circle(size=28)
         .encode(
-            x=alt.X("x:Q", title=None, axis=alt.Axis(labels=False, ticks=False)),
-            y=alt.Y("y:Q", title=None, axis=alt.Axis(labels=False, ticks=False)),
-            color=alt.Color("persona:N", scale=scale, title="persona"),
+            x=alt.X("x:Q", title=None, axis=axis, scale=alt.Scale(zero=False)),
+            y=alt.Y("y:Q", title=None, axis=axis, scale=alt.Scale(zero=False)),
+            color=alt.Color("persona:N", scale=scale, title="persona", legend=alt.Legend(labelLimit=220, orient=legend_orient, columns=2 if legend_orient == "bottom" else 1)),
             opacity=alt.condition(selection, alt.value(0.8), alt.value(0.08)),
             tooltip=["persona:N"] + list(tooltip or []),
         )
         .add_params(selection)
-        .properties(height=460)
     )
+    chart = points
+    if density is not None and len(density):
+        shade = (
+            alt.Chart(density)
+            .mark_rect(color="#7f7f7f")
+            .encode(
+                x="x:Q", x2="x2:Q", y="y:Q", y2="y2:Q",
+                opacity=alt.Opacity("rows:Q", scale=alt.Scale(type="sqrt", range=[0.15, 0.7]), legend=None),
+                tooltip=[alt.Tooltip("rows:Q", title="rows not drawn", format=",")],
+            )
+        )  # fmt: skip
+        chart = alt.layer(shade, points)
+    return chart.properties(height=height, **({"title": title} if title else {}))
+
+
+def segment_map_panels(coords: pd.DataFrame, solutions: list[tuple[str, np.ndarray, PersonaSet, dict[int, int]]],
+                       tooltip: list[str] | None = None, columns: int = 3) -> alt.ConcatChart:
+    """The same map once per solution: (title, persona id of each drawn row, personas, colour ids).
+    Only the colouring changes between panels; each has its own legend."""
+    panels = [
+        segment_map(coords.assign(persona_id=np.asarray(labels)), persona_set, tooltip=tooltip,
+                    colour_ids=colour_ids, title=title, height=260, selection_name=f"persona_pick_{i}",
+                    legend_orient="bottom")
+        .properties(width=300)
+        for i, (title, labels, persona_set, colour_ids) in enumerate(solutions)
+    ]
+    return alt.concat(*panels, columns=columns).resolve_scale(color="independent")
+
+
+def lineage_tree(nodes: pd.DataFrame, edges: pd.DataFrame, names: dict[tuple[int, int], str]) -> alt.LayerChart:
+    """Personas as nodes at (k, place in the level), edges as lines whose width is the share of
+    the child that came from the parent (persona_lab.lineage's nodes and shown edges); a node's
+    colour is its matched persona's, its size its share, its label its stability when known."""
+    data = nodes.copy()
+    level_size = data.groupby("k")["position"].transform("count")
+    data["y"] = data["position"] - (level_size - 1) / 2  # each level centred
+    data["persona"] = [names.get((int(k), int(p)), f"persona {p}") for k, p in zip(data["k"], data["persona_id"])]
+    data["colour"] = data["colour_id"].map(lambda i: persona_colors([i])[int(i)])
+    data["label"] = [
+        name if np.isnan(s) else f"{name} ({s:.0%} stable)" for name, s in zip(data["persona"], data["stability"])
+    ]
+    at = {(int(k), int(p)): (float(y), c) for k, p, y, c in zip(data["k"], data["persona_id"], data["y"], data["colour"])}
+    lines = edges.copy()
+    lines["y_from"] = [at[(int(k), int(i))][0] for k, i in zip(lines["k_from"], lines["from_id"])]
+    lines["y_to"] = [at[(int(k), int(j))][0] for k, j in zip(lines["k_to"], lines["to_id"])]
+    lines["colour"] = [at[(int(k), int(i))][1] for k, i in zip(lines["k_from"], lines["from_id"])]
+    lines["parent"] = [names.get((int(k), int(i)), "") for k, i in zip(lines["k_from"], lines["from_id"])]
+    lines["child"] = [names.get((int(k), int(j)), "") for k, j in zip(lines["k_to"], lines["to_id"])]
+    k_low, k_high = int(data["k"].min()), int(data["k"].max())
+    x_axis = alt.Axis(values=list(range(k_low, k_high + 1)), format="d", grid=False)
+    x_scale = alt.Scale(domain=[k_low - 0.2, k_high + 0.9], zero=False, nice=False)  # room for the last labels
+    y_scale = alt.Scale(reverse=True)
+    x = alt.X("k:Q", title="number of personas k", axis=x_axis, scale=x_scale)
+    y = alt.Y("y:Q", title=None, axis=None, scale=y_scale)
+    edge_layer = (
+        alt.Chart(lines)
+        .mark_rule(opacity=0.55)
+        .encode(
+            x=alt.X("k_from:Q", title="number of personas k", axis=x_axis, scale=x_scale), x2="k_to:Q",
+            y=alt.Y("y_from:Q", title=None, axis=None, scale=y_scale), y2="y_to:Q",
+            color=alt.Color("colour:N", scale=None),
+            strokeWidth=alt.StrokeWidth("share:Q", scale=alt.Scale(domain=[0, 1], range=[0.5, 12]), legend=None),
+            tooltip=["parent:N", "child:N", alt.Tooltip("share:Q", format=".0%", title="share of the child")],
+        )
+    )  # fmt: skip
+    node_layer = (
+        alt.Chart(data)
+        .mark_circle(opacity=1, stroke="white", strokeWidth=1)
+        .encode(
+            x=x, y=y,
+            color=alt.Color("colour:N", scale=None),
+            size=alt.Size("share:Q", scale=alt.Scale(domain=[0, 1], range=[60, 1400]), legend=None),
+            tooltip=["persona:N", "k:Q", alt.Tooltip("share:Q", format=".1%"),
+                     alt.Tooltip("stability:Q", format=".0%", title="stability")],
+        )
+    )  # fmt: skip
+    text_layer = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=12, fontSize=11, limit=170)
+        .encode(x=x, y=y, text="label:N")
+    )
+    height = max(220, 56 * int(level_size.max()))
+    return alt.layer(edge_layer, node_layer, text_layer).properties(height=height)
 
 
 def persona_profile(persona: Persona, n: int = 8) -> alt.Chart:
     """The persona's top traits (standardised effect) or interests (share of its content).
 
     Bars are labelled briefly (``feature=level``, an item's title) with the full sentence in
-    the tooltip, so that the chart stays readable in a narrow card.
+    the tooltip, so that the chart stays readable in a narrow card. Traits the user hid are left
+    out, here as in every export.
     """
-    if persona.traits:
-        traits = persona.traits[:n]
+    shown = [t for t in persona.traits if not t.hidden]
+    if shown:
+        traits = shown[:n]
         data = pd.DataFrame(
             {
                 "what": [t.feature if t.level is None else f"{t.feature}={t.level}" for t in traits],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
@@ -19,9 +20,16 @@ from .assess.select import select_k
 from .comparison import compare_methods
 from .errors import PersonaLabError
 from .export import write_run
+from .personas.privacy import MIN_SIZE, withhold, withheld_note
 from .export.atomic import atomic_write
-from .methods import METHODS, parse_value
+from .export.questionnaire import write_typing_tool
+from .methods import METHODS, get_method, parse_value
+from .data.load import read_table
+from .export.tables import write_csv
+from .model_file import PersonaModel, assignment_table, load_model, save_model
 from .pipeline import run
+from .prepare import SCALES, Preparation
+from .typing_tool import require_per_respondent, typing_tool_for_model
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,14 +52,21 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(handler=_demo)
 
-    personas = commands.add_parser("personas", help="segment DATA into personas and export them")
-    _add_data_arguments(personas)
-    personas.add_argument("--method", default="nmf", choices=sorted(METHODS))
+    personas = commands.add_parser(
+        "personas", help="segment DATA into personas and export them (PDF, PowerPoint, JSON, CSV, Markdown)")
+    _add_data_arguments(personas, data_optional=True)
+    personas.add_argument("--method", default=None, choices=sorted(METHODS), help="default nmf")
     personas.add_argument("--k", type=int, default=None, help="number of personas (ignored by hdbscan)")
     personas.add_argument("--out", required=True, type=Path, help="output folder")
-    personas.add_argument("--seed", type=int, default=0)
+    personas.add_argument("--seed", type=int, default=None, help="default 0")
+    personas.add_argument("--min-size", type=int, default=MIN_SIZE, metavar="ROWS",
+                          help=f"withhold personas of fewer rows from the exports, for privacy (default {MIN_SIZE})")
     personas.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="a method parameter, e.g. n_init=20"
+    )
+    personas.add_argument(
+        "--manifest", type=Path,
+        help="repeat the run a personas.json or manifest.json records (DATA is optional: the manifest's path)",
     )
     personas.set_defaults(handler=_personas)
 
@@ -63,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     select.add_argument("--null", type=int, default=20, help="structure-free reference sets (0: no null band)")
     select.add_argument("--min-share", type=float, default=None, help="smallest segment share allowed, e.g. 0.05")
     select.add_argument("--seed", type=int, default=0)
+    select.add_argument("--scale", choices=SCALES,
+                        help="scaling of numeric columns (default: the method's); 'none' keeps columns in their unit")
+    select.add_argument("--no-log", action="store_true", help="keep skewed non-negative columns as they are (no log1p)")
     select.add_argument("--jobs", type=int, default=1, help="worker processes (the result does not depend on it)")
     select.add_argument("--dask", help="a Dask scheduler address, or 'local' for a local cluster")
     select.add_argument("--json", type=Path, help="write every figure to this file")
@@ -76,15 +94,26 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--json", type=Path, help="write the comparison to this file")
     compare.add_argument("--timings", action="store_true", help="put run times into the JSON (reruns then differ)")
     compare.set_defaults(handler=_compare)
+
+    typing = commands.add_parser("typing-tool", help="the few questions that tell the personas apart, as a questionnaire")
+    _add_data_arguments(typing)
+    typing.add_argument("--model", required=True, type=Path, help="model.json written by persona-lab personas")
+    typing.add_argument("--out", required=True, type=Path, help="output folder")
+    typing.add_argument("--questions", type=int, default=None,
+                        help="number of questions (default: the fewest within one point of the best accuracy)")
+    typing.add_argument("--seed", type=int, default=0)
+    typing.set_defaults(handler=_typing_tool)
+
+    assign = commands.add_parser("assign", help="score new rows against a saved persona model (model.json)")
+    _add_read_arguments(assign)
+    assign.add_argument("--model", required=True, type=Path, help="model.json written by persona-lab personas, or its folder")
+    assign.add_argument("--out", required=True, type=Path, help="assignments CSV to write")
+    assign.set_defaults(handler=_assign)
     return parser
 
 
-def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("data", type=Path, help="CSV/TSV/Excel/Parquet/JSON/SPSS/Stata file")
-    parser.add_argument("--sep", help="column separator of a text file (sniffed when omitted)")
-    parser.add_argument("--sheet", help="Excel sheet name or 0-based index")
-    parser.add_argument("--encoding", help="text encoding (detected when omitted)")
-    parser.add_argument("--columns", help="comma-separated columns to keep")
+def _add_data_arguments(parser: argparse.ArgumentParser, data_optional: bool = False) -> None:
+    _add_read_arguments(parser, data_optional)
     parser.add_argument("--kind", choices=["interactions", "entities"], help="shape of the data (inferred)")
     parser.add_argument(
         "--role", action="append", default=[], metavar="COLUMN=ROLE",
@@ -103,14 +132,18 @@ def _pairs(items: list[str], what: str) -> dict[str, str]:
 
 
 def _load(args) -> Dataset:
+    dataset = load_dataset(args.data, kind=args.kind, roles=_pairs(args.role, "--role") or None, **_read_options(args))
+    for warning in dataset.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return dataset
+
+
+def _read_options(args) -> dict:
     sheet = args.sheet
     if sheet is not None and sheet.isdigit():
         sheet = int(sheet)
     columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
-    return load_dataset(
-        args.data, kind=args.kind, roles=_pairs(args.role, "--role") or None,
-        sep=args.sep, sheet=sheet, columns=columns, encoding=args.encoding,
-    )
+    return {"sep": args.sep, "sheet": sheet, "columns": columns, "encoding": args.encoding}
 
 
 class _ProgressBar:
@@ -135,29 +168,99 @@ class _ProgressBar:
             self.open = False
 
 
-def _run_and_write(dataset, method: str, k, seed: int, params: dict, out: Path) -> None:
+def _run_and_write(dataset, method: str, k, seed: int, params: dict, out: Path, source: dict | None,
+                   preparation: Preparation | None = None, min_size: int = MIN_SIZE) -> None:
     bar = _ProgressBar()
     try:
-        result = run(dataset, method, k, seed=seed, params=params, progress=bar)
+        result = run(dataset, method, k, seed=seed, params=params, preparation=preparation, progress=bar)
     finally:
         bar.close()
-    paths = write_run(result, out)
+    if source is not None:
+        # Where the data was read from and how, so that --manifest can repeat the run.
+        result.personas.manifest["source"] = source
+    paths = write_run(result, out, min_size=min_size)
+    paths["model"], paths["model_arrays"] = save_model(PersonaModel.from_run(result), out)
     for note in result.method.notes_:
         print(f"note: {note}", file=sys.stderr)
     shares = ", ".join(f"{p.name} {p.share:.0%}" for p in result.personas.personas)
     print(f"{len(result.personas.personas)} personas ({result.method.label}): {shares}")
     if result.personas.unassigned:
         print(f"unassigned: {result.personas.unassigned['share']:.0%}")
+    note = withheld_note(withhold(result.personas, min_size))
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     for path in paths.values():
         print(f"wrote {path}")
 
 
 def _personas(args) -> int:
+    if args.manifest is not None:
+        return _rerun(args)
+    if args.data is None:
+        raise PersonaLabError("DATA is needed", fix="Give a data file, or --manifest personas.json to repeat a run")
+    method = args.method or "nmf"
     params = {k: parse_value(v) for k, v in _pairs(args.param, "--param").items()}
-    if args.k is None and not METHODS[args.method].k_is_output:
-        raise PersonaLabError(f"--k is needed for method {args.method}", fix="Add e.g. --k 5")
-    _run_and_write(_load(args), args.method, args.k, args.seed, params, args.out)
+    if args.k is None and not METHODS[method].k_is_output:
+        raise PersonaLabError(f"--k is needed for method {method}", fix="Add e.g. --k 5")
+    _run_and_write(_load(args), method, args.k, args.seed or 0, params, args.out, _source(args.data, args),
+                   min_size=args.min_size)
     return 0
+
+
+def _source(path: Path, args=None) -> dict:
+    options = {k: v for k, v in _read_options(args).items() if v is not None} if args else {}
+    return {"path": str(Path(path).resolve()), **options}
+
+
+def _rerun(args) -> int:
+    """``personas --manifest FILE``: the run the manifest records, on the same data."""
+    given = [flag for flag, value in (("--method", args.method), ("--k", args.k), ("--seed", args.seed),
+                                      ("--param", args.param), ("--role", args.role), ("--kind", args.kind))
+             if value not in (None, [])]
+    if given:
+        raise PersonaLabError(f"{given[0]} cannot be combined with --manifest: the manifest sets it",
+                              fix="Leave it out, or run without --manifest")
+    manifest = _read_manifest(args.manifest)
+    source = manifest.get("source") or {}
+    path = args.data or source.get("path")
+    if not path:
+        raise PersonaLabError("The manifest does not say where the data is", where=str(args.manifest),
+                              fix="Give the data file: persona-lab personas DATA --manifest FILE --out DIR")
+    options = {k: source.get(k) for k in ("sep", "sheet", "columns", "encoding")}
+    options.update({k: v for k, v in _read_options(args).items() if v is not None})
+    dataset = load_dataset(Path(path), kind=manifest.get("kind"), roles=manifest.get("roles"), **options)
+    if dataset.fingerprint() != manifest.get("data_fingerprint"):
+        raise PersonaLabError("The data is not the data the manifest was made from (its fingerprint differs)",
+                              where=str(path), fix="Give the original data file")
+    try:
+        preparation = Preparation(**(manifest.get("preparation") or {}).get("parameters", {}))
+        method, k, seed = manifest["method"], manifest.get("k_requested"), int(manifest["seed"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PersonaLabError(f"The manifest is incomplete ({exc})", where=str(args.manifest),
+                              fix="Use the manifest of a personas.json written by Persona Lab") from None
+    if method not in METHODS:
+        raise PersonaLabError(f"Unknown method {method!r} in the manifest", where=str(args.manifest),
+                              fix=f"Choose from {', '.join(METHODS)}")
+    # The manifest's own source, not the path given here: the rerun writes the same manifest.
+    _run_and_write(dataset, method, k, seed, dict(manifest.get("parameters") or {}), args.out,
+                   manifest.get("source"), preparation, min_size=args.min_size)
+    return 0
+
+
+def _read_manifest(path: Path) -> dict:
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PersonaLabError(f"Cannot read the manifest: {exc.strerror or exc}", where=str(path),
+                              fix="Give the path of a personas.json or manifest.json") from None
+    except ValueError as exc:
+        raise PersonaLabError(f"The manifest is not valid JSON ({exc})", where=str(path),
+                              fix="Give the path of a personas.json or manifest.json") from None
+    manifest = document.get("manifest", document) if isinstance(document, dict) else None
+    if not isinstance(manifest, dict) or "data_fingerprint" not in manifest:
+        raise PersonaLabError("This file holds no run manifest", where=str(path),
+                              fix="Give the path of a personas.json or manifest.json written by Persona Lab")
+    return manifest
 
 
 def _k_range(text: str) -> list[int]:
@@ -171,11 +274,21 @@ def _k_range(text: str) -> list[int]:
     return list(range(low, high + 1))
 
 
+def _preparation(args, kind: str) -> Preparation | None:
+    """The method's default preparation with the researcher's changes; None when unchanged."""
+    if args.scale is None and not args.no_log:
+        return None
+    default = get_method(args.method).default_preparation(kind)
+    return replace(default, scale=args.scale or default.scale, log_counts=default.log_counts and not args.no_log)
+
+
 def _select_k(args) -> int:
     bar = _ProgressBar()
     try:
-        result = select_k(_load(args), args.method, _k_range(args.k_range), resamples=args.resamples, seed=args.seed,
-                          n_ref=args.null, min_share=args.min_share, n_jobs=args.jobs, dask=args.dask, progress=bar)
+        dataset = _load(args)
+        result = select_k(dataset, args.method, _k_range(args.k_range), resamples=args.resamples, seed=args.seed,
+                          n_ref=args.null, min_share=args.min_share, n_jobs=args.jobs, dask=args.dask, progress=bar,
+                          preparation=_preparation(args, dataset.kind))
     finally:
         bar.close()
     print(result.statement)
@@ -217,13 +330,50 @@ def _compare(args) -> int:
     return 0
 
 
+def _typing_tool(args) -> int:
+    dataset = _load(args)
+    require_per_respondent(dataset.kind, dataset.name)
+    tool = typing_tool_for_model(load_model(args.model), dataset.frame, n_questions=args.questions, seed=args.seed)
+    paths = write_typing_tool(tool, args.out)
+    for note in tool.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(tool.statement())
+    for path in paths.values():
+        print(f"wrote {path}")
+    return 0
+
+
 def _demo(args) -> int:
     channel = load_dataset(SAMPLE_DIR / APG_SAMPLE)
     print("APG channel sample: NMF, 5 personas")
-    _run_and_write(channel, "nmf", 5, args.seed, {}, args.out / "channel")
+    _run_and_write(channel, "nmf", 5, args.seed, {}, args.out / "channel", _source(SAMPLE_DIR / APG_SAMPLE))
     customers = load_dataset(SAMPLE_DIR / CUSTOMER_SAMPLE)
     print("Customer sample: k-means, 5 personas")
-    _run_and_write(customers, "kmeans", 5, args.seed, {}, args.out / "customers")
+    _run_and_write(customers, "kmeans", 5, args.seed, {}, args.out / "customers", _source(SAMPLE_DIR / CUSTOMER_SAMPLE))
+    return 0
+
+
+
+def _add_read_arguments(parser: argparse.ArgumentParser, data_optional: bool = False) -> None:
+    parser.add_argument("data", type=Path, nargs="?" if data_optional else None,
+                        help="CSV/TSV/Excel/Parquet/JSON/SPSS/Stata file")
+    parser.add_argument("--sep", help="column separator of a text file (sniffed when omitted)")
+    parser.add_argument("--sheet", help="Excel sheet name or 0-based index")
+    parser.add_argument("--encoding", help="text encoding (detected when omitted)")
+    parser.add_argument("--columns", help="comma-separated columns to keep")
+
+
+def _assign(args) -> int:
+    model = load_model(args.model)
+    frame = read_table(args.data, **_read_options(args))
+    scored = model.score(frame)
+    for note in scored.notes:
+        print(f"note: {note}", file=sys.stderr)
+    path = write_csv(assignment_table(model, scored), args.out)
+    names = {p.id: p.name for p in model.personas.personas}
+    counts = ", ".join(f"{names.get(int(i), i)} {int((scored.labels == i).sum())}" for i in sorted(names))
+    print(f"{len(scored.labels)} rows: {counts}; flagged {int(scored.flagged.sum())}")
+    print(f"wrote {path}")
     return 0
 
 

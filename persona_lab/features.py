@@ -106,6 +106,7 @@ class CategoryEncoder:
     levels: list[str]
     codes: bool = False
     step: str = ""
+    pooled: bool = False  # rare levels were pooled into "other", which unseen levels then join
 
     @classmethod
     def fit(cls, series: pd.Series, codes: bool = False) -> "CategoryEncoder":
@@ -115,7 +116,7 @@ class CategoryEncoder:
         step = f"{series.name}: categorical, {len(levels)} levels {how}"
         if len(counts) > MAX_LEVELS:
             step += f" ({len(counts) - MAX_LEVELS} rare levels pooled as 'other')"
-        return cls(str(series.name), levels, codes, step)
+        return cls(str(series.name), levels, codes, step, pooled=len(counts) > MAX_LEVELS)
 
     @property
     def categorical(self) -> bool:
@@ -166,3 +167,21 @@ class BinEncoder:
         codes = np.searchsorted(self.edges, values, side="right").astype(float)
         codes[np.isnan(values)] = len(self.edges) + 1
         return codes[:, None]
+
+
+# -- fitted encoders as JSON (the model file, persona_lab.model_file) ---------------------------
+
+ENCODER_TYPES = {cls.__name__: cls for cls in (NumericEncoder, CategoryEncoder, BinEncoder)}
+
+
+def encoder_to_dict(encoder) -> dict:
+    """An encoder's fitted parameters as JSON-able values, with its ``type``."""
+    data = {f: getattr(encoder, f) for f in encoder.__dataclass_fields__ if f != "categorical"}
+    return {"type": type(encoder).__name__, **data}
+
+
+def encoder_from_dict(data: dict):
+    """The encoder :func:`encoder_to_dict` wrote; KeyError or TypeError for a damaged entry."""
+    fields = dict(data)
+    cls = ENCODER_TYPES[fields.pop("type")]
+    return cls(**fields)

@@ -72,6 +72,8 @@ class Prepared:
     encoders: list[Encoder] = field(default_factory=list)
     #: Which of the built columns were kept (constant one-hot columns are dropped).
     feature_mask: np.ndarray | None = None
+    #: APG with TF-IDF: the training items' inverse document frequencies, for new groups.
+    item_weights: np.ndarray | None = None
 
     @property
     def n_rows(self) -> int:
@@ -115,6 +117,20 @@ class Prepared:
         X = np.column_stack([enc.transform(frame[enc.column]) for enc in self.encoders]).astype(float)
         return X if self.feature_mask is None else X[:, self.feature_mask]
 
+    def transform_matrix(self, matrix: InteractionMatrix) -> np.ndarray:
+        """Apply the fitted APG weighting to new groups' counts over the same items (extra items
+        are left out; missing ones are refused, since their absence would shift every share)."""
+        position = {item: j for j, item in enumerate(matrix.item_ids)}
+        missing = [item for item in self.feature_names if item not in position]
+        if missing:
+            shown = ", ".join(map(repr, missing[:5])) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+            raise PersonaLabError(
+                f"The new interaction data lacks {len(missing)} item(s) the personas were fitted on: {shown}",
+                fix="Score data with the same items (an item nobody used needs a 0 count)",
+            )
+        V = matrix.V[:, [position[item] for item in self.feature_names]]
+        return _weighted(V, self.preparation.interactions, self.item_weights)
+
 
 #: The space in which rows are compared whatever the method fitted: z-scored numbers, one-hot
 #: categories, and for APG matrices each group's content mix (row shares), since raw counts
@@ -153,17 +169,16 @@ def _prepare_interactions(dataset: Dataset, prep: Preparation) -> Prepared:
     totals = V.sum(axis=1)
     steps = [f"group x item matrix: {V.shape[0]} groups x {V.shape[1]} items, {V.sum():,.0f} interactions"]
     steps += list(matrix.warnings)
+    idf = _idf(V) if prep.interactions == "tfidf" else None
+    X = _weighted(V, prep.interactions, idf)
     if prep.interactions == "counts":
-        X = V.copy()
         steps.append("raw counts (each group weighs by its volume)")
         sample_weight = None
     elif prep.interactions == "row":
-        X = V / totals[:, None]
         steps.append("row shares: each group's interactions divided by its total (content mix)")
         sample_weight = totals
         steps.append("groups weighted by their number of interactions in fitting")
     else:
-        X = _tfidf(V)
         steps.append("TF-IDF: row shares x log inverse item frequency, rows L2-normalised")
         sample_weight = totals
         steps.append("groups weighted by their number of interactions in fitting")
@@ -177,15 +192,24 @@ def _prepare_interactions(dataset: Dataset, prep: Preparation) -> Prepared:
         sample_weight=sample_weight,
         size_weight=totals,
         matrix=matrix,
+        item_weights=idf,
     )
 
 
-def _tfidf(V: np.ndarray) -> np.ndarray:
-    tf = V / V.sum(axis=1, keepdims=True)
-    df = (V > 0).sum(axis=0)
-    idf = np.log((1 + V.shape[0]) / (1 + df)) + 1.0
-    X = tf * idf
+def _weighted(V: np.ndarray, weighting: str, idf: np.ndarray | None) -> np.ndarray:
+    """Counts as the method sees them: raw, as row shares, or TF-IDF with ``idf``."""
+    if weighting == "counts":
+        return V.copy()
+    shares = V / V.sum(axis=1, keepdims=True)
+    if weighting == "row":
+        return shares
+    X = shares * idf
     return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
+def _idf(V: np.ndarray) -> np.ndarray:
+    df = (V > 0).sum(axis=0)
+    return np.log((1 + V.shape[0]) / (1 + df)) + 1.0
 
 
 # -- per-customer tables ------------------------------------------------------------------------

@@ -31,3 +31,14 @@ if [ ${#packages[@]} -gt 0 ]; then
     echo "setup: please install ${packages[*]} (no apt-get here); PDFs need the CJK font for CJK text" >&2
   fi
 fi
+
+# LibreOffice Impress, headless, for the test that opens personas.pptx (its recommends are large).
+if [ "${1:-}" = "--browser" ] && ! command -v soffice >/dev/null; then
+  if command -v apt-get >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -q
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends libreoffice-impress-nogui
+  else
+    echo "setup: please install LibreOffice Impress (no apt-get here); tests/test_pptx.py needs soffice" >&2
+  fi
+fi

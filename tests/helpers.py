@@ -32,3 +32,20 @@ def blobs_dataset(category: bool = False, **kwargs) -> tuple[Dataset, np.ndarray
     frame.insert(0, "row_id", [f"r{i:04d}" for i in range(len(frame))])
     roles = {"row_id": "id", **{c: "feature" for c in frame.columns[1:]}}
     return Dataset(frame, roles, "entities", name="blobs"), y
+
+
+def app_page(page: str, **state):
+    """A new app session on ``app_pages/<page>.py`` with ``state`` set after the first run (as a
+    user's earlier choices would be), and no exception."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.run()
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.switch_page(f"app_pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

@@ -116,12 +116,12 @@ def test_compare_k_shows_two_columns_of_personas(app):
     assert len(names) == 3 + 5, "|".join(names)
     table = at.dataframe[0].value
     assert table.shape == (3, 5)
-    assert len(_charts(at)) == 3 + 5 + 1  # a profile per card and the contingency heatmap
+    assert len(_charts(at)) == 3 + 5 + 2  # a profile per card, the lineage and the contingency heatmap
 
 
 def test_map_page_draws_the_segment_map(app):
     at = _open(app, "map")
-    (chart,) = _charts(at)
+    chart = _charts(at)[0]  # then the same map at other k (tests/test_app_map.py)
     assert '"persona"' in chart.proto.spec and "row" in chart.proto.spec
 
 
@@ -130,7 +130,7 @@ def test_personas_page_has_cards_and_downloads(app):
     names = [s.value for s in at.subheader]
     assert len(names) == 5 and all(names)
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["PDF report", "personas.json", "assignments.csv"]
+    assert labels == ["PDF report", "PowerPoint", "personas.json", "personas.md", "assignments.csv", "manifest.json"]
 
 
 def test_hdbscan_explains_that_k_is_its_output():

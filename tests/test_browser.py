@@ -5,15 +5,11 @@ Screenshots of every page land in tests/artifacts/ (git-ignored) for people to l
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from app_server import running_app
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -39,49 +35,10 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, server: subprocess.Popen, timeout: float = 45.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"streamlit exited with code {server.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError("streamlit did not become healthy in time")
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "streamlit.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_healthy(url, process)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        log.close()
+    with running_app(ARTIFACTS / "streamlit.log") as app:
+        yield app.url
 
 
 def _shown(page, text: str):
@@ -110,6 +67,29 @@ def _screenshot(page, file_name: str) -> None:
     page.wait_for_timeout(600)
     page.screenshot(path=str(ARTIFACTS / file_name))
     page.set_viewport_size(VIEWPORT)
+
+
+def _map_marks(page) -> tuple[str, int]:
+    """("svg", points drawn) or ("canvas", coloured pixels) of the first chart on the page: a
+    chart whose data failed leaves the frame, axes and legend but no points."""
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.locator("canvas, svg").first.wait_for()
+    return chart.evaluate(
+        """(el) => {
+            if (el.querySelector('svg')) {  // the points, not the legend's symbols
+                return ['svg', el.querySelectorAll('svg g.mark-symbol.role-mark path').length];
+            }
+            const canvas = el.querySelector('canvas');
+            const ctx = canvas.getContext('2d');
+            const {data} = ctx.getImageData(0, 0, canvas.width, canvas.height);
+            let coloured = 0;  // pixels that are neither background nor grey (axes, text)
+            for (let i = 0; i < data.length; i += 4) {
+                const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+                if (a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 40) coloured++;
+            }
+            return ['canvas', coloured];
+        }"""
+    )
 
 
 def test_pages_render_in_chromium(server):
@@ -144,16 +124,20 @@ def test_pages_render_in_chromium(server):
             _screenshot(page, "data_page.png")
 
             for link, file_name, text, selector in PAGES:
-                page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=link).click()
+                page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=link, exact=True).click()
                 page.get_by_role("heading", name=link).first.wait_for()
                 _shown(page, text).wait_for()
                 page.locator(selector).first.wait_for()
                 _settle(page)
                 _check_clean(page, link)
+                if link == "Map":
+                    renderer, marks = _map_marks(page)
+                    # The APG sample's 112 demographic groups, every one a point.
+                    assert marks == 112 if renderer == "svg" else marks > 500, (renderer, marks)
                 _screenshot(page, file_name)
 
             # The customers sample, chosen on the Data page, is what the other pages then use.
-            page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Data").click()
+            page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Data", exact=True).click()
             page.get_by_text("Sample: customers table").click()
             _shown(page, "customer_id").wait_for()
             _settle(page)

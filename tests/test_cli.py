@@ -24,11 +24,12 @@ def test_demo_runs_both_samples_through_the_whole_pipeline(tmp_path, capsys):
     for name, kind in (("channel", "interactions"), ("customers", "entities")):
         folder = tmp_path / name
         doc = json.loads((folder / "personas.json").read_text(encoding="utf-8"))
-        assert doc["schema_version"] == 1 and doc["kind"] == kind and doc["k"] == 5
+        assert doc["schema_version"] == 2 and doc["kind"] == kind and doc["k"] == 5
         assert {"package_version", "data_fingerprint", "preparation", "method", "parameters", "seed"} <= set(doc["manifest"])
         assert sum(p["share"] for p in doc["personas"]) == pytest.approx(1.0)
         pages = _pdf_pages(folder / "personas.pdf")
-        assert len(pages) == 1 + len(doc["personas"])
+        n = len(doc["personas"])
+        assert len(pages) >= 1 + n + 1 and pages[1 + n].startswith("Appendix")  # cover, cards, appendix
         for persona, page in zip(doc["personas"], pages[1:]):
             assert persona["name"].split()[0] in " ".join(page.split())
             assert f"{persona['share']:.1%}" in page

@@ -1,70 +1,121 @@
+"""The PDF report: cover, one card per included persona, appendix; scripts, edits, layout."""
+
 import io
 import os
 
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+from persona_lab import charts
 from persona_lab.errors import PersonaLabError
-from persona_lab.export import atomic
+from persona_lab.export import atomic, layout
 from persona_lab.export.atomic import atomic_write
-from persona_lab.export.pdf import pdf_bytes, write_pdf
+from persona_lab.export.pdf import ReportContext, pdf_bytes, write_pdf
 from persona_lab.personas.model import Interest, Persona, PersonaSet, Trait
 
-MANIFEST = {"seed": 42, "package_version": "0.1.0"}
-
-
-def _persona_set() -> PersonaSet:
-    traits = [
-        Trait("spend", "numeric", 412.0, 230.0, 1.3, text="spend: 412 vs 230 overall"),
-        Trait("visits", "numeric", 3.1, 5.2, -0.6),
-        Trait("plan", "category", 0.62, 0.21, 0.88, level="premium", lift=2.95),
-    ]
-    interests = [Interest(f"video_{i}", 0.3 / (i + 1), label=f"Pasta part {i}", topic="Food") for i in range(12)]
-    personas = [
-        Persona(0, "Sofia Fischer", 412, 0.412, demographics={"Age": "25-34", "Country": "DE"},
-                traits=traits, explanation="Differs most in spend.", narrative="Sofia plans ahead."),
-        Persona(1, "ليلى حسن", 300, 0.30, gender="female", country="EG", interests=interests,
-                explanation="Top group: female 35-44 EG.", narrative="تحب ليلى الطبخ."),
-        Persona(2, "<b>Eve</b> **Kato** 加藤 😀", 231, 0.231, demographics={"Segment": "<i>x</i>"}),
-    ]
-    return PersonaSet(method="kmeans", k=3, personas=personas, manifest=MANIFEST,
-                      unassigned={"size": 57, "share": 0.057}, dataset="customers.csv")
+from persona_samples import ARABIC, CJK, EXCLUDED, HIDDEN_TRAIT, LATIN, MANIFEST, persona_set
 
 
 def _pages(data: bytes) -> list[str]:
     return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
 
 
-def test_one_cover_and_one_page_per_persona(tmp_path):
-    path = write_pdf(_persona_set(), tmp_path / "personas.pdf")
-    pages = _pages(path.read_bytes())
-    assert len(pages) == 4
-    assert "Personas" in pages[0] and "customers.csv" in pages[0] and "kmeans" in pages[0]
-    assert "42" in pages[0] and "0.1.0" in pages[0] and "5.7%" in pages[0]
-    assert "Sofia Fischer" in pages[1] and "41.2%" in pages[1]
-    assert "What sets them apart" in pages[1] and "spend: 412 vs 230 overall" in pages[1]
-    assert "30.0%" in pages[2] and "Interests" in pages[2] and "+4 more" in pages[2]
-    assert "23.1%" in pages[3]
+def test_cover_then_a_card_per_included_persona_then_the_appendix(tmp_path):
+    pages = _pages(write_pdf(persona_set(), tmp_path / "personas.pdf").read_bytes())
+    # 4 personas, one excluded: cover + 3 cards + a one-page appendix.
+    assert len(pages) == 1 + 3 + 1
+    assert "customers.csv" in pages[0] and "kmeans" in pages[0] and "42" in pages[0]
+    assert "3 of 4 exported" in pages[0] and "0.1.0" in pages[0]
+    for page, (name, share) in zip(pages[1:4], [(LATIN, "41.2%"), (ARABIC, "30.0%"), (CJK, "23.1%")]):
+        assert name in page and share in page
+    assert all(f"PERSONA {i + 1} OF 3" in pages[1 + i] for i in range(3))
+    assert pages[4].startswith("Appendix") and "Method and parameters" in pages[4]
+    assert all(p.rstrip().endswith(f"{i + 1} / 5") for i, p in enumerate(pages))
+
+
+def test_excluded_personas_and_hidden_traits_are_left_out(monkeypatch):
+    drawn = []
+    real = layout.chart_png.__wrapped__
+
+    def recording(spec):
+        drawn.append(spec)
+        return real(spec)
+
+    monkeypatch.setattr(layout, "chart_png", recording)
+    text = "\n".join(_pages(pdf_bytes(persona_set())))
+    assert EXCLUDED not in text and "Never exported" not in text
+    assert HIDDEN_TRAIT not in text
+    trait_chart = next(spec for spec in drawn if "visits" in spec)
+    assert "spend" in trait_chart and HIDDEN_TRAIT not in trait_chart
+
+
+def test_card_holds_face_chart_story_quotes_and_stability():
+    reader = PdfReader(io.BytesIO(pdf_bytes(persona_set())))
+    page = reader.pages[1]
+    text = page.extract_text()
+    assert "29 · female · DE" in text and "Stability: recovered in 87.0% of resamples" in text
+    assert "Sofia plans every purchase ahead." in text and "What sets them apart" in text
+    assert "“I always compare prices first.”" in text and "Distinctive words: price, delivery" in text
+    assert len(page.images) == 1  # the chart; the face is drawn as vector paths:
+    faceless = persona_set()
+    faceless.personas[0].face = ""
+    without = PdfReader(io.BytesIO(pdf_bytes(faceless))).pages[1].get_contents().get_data()
+    assert len(page.get_contents().get_data()) > len(without) + 2000
+    assert "Also strong in: 25-34 · female · EG (0.20)" in reader.pages[2].extract_text()
+    assert "+4 more not shown" in reader.pages[2].extract_text()  # 12 interests, 8 drawn
 
 
 def test_markup_in_user_text_is_printed_literally():
-    pages = _pages(pdf_bytes(_persona_set()))
-    assert "<b>Eve</b> **Kato**" in pages[3]
-    assert "<i>x</i>" in pages[3]
+    pages = _pages(pdf_bytes(persona_set()))
+    assert "<i>x</i> **bold**" in pages[3]
+
+
+def _embedded_glyphs(page) -> tuple[set[str], set[str]]:
+    from fontTools.ttLib import TTFont
+
+    names, glyphs = set(), set()
+    for font in page["/Resources"]["/Font"].values():
+        font = font.get_object()
+        names.add(str(font["/BaseFont"]))
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+        embedded = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))
+        glyphs |= set(embedded.getGlyphOrder())
+    return names, glyphs
 
 
 def test_arabic_is_shaped_into_joined_forms():
-    from fontTools.ttLib import TTFont
-
-    page = PdfReader(io.BytesIO(pdf_bytes(_persona_set()))).pages[2]
-    assert "ليلى حسن" in page.extract_text()  # the text layer keeps the letters, in logical order
-    glyphs = set()
-    for font in page["/Resources"]["/Font"].values():
-        descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
-        embedded = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))
-        glyphs |= set(embedded.getGlyphOrder())
+    page = PdfReader(io.BytesIO(pdf_bytes(persona_set()))).pages[2]
+    assert ARABIC in page.extract_text()  # the text layer keeps the letters, in logical order
     # HarfBuzz picks the joined presentation forms: initial lam (U+FEDF), final yeh (U+FEF0).
-    assert {"uniFEDF", "uniFEF0"} <= glyphs
+    assert {"uniFEDF", "uniFEF0"} <= _embedded_glyphs(page)[1]
+
+
+def test_cjk_is_drawn_with_a_cjk_font():
+    assert layout.cjk_font() is not None, "no CJK font: scripts/setup.sh installs fonts-droid-fallback"
+    page = PdfReader(io.BytesIO(pdf_bytes(persona_set()))).pages[3]
+    assert CJK in page.extract_text() and "陽子さんは毎朝ニュースを読みます。" in page.extract_text()
+    fonts, glyphs = _embedded_glyphs(page)
+    assert any("Droid" in f or "CJK" in f or "MicroHei" in f for f in fonts), fonts
+    assert len(glyphs) > 10
+
+
+def test_k_choice_on_the_cover_and_its_charts_in_the_appendix():
+    table = pd.DataFrame({"criterion": ["silhouette"] * 4, "k": [2, 3, 4, 5], "value": [0.3, 0.5, 0.4, 0.35]})
+    context = ReportContext("k = 3 picked by the vote", (("Criteria over k", charts.criterion_curve(table, {"silhouette": 3}).to_json()),))
+    reader = PdfReader(io.BytesIO(pdf_bytes(persona_set(), context)))
+    assert "How k was chosen" in reader.pages[0].extract_text()
+    assert "k = 3 picked by the vote" in reader.pages[0].extract_text()
+    appendix = "\n".join(p.extract_text() for p in reader.pages[4:])
+    assert "Criteria over k" in appendix
+    assert sum(len(p.images) for p in reader.pages[4:]) == 1
+
+
+def test_appendix_holds_the_manifest_and_descriptor_profiles():
+    appendix = _pages(pdf_bytes(persona_set()))[4]
+    assert MANIFEST["data_fingerprint"] in appendix and "n_init=10" in appendix
+    assert "Descriptor profiles" in appendix and "revenue" in appendix and "120.5 [110, 131]" in appendix
+    assert "channel = web" in appendix and "40.0% [33.0%, 47.0%]" in appendix
 
 
 def test_overlong_content_never_spills_onto_extra_pages():
@@ -74,27 +125,31 @@ def test_overlong_content_never_spills_onto_extra_pages():
         demographics={f"key {i}" * 5: long[:400] for i in range(40)},
         traits=[Trait(f"f{i}", "numeric", i, 0.0, float(i - 20), text=long[:500]) for i in range(40)],
         interests=[Interest(long[:300], 1.0 / (i + 1), topic=long[:300]) for i in range(40)],
-        explanation=long, narrative="line\n" * 200 + "\x00\x1b[31m",
+        explanation=long, narrative="line\n" * 200 + "\x00\x1b[31m", quotes=[long] * 5, terms=["t" * 50] * 40,
     )
-    ps = PersonaSet("nmf", 1, [persona], MANIFEST, dataset=long[:500], kind="interactions")
-    assert len(_pages(pdf_bytes(ps))) == 2
+    ps = PersonaSet("nmf", 1, [persona], {"seed": 1}, dataset=long[:500], kind="interactions")
+    reader = PdfReader(io.BytesIO(pdf_bytes(ps)))
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) == 3 and pages[2].startswith("Appendix")
+    # A NaN share draws no "nan" into the content streams (viewers stop at such an operator).
+    assert all(b"nan" not in page.get_contents().get_data() for page in reader.pages)
 
 
 def test_empty_and_sparse_sets_render():
     ps = PersonaSet("hdbscan", 0, [], {}, unassigned={"size": 10, "share": 1.0})
-    assert len(_pages(pdf_bytes(ps))) == 1
-    bare = PersonaSet("kmeans", 1, [Persona(0, "", 0, 0.0)], {})
-    assert len(_pages(pdf_bytes(bare))) == 2
+    assert len(_pages(pdf_bytes(ps))) == 2  # cover and appendix
+    bare = PersonaSet("kmeans", 1, [Persona(0, "", 0, 0.0, face="<svg broken")], {})
+    assert len(_pages(pdf_bytes(bare))) == 3
 
 
 def test_reruns_are_byte_identical_with_source_date_epoch(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    first = pdf_bytes(_persona_set())
-    assert pdf_bytes(_persona_set()) == first
+    first = pdf_bytes(persona_set())
+    assert pdf_bytes(persona_set()) == first
     assert PdfReader(io.BytesIO(first)).metadata.title == "Personas: customers.csv"
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     with pytest.raises(PersonaLabError):
-        pdf_bytes(_persona_set())
+        pdf_bytes(persona_set())
 
 
 def test_atomic_write_keeps_the_old_file_when_interrupted(tmp_path, monkeypatch):

@@ -3,9 +3,9 @@
 :func:`read_format` turns the bytes of a text (CSV), Excel, Parquet, JSON, SPSS or Stata file
 into a DataFrame: decoding and delimiter sniffing for text, decimal commas in ';' files, the
 first non-empty Excel sheet, JSON records or lines, and the missing-value markers of
-:data:`MISSING_VALUES` in every format. :func:`sheet_names` lists an Excel workbook's sheets.
-Getting the bytes, deciding the format and cleaning the result (column names, Qualtrics rows,
-column selection) is :mod:`persona_lab.data.load`'s job.
+:data:`~persona_lab.data.clean.MISSING_VALUES` in every format. :func:`sheet_names` lists an
+Excel workbook's sheets. Getting the bytes and deciding the format is :mod:`persona_lab.data.load`'s
+job; cleaning the result (names, nesting, number formats) is :mod:`persona_lab.data.clean`'s.
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ from typing import NoReturn
 import pandas as pd
 
 from ..errors import PersonaLabError
+from .clean import MISSING_VALUES, blank_to_missing, reinfer
 
-#: Cell values read as missing, in every format.
-MISSING_VALUES = ["NA", "N/A", "", "-", "?", "null", "NaN"]
 
 _FORMAT_NAMES = {
     "text": "a text (CSV) file",
@@ -147,29 +146,48 @@ def _refuse_binary(raw: bytes, label: str) -> None:
         raise PersonaLabError("The file is binary, not readable text", where=label, fix=hint)
 
 
-def _sniff_delimiter(text: str) -> str:
-    """The delimiter splitting the first lines into the same number (> 1) of fields."""
+def _sniff_delimiter(text: str) -> tuple[str, float]:
+    """(the delimiter splitting the first lines into the same number (> 1) of fields, the share
+    of those lines with the header's number of fields)."""
     lines = [line for line in text.splitlines()[:50] if line.strip()]
     best, best_score = ",", (0.0, 1)
     for delim in _DELIMITERS:
-        widths = [len(row) for row in csv.reader(lines, delimiter=delim)]
+        try:
+            widths = [len(row) for row in csv.reader(lines, delimiter=delim)]
+        except csv.Error:
+            continue
         if not widths or widths[0] < 2:
             continue
         # The header's width must be the common width: it holds no decimal commas.
         score = (sum(w == widths[0] for w in widths) / len(widths), widths[0])
         if score > best_score:
             best, best_score = delim, score
-    return best
+    return best, (best_score[0] if best_score[1] > 1 else 1.0)
 
 
 def _read_text(raw: bytes, label: str, *, sep: str | None, encoding: str | None) -> pd.DataFrame:
     text = _decode(raw, label, encoding)
-    sep = sep or _sniff_delimiter(text)
+    sniffed = sep is None
+    if sniffed:
+        sep, agreeing = _sniff_delimiter(text)
     frame = _read_csv_frame(text, sep, label)
+    if sniffed and agreeing < 0.8:
+        # pandas pads short rows with missing values: a file mixing separators would load as
+        # a table whose rows are half empty.
+        raise PersonaLabError(
+            f"Only {agreeing:.0%} of the first lines split into as many fields as the header "
+            f"at {sep!r}: the file seems to mix separators",
+            where=label,
+            fix="Save it again with one separator (the persona-lab command reads it as it is with --sep)",
+        )
     # pandas mangles duplicate names ("a", "a.1") and blanks ("Unnamed: 2"): take the raw
-    # header so that renaming (and its warning) happens in one place.
-    lines = io.StringIO(text.lstrip("\r\n"))
-    header = next(csv.reader(lines, delimiter=sep, skipinitialspace=True), [])
+    # header so that renaming (and its warning) happens in one place. newline="" lets csv see
+    # old Mac line ends (CR only) as line ends.
+    lines = io.StringIO(text.lstrip("\r\n"), newline="")
+    try:
+        header = next(csv.reader(lines, delimiter=sep, skipinitialspace=True), [])
+    except csv.Error:
+        header = []
     if len(header) == frame.shape[1]:
         frame.columns = header
     if sep == ";":
@@ -274,21 +292,32 @@ def _read_excel(raw: bytes, label: str, sheet: str | int | None) -> pd.DataFrame
         rows = _sheet_rows(workbook, candidate)
         if rows:
             break
+    every_sheet_empty = not rows and not any(_sheet_rows(workbook, n) for n in names if n not in candidates)
     workbook.close()
-    if not rows:
+    if every_sheet_empty:
         raise PersonaLabError(
-            "The sheet is empty" if sheet is not None else "Every sheet of the workbook is empty",
-            where=f"{label}, sheet {candidates[0]!r}" if sheet is not None else label,
-            fix=f"Pick another sheet: {', '.join(map(repr, names))}"
-            if sheet is not None
-            else "Check that you picked the right workbook",
+            "Every sheet of the workbook is empty", where=label, fix="Check that you picked the right workbook"
+        )
+    if not rows:  # only a chosen sheet can be empty when another one is not
+        raise PersonaLabError(
+            "The sheet is empty",
+            where=f"{label}, sheet {candidates[0]!r}",
+            fix=f"Pick another sheet: {', '.join(map(repr, names))}",
+        )
+    warnings = []
+    if sheet is None and len(names) > 1:
+        warnings.append(
+            f"Read sheet {candidate!r}, the first that is not empty, of {', '.join(map(repr, names))}: "
+            "choose another sheet to read that one"
         )
     width = max(len(r) for r in rows)
     rows = [r + [None] * (width - len(r)) for r in rows]
     frame = pd.DataFrame(rows[1:], columns=range(width))
     # The header is set after construction so that duplicate names reach the one renaming step.
     frame.columns = ["" if v is None else str(v) for v in rows[0]]
-    return reinfer(_blank_to_missing(frame))
+    frame = reinfer(blank_to_missing(frame))
+    frame.attrs.update(warnings=warnings, sheet=candidate)
+    return frame
 
 
 def _read_parquet(raw: bytes, label: str) -> pd.DataFrame:
@@ -300,7 +329,7 @@ def _read_parquet(raw: bytes, label: str) -> pd.DataFrame:
             where=label,
             fix="Export the data to Parquet again, or use CSV",
         ) from exc
-    return _blank_to_missing(frame.reset_index(drop=isinstance(frame.index, pd.RangeIndex)))
+    return blank_to_missing(frame.reset_index(drop=isinstance(frame.index, pd.RangeIndex)))
 
 
 def _read_json(raw: bytes, label: str, encoding: str | None) -> pd.DataFrame:
@@ -327,7 +356,7 @@ def _read_json(raw: bytes, label: str, encoding: str | None) -> pd.DataFrame:
             fix="Use an array of records ([{...}, ...]), JSON lines or "
             "an object of equally long column arrays",
         ) from exc
-    return reinfer(_blank_to_missing(frame))
+    return reinfer(blank_to_missing(frame))
 
 
 def _json_lines(text: str, label: str, whole_error: json.JSONDecodeError) -> list:
@@ -365,36 +394,4 @@ def _read_stat(raw: bytes, label: str, fmt: str) -> pd.DataFrame:
         ) from exc
     finally:
         Path(path).unlink(missing_ok=True)
-    return _blank_to_missing(frame)
-
-
-# --- shared cleaning -------------------------------------------------------------------------
-
-
-def _blank_to_missing(frame: pd.DataFrame) -> pd.DataFrame:
-    """The missing-value markers CSV reading knows, for formats that keep them as strings."""
-    markers = {m.lower() for m in MISSING_VALUES}
-    for position in range(frame.shape[1]):
-        series = frame.iloc[:, position]
-        if series.dtype != object and not pd.api.types.is_string_dtype(series):
-            continue
-        is_marker = series.map(lambda v: isinstance(v, str) and v.strip().lower() in markers)
-        if is_marker.any():
-            frame.isetitem(position, series.mask(is_marker.astype(bool)))
-    return frame
-
-
-def reinfer(frame: pd.DataFrame) -> pd.DataFrame:
-    """Numbers for text columns whose values all parse as numbers (after dropping rows)."""
-    frame = frame.infer_objects()
-    for position in range(frame.shape[1]):
-        series = frame.iloc[:, position]
-        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
-            continue
-        present = series.dropna()
-        if present.empty or not all(isinstance(v, (str, int, float)) for v in present.iloc[:50]):
-            continue
-        numbers = pd.to_numeric(series.astype(object).where(series.notna()), errors="coerce")
-        if numbers.notna().sum() == len(present):
-            frame.isetitem(position, numbers)
-    return frame
+    return blank_to_missing(frame)

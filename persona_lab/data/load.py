@@ -19,8 +19,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import PersonaLabError
+from .clean import clean_table
 from .dataset import Dataset
-from .formats import MISSING_VALUES, read_format, reinfer, sheet_names, sniff_format
+from .formats import MISSING_VALUES, read_format, sheet_names, sniff_format
 
 __all__ = ["MISSING_VALUES", "list_sheets", "load_dataset", "read_table", "source_name"]
 
@@ -33,7 +34,6 @@ _EXTENSIONS = {
     "stata": ".dta",
 }
 _FORMATS = {ext: fmt for fmt, exts in _EXTENSIONS.items() for ext in exts.split()}
-_QUALTRICS_IMPORT = re.compile(r'^\{\s*"ImportId"')
 
 
 def read_table(
@@ -53,10 +53,10 @@ def read_table(
     raw, label = _read_bytes(source, name)
     raw, label = _gunzip(raw, label)
     fmt = _detect_format(raw, label)
-    warnings: list[str] = []
     frame = read_format(raw, label, fmt, sep=sep, sheet=sheet, encoding=encoding)
-    frame = _clean_column_names(frame, warnings)
-    frame = _drop_qualtrics_rows(frame, warnings, label)
+    warnings: list[str] = list(frame.attrs.get("warnings", []))
+    sheet_read = frame.attrs.get("sheet")
+    frame = clean_table(frame, warnings, spreadsheet=fmt == "excel")
     if len(frame) == 0:
         raise PersonaLabError(
             "The file has column names but no rows of data",
@@ -65,7 +65,7 @@ def read_table(
         )
     if columns is not None:
         frame = _keep_columns(frame, columns, label)
-    frame.attrs["warnings"] = warnings
+    frame.attrs.update(warnings=warnings, sheet=sheet_read)
     return frame
 
 
@@ -158,47 +158,7 @@ def _detect_format(raw: bytes, label: str) -> str:
     return sniff_format(raw) or "text"
 
 
-# --- cleaning --------------------------------------------------------------------------------
-
-
-def _clean_column_names(frame: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
-    names = [str(c).strip() if c is not None else "" for c in frame.columns]
-    renamed = []
-    for i, n in enumerate(names):
-        if n == "" or n.lower() == "nan" or re.fullmatch(r"Unnamed: \d+", n):
-            names[i] = f"column_{i + 1}"
-            renamed.append(f"blank -> {names[i]!r}")
-    seen = set(names)
-    counts: dict[str, int] = {}
-    for i, n in enumerate(names):
-        if n not in counts:
-            counts[n] = 0
-            continue
-        counts[n] += 1
-        candidate = f"{n}.{counts[n]}"
-        while candidate in seen:
-            counts[n] += 1
-            candidate = f"{n}.{counts[n]}"
-        seen.add(candidate)
-        names[i] = candidate
-        renamed.append(f"{n!r} -> {candidate!r}")
-    if renamed:
-        warnings.append("Renamed blank or duplicate column names: " + ", ".join(renamed))
-    frame.columns = names
-    return frame
-
-
-def _drop_qualtrics_rows(frame: pd.DataFrame, warnings: list[str], label: str) -> pd.DataFrame:
-    """Qualtrics puts question texts and ImportId JSON in the two rows under the header."""
-    if len(frame) < 2:
-        return frame
-    third = frame.iloc[1].astype(str)
-    if third.str.match(_QUALTRICS_IMPORT).mean() < 0.5:
-        return frame
-    warnings.append(
-        "Qualtrics export: dropped the question-text and ImportId rows under the header"
-    )
-    return reinfer(frame.iloc[2:].reset_index(drop=True).astype(object))
+# --- choosing columns -----------------------------------------------------------------------
 
 
 def _keep_columns(frame: pd.DataFrame, columns: list[str], label: str) -> pd.DataFrame:
@@ -243,10 +203,20 @@ def load_dataset(
     )
     usable = {"interactions": ("feature", "item", "value"), "entities": ("feature",)}[kind]
     if not any(dataset.columns(role) for role in usable):
+        sheet = frame.attrs.get("sheet")
         raise PersonaLabError(
-            "No column can be used for segmenting",
-            where=label,
+            "No column can be used for segmenting" + _why_no_column(frame),
+            where=f"{label}, sheet {sheet!r}" if sheet is not None else label,
             fix="Give at least one column the role 'feature' (or, for an interaction matrix, "
-            "an 'item' and a 'value' column)",
+            "an 'item' and a 'value' column)" + (", or choose another sheet" if sheet is not None else ""),
         )
     return dataset
+
+
+def _why_no_column(frame: pd.DataFrame) -> str:
+    """The reason when it is the rows, not the columns: one row, or no column that varies."""
+    if len(frame) < 2:
+        return ": the data has a single row, and personas need rows that differ"
+    if (frame.nunique(dropna=True) <= 1).all():
+        return ": every column holds the same value in every row"
+    return ""

@@ -1,16 +1,34 @@
-"""Writers for a persona run: ``personas.json``, ``assignments.csv`` and ``personas.pdf``."""
+"""Writers for a persona run: ``personas.json``, ``assignments.csv``, ``personas.pdf``,
+``personas.pptx``, ``personas.md`` and ``manifest.json``.
+
+Every export carries the run's manifest (the JSON and Markdown inline, the PDF in its appendix;
+``manifest.json`` stands beside the CSV, which has no room for it), so that
+``persona-lab personas --manifest FILE`` can repeat the run. Personas smaller than the minimum
+segment size are withheld from the JSON, PDF, PowerPoint and Markdown, which say so.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ..errors import PersonaLabError
-from .pdf import write_pdf
+from ..personas.privacy import MIN_SIZE, withhold
+from .atomic import atomic_write
+from .markdown import write_markdown
+from .pdf import ReportContext, write_pdf
+from .pptx import write_pptx
 from .tables import assignments_frame, write_csv, write_json
 
 
-def write_run(run, out_dir) -> dict[str, Path]:
-    """Write every export of a :class:`persona_lab.pipeline.PersonaRun` into ``out_dir``."""
+def manifest_json(manifest: dict) -> str:
+    return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_run(run, out_dir, context: ReportContext | None = None, min_size: int = MIN_SIZE) -> dict[str, Path]:
+    """Write every export of a :class:`persona_lab.pipeline.PersonaRun` into ``out_dir``, without
+    the personas of fewer than ``min_size`` rows."""
+    shown = withhold(run.personas, min_size)
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -21,7 +39,10 @@ def write_run(run, out_dir) -> dict[str, Path]:
         ) from exc
     frame = assignments_frame(run.prepared.row_labels, run.method.labels_, run.method.memberships_, run.personas)
     return {
-        "json": write_json(run.personas, out / "personas.json"),
+        "json": write_json(shown, out / "personas.json"),
         "csv": write_csv(frame, out / "assignments.csv"),
-        "pdf": write_pdf(run.personas, out / "personas.pdf"),
+        "manifest": atomic_write(out / "manifest.json", manifest_json(run.personas.manifest)),
+        "markdown": write_markdown(shown, out / "personas.md"),
+        "pdf": write_pdf(shown, out / "personas.pdf", context),
+        "pptx": write_pptx(shown, out / "personas.pptx", context),
     }

@@ -25,6 +25,15 @@ def safe_cell(value):
     return value
 
 
+def _csv_cell(value):
+    """``safe_cell``, with every line break as "\n": csv quotes fields holding the line
+    terminator but not a lone CR, which a spreadsheet would still take as the end of a row."""
+    value = safe_cell(value)
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def assignments_frame(row_labels, labels: np.ndarray, memberships: np.ndarray | None, persona_set: PersonaSet) -> pd.DataFrame:
     """Row (id or APG group) -> persona id, persona name and membership of that persona.
 
@@ -52,8 +61,8 @@ def csv_text(frame: pd.DataFrame) -> str:
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(safe_cell)
-    safe.columns = [safe_cell(str(c)) for c in safe.columns]
+            safe[column] = safe[column].map(_csv_cell)
+    safe.columns = [_csv_cell(str(c)) for c in safe.columns]
     return safe.to_csv(index=False, lineterminator="\n", float_format="%.6g")
 
 

@@ -44,6 +44,8 @@ class NearestRowMethod(SegmentationMethod):
     """
 
     max_fit_rows: int
+    #: The fitted rows and their labels: new rows take their nearest fitted row's label.
+    state_arrays = ("fitted_rows_", "_fitted_labels")
 
     def _cluster(self, X: np.ndarray, k: int | None, seed: int) -> np.ndarray:
         """Labels of the fitted rows; -1 for rows the method leaves unassigned."""
@@ -61,7 +63,8 @@ class NearestRowMethod(SegmentationMethod):
                 fix="Raise max_fit_rows or ask for fewer personas",
             )
         labels = np.asarray(self._cluster(fitted, k, seed), dtype=int)
-        self._neighbours = NearestNeighbors(n_neighbors=1).fit(fitted)
+        self.fitted_rows_ = fitted
+        self._restore()
         # Tie-breaking can split exact duplicate rows between segments; labelling the fitted rows
         # through the nearest-row rule itself keeps assign(training rows) == labels_ exact.
         labels = labels[self._nearest(fitted)]
@@ -76,6 +79,17 @@ class NearestRowMethod(SegmentationMethod):
         else:
             self.labels_ = self._assign(X)
             self.notes_.append(sample_note(index.size, X.shape[0]))
+
+    def _restore(self):
+        self._neighbours = NearestNeighbors(n_neighbors=1).fit(self.fitted_rows_)
+
+    def _misfit(self, X):
+        return self._neighbours.kneighbors(X)[0][:, 0]
+
+    def training_misfit(self, X):
+        """Each fitted row's distance to its nearest other fitted row (its own is 0)."""
+        self._check_fitted()
+        return self._neighbours.kneighbors(None)[0][:, 0]
 
     def _nearest(self, X: np.ndarray) -> np.ndarray:
         return self._neighbours.kneighbors(X, return_distance=False)[:, 0]

@@ -35,6 +35,7 @@ class Archetypes(SegmentationMethod):
     supports_weights = True
     has_memberships = True
     criteria = ("varexpl", "silhouette", "calinski_harabasz", "davies_bouldin")
+    state_arrays = ("all_archetypes_", "kept_")
 
     def __init__(self, max_iter=500, tol=1e-6, delta=0.0, max_fit_rows=MAX_FIT_ROWS):
         self.max_iter = max_iter
@@ -117,6 +118,13 @@ class Archetypes(SegmentationMethod):
     def _assign(self, X):
         S = simplex_least_squares(X, self.all_archetypes_)
         return _renormalise(S[:, self.kept_]).argmax(axis=1)
+
+    def _predict_memberships(self, X):
+        return self.transform(X)
+
+    def _misfit(self, X):
+        # Distance from the archetypes' convex hull: a row no mix of pure types comes near.
+        return np.linalg.norm(X - simplex_least_squares(X, self.all_archetypes_) @ self.all_archetypes_, axis=1)
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Memberships of new rows over the kept archetypes."""

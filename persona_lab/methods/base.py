@@ -108,13 +108,79 @@ class SegmentationMethod:
 
     def assign(self, X: np.ndarray) -> np.ndarray:
         """Labels for new rows prepared the same way as the training rows."""
-        if not hasattr(self, "labels_"):
-            raise PersonaLabError(f"{self.label} has not been fitted yet", fix="Call fit first")
+        self._check_fitted()
         X = np.asarray(X, dtype=float)
         with _threads().limit(limits=1):
             return self._assign(X)
 
+    def predict_memberships(self, X: np.ndarray) -> np.ndarray | None:
+        """Soft memberships (rows x segments) of new rows, or None for a hard method."""
+        self._check_fitted()
+        if not self.has_memberships:
+            return None
+        with _threads().limit(limits=1):
+            return self._predict_memberships(np.asarray(X, dtype=float))
+
+    def misfit(self, X: np.ndarray) -> np.ndarray:
+        """How badly each new row fits its best segment (larger is worse; the unit is the
+        method's own: a distance, a cost or a negative log-likelihood). Rows are flagged as
+        fitting no persona when this exceeds a high quantile of :meth:`training_misfit`."""
+        self._check_fitted()
+        with _threads().limit(limits=1):
+            return self._misfit(np.asarray(X, dtype=float))
+
+    def training_misfit(self, X: np.ndarray) -> np.ndarray:
+        """:meth:`misfit` of the training rows, the reference for flagging new rows."""
+        return self.misfit(X)
+
+    # -- fitted state, as plain arrays and JSON values (persona_lab.model_file) ------------------
+
+    #: Fitted attributes assign() needs: saved as arrays (a list of arrays becomes one entry
+    #: per item) and as JSON values. Never a pickled scikit-learn object.
+    state_arrays: ClassVar[tuple[str, ...]] = ()
+    state_values: ClassVar[tuple[str, ...]] = ()
+    _COMMON_STATE = ("n_segments_", "seed_", "notes_", "categorical_index_")
+
+    def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """(JSON-able values, arrays) from which :meth:`from_state` rebuilds assign()."""
+        self._check_fitted()
+        values = {name: _plain(getattr(self, name)) for name in self._COMMON_STATE + self.state_values}
+        arrays = {"labels_": np.asarray(self.labels_)}
+        for name in self.state_arrays:
+            value = getattr(self, name)
+            if isinstance(value, list):
+                arrays.update({f"{name}{i}": np.asarray(item) for i, item in enumerate(value)})
+                values[f"{name}length"] = len(value)
+            else:
+                arrays[name] = np.asarray(value)
+        return values, arrays
+
+    @classmethod
+    def from_state(cls, params: dict, values: dict, arrays: dict[str, np.ndarray]) -> "SegmentationMethod":
+        """A fitted method from :meth:`get_state`'s output; raises KeyError for a missing entry."""
+        method = cls().set_params(**params)
+        for name in cls._COMMON_STATE + cls.state_values:
+            setattr(method, name, values[name])
+        method.labels_ = np.asarray(arrays["labels_"], dtype=int)
+        method.memberships_ = None  # the training rows' memberships are not kept
+        for name in cls.state_arrays:
+            if f"{name}length" in values:
+                setattr(method, name, [arrays[f"{name}{i}"] for i in range(int(values[f"{name}length"]))])
+            else:
+                setattr(method, name, arrays[name])
+        method._restore()
+        return method
+
     # -- hooks --------------------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        """Rebuild working objects (a neighbour index, a scikit-learn model) from the state."""
+
+    def _predict_memberships(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _misfit(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
 
     def _validate_params(self) -> None:
         """Raise PersonaLabError for an invalid parameter value."""
@@ -126,6 +192,10 @@ class SegmentationMethod:
         raise NotImplementedError
 
     # -- shared checks ------------------------------------------------------------------------
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "labels_"):
+            raise PersonaLabError(f"{self.label} has not been fitted yet", fix="Call fit first")
 
     def _check_k(self, prepared: Prepared, k: int | None) -> int:
         if k is None:
@@ -182,3 +252,14 @@ def hard_memberships(labels: np.ndarray, k: int) -> np.ndarray:
     rows = labels >= 0
     m[np.flatnonzero(rows), labels[rows]] = 1.0
     return m
+
+
+def _plain(value):
+    """A JSON-able copy of a fitted value (NumPy scalars and arrays become Python ones)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

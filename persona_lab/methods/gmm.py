@@ -21,6 +21,9 @@ class GaussianMixture(SegmentationMethod):
     accepts = "numeric"
     has_memberships = True
     criteria = ("bic", "aic", "silhouette", "calinski_harabasz", "davies_bouldin")
+    #: The mixture's own parameters, from which predict_proba is rebuilt exactly.
+    state_arrays = ("kept_components_", "weights_", "means_", "covariances_", "precisions_cholesky_")
+    state_values = ("reg_covar_",)
 
     def __init__(self, covariance_type="full", n_init=3, max_iter=200, reg_covar=1e-6):
         self.covariance_type = covariance_type
@@ -63,6 +66,9 @@ class GaussianMixture(SegmentationMethod):
         if not self.model_.converged_:
             self.notes_.append(f"the Gaussian mixture did not converge in {self.max_iter} iterations")
         self.reg_covar_ = reg
+        m = self.model_
+        self.weights_, self.means_, self.covariances_, self.precisions_cholesky_ = (
+            m.weights_, m.means_, m.covariances_, m.precisions_cholesky_)
         self.bic_ = float(self.model_.bic(X))
         self.aic_ = float(self.model_.aic(X))
         proba = self.model_.predict_proba(X)
@@ -86,5 +92,17 @@ class GaussianMixture(SegmentationMethod):
         # Underflow can leave a far-away row with no mass on any kept component; spread it evenly.
         return np.divide(kept, total, out=np.full_like(kept, 1.0 / kept.shape[1]), where=total > 0)
 
+    def _restore(self):
+        self.model_ = self._model(self.weights_.size, 0, self.reg_covar_)
+        for name in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
+            setattr(self.model_, name, getattr(self, name))
+        self.model_.n_features_in_ = self.means_.shape[1]
+
+    def _predict_memberships(self, X):
+        return self._memberships(self.model_.predict_proba(X))
+
     def _assign(self, X):
-        return self._memberships(self.model_.predict_proba(X)).argmax(axis=1)
+        return self._predict_memberships(X).argmax(axis=1)
+
+    def _misfit(self, X):
+        return -self.model_.score_samples(X)

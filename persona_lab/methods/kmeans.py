@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sklearn.cluster import KMeans as _SklearnKMeans
 from sklearn.cluster import MiniBatchKMeans
+from sklearn.metrics import pairwise_distances_argmin_min
 
 from ..errors import PersonaLabError
 from ..prepare import Preparation
@@ -16,6 +17,7 @@ class KMeans(SegmentationMethod):
     accepts = "numeric"
     supports_weights = True
     criteria = ("silhouette", "calinski_harabasz", "davies_bouldin", "inertia")
+    state_arrays = ("centres_",)
 
     def __init__(self, n_init=10, max_iter=300, minibatch_above=50_000):
         self.n_init = n_init
@@ -47,4 +49,8 @@ class KMeans(SegmentationMethod):
         self.centres_ = self.model_.cluster_centers_
 
     def _assign(self, X):
-        return self.model_.predict(X).astype(int)
+        # The nearest centre, computed from the centres alone so that a saved model assigns alike.
+        return pairwise_distances_argmin_min(X, self.centres_)[0].astype(int)
+
+    def _misfit(self, X):
+        return pairwise_distances_argmin_min(X, self.centres_)[1]

@@ -31,6 +31,8 @@ class KPrototypes(SegmentationMethod):
     accepts = "mixed"
     supports_weights = True
     criteria = ("silhouette_gower", "cost")
+    state_arrays = ("prototypes_",)
+    state_values = ("gamma_",)
 
     def __init__(self, init="Cao", n_init=5, gamma=None, max_iter=100, max_fit_rows=MAX_FIT_ROWS):
         self.init = init
@@ -77,18 +79,34 @@ class KPrototypes(SegmentationMethod):
             self.model_.fit(X, categorical=categorical, sample_weight=sample_weight)
             self.gamma_ = float(self.model_.gamma)
         self.cost_ = float(self.model_.cost_)
+        # kmodes gives the numeric columns of a prototype first, then its categories.
+        self.prototypes_ = np.asarray(self.model_.cluster_centroids_, dtype=float)
         # kmodes' own labels_ come from its last pass, which can differ from its predict() when
-        # it stops at max_iter; predicting keeps assign() on the training rows equal to labels_.
+        # it stops at max_iter; assigning keeps assign() on the training rows equal to labels_.
         self.labels_ = self._assign(full)
         self.memberships_ = None
-        self.prototypes_ = np.asarray(self.model_.cluster_centroids_, dtype=float)
         self.silhouette_gower_ = gower_silhouette(full, self.labels_, categorical, seed)
 
+    def _costs(self, X):
+        """Each row's cost to each prototype, as kmodes' predict() computes it (squared
+        Euclidean distance on the numbers + gamma x mismatched categories), from the prototypes
+        alone so that a saved model assigns alike. An unseen category matches no prototype."""
+        categorical = list(self.categorical_index_)
+        numeric = [j for j in range(X.shape[1]) if j not in categorical]
+        split = len(numeric)
+        costs = np.empty((X.shape[0], self.prototypes_.shape[0]))
+        for c, prototype in enumerate(self.prototypes_):
+            cost = np.sum(X[:, categorical] != prototype[split:], axis=1).astype(float)
+            if split:
+                cost = np.sum((X[:, numeric] - prototype[:split]) ** 2, axis=1) + self.gamma_ * cost
+            costs[:, c] = cost
+        return costs
+
     def _assign(self, X):
-        # kmodes' KPrototypes subclasses KModes, so test for it first.
-        if isinstance(self.model_, _KmodesKPrototypes):
-            return np.asarray(self.model_.predict(X, categorical=list(self.categorical_index_)), dtype=int)
-        return np.asarray(self.model_.predict(X), dtype=int)
+        return self._costs(X).argmin(axis=1).astype(int)
+
+    def _misfit(self, X):
+        return self._costs(X).min(axis=1)
 
 
 def gower_distances(X: np.ndarray, categorical: list[int], ranges: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ class LatentClass(SegmentationMethod):
     supports_weights = True
     has_memberships = True
     criteria = ("bic", "aic", "caic", "sabic", "entropy")
+    state_arrays = ("levels_", "response_probabilities_", "class_weights_", "classes_")
 
     def __init__(self, n_init=3, max_iter=1000, tol=1e-6):
         self.n_init = n_init
@@ -90,13 +91,18 @@ class LatentClass(SegmentationMethod):
         pis = measurement["pis"].reshape(k, len(self.levels_), width)
         return [pis[:, j, : levels.size] for j, levels in enumerate(self.levels_)]
 
-    def _posterior(self, codes):
+    def _log_joint(self, codes):
+        """log P(class, answers) per row and class."""
         # Computed here rather than by StepMix's predict_proba so that an answer never seen in
         # training (-1) is skipped, as a missing answer would be, instead of breaking the encoding.
         log_joint = np.tile(np.log(np.clip(self.class_weights_, 1e-300, None)), (codes.shape[0], 1))
         for j, probs in enumerate(self.response_probabilities_):
             seen = codes[:, j] >= 0
             log_joint[seen] += np.log(np.clip(probs[:, codes[seen, j]].T, 1e-15, 1.0))
+        return log_joint
+
+    def _posterior(self, codes):
+        log_joint = self._log_joint(codes)
         log_joint -= log_joint.max(axis=1, keepdims=True)
         posterior = np.exp(log_joint)
         return posterior / posterior.sum(axis=1, keepdims=True)
@@ -121,5 +127,14 @@ class LatentClass(SegmentationMethod):
         total = kept.sum(axis=1, keepdims=True)
         return np.divide(kept, total, out=np.full_like(kept, 1.0 / kept.shape[1]), where=total > 0)
 
+    def _predict_memberships(self, X):
+        return self._memberships(self._posterior(self._codes(X)))
+
     def _assign(self, X):
-        return self._memberships(self._posterior(self._codes(X))).argmax(axis=1)
+        return self._predict_memberships(X).argmax(axis=1)
+
+    def _misfit(self, X):
+        # Negative log-likelihood of the answer pattern: an improbable combination of answers.
+        log_joint = self._log_joint(self._codes(X))
+        top = log_joint.max(axis=1)
+        return -(top + np.log(np.exp(log_joint - top[:, None]).sum(axis=1)))

@@ -24,6 +24,7 @@ class NMF(SegmentationMethod):
     accepts = "nonnegative"
     has_memberships = True
     criteria = ("reconstruction_error", "silhouette", "calinski_harabasz", "davies_bouldin")
+    state_arrays = ("H_",)
 
     def __init__(self, loss="kullback-leibler", init="nndsvda", n_restarts=4, max_iter=500, tol=1e-4):
         self.loss = loss
@@ -49,7 +50,9 @@ class NMF(SegmentationMethod):
     def _fit(self, X, k, seed, sample_weight):
         # nndsvda is deterministic, so only its first restart uses it; the rest start at random
         # so that restarts explore different optima.
-        inits = [self.init] + ["random"] * (int(self.n_restarts) - 1)
+        # nndsvda (an SVD) cannot give more components than min(rows, features).
+        first = self.init if k <= min(X.shape) else "random"
+        inits = [first] + ["random"] * (int(self.n_restarts) - 1)
         best = None
         for init, child in zip(inits, child_seeds(seed, len(inits))):
             model = self._model(k, init, child)
@@ -82,6 +85,27 @@ class NMF(SegmentationMethod):
         # A row with no activity at all belongs to nobody in particular: spread it evenly.
         return np.divide(mass, total, out=np.full_like(mass, 1.0 / k), where=total > 0)
 
+    def _restore(self):
+        # transform() solves for W with H fixed; it reads only H and the solver's settings.
+        self.model_ = self._model(self.H_.shape[0], self.init, self.seed_)
+        self.model_.components_ = self.H_
+        self.model_.n_components_ = self.H_.shape[0]
+        self.model_.n_features_in_ = self.H_.shape[1]
+
+    def _transform(self, X):
+        """W for new rows, H fixed. An all-zero row makes scikit-learn's stopping test divide
+        0 by 0 (its W is 0 either way), and max_iter is said in a note at fit time."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+            return self.model_.transform(np.clip(X, 0, None))
+
+    def _predict_memberships(self, X):
+        return self._memberships(self._transform(X))
+
     def _assign(self, X):
-        W = self.model_.transform(np.clip(X, 0, None))
-        return self._memberships(W).argmax(axis=1)
+        return self._predict_memberships(X).argmax(axis=1)
+
+    def _misfit(self, X):
+        # Euclidean reconstruction error: a row no mix of the latent behaviours rebuilds.
+        return np.linalg.norm(np.clip(X, 0, None) - self._transform(X) @ self.H_, axis=1)

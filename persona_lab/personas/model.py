@@ -1,18 +1,27 @@
 """Persona profiles as plain, typed objects that serialise to JSON (``personas.json``).
 
-The JSON contract (DESIGN.md, "Command line"): ``schema_version``, ``method``, ``k``,
-``manifest``, ``personas`` (each with ``id``, ``name``, ``size``, ``share`` and its describing
-attributes) and ``unassigned`` (size and share, or null). Shares of the personas and the
-unassigned group add up to 1. No timestamps, so reruns are byte-identical.
+The JSON contract (DESIGN.md, "Command line"; field by field in docs/personas-schema.md):
+``schema_version``, ``method``, ``k``, ``manifest``, ``personas`` (each with ``id``, ``name``,
+``size``, ``share`` and its describing attributes) and ``unassigned`` (size and share, or null).
+Shares of the personas and the unassigned group add up to 1. No timestamps, so reruns are
+byte-identical, and JSON -> :meth:`PersonaSet.from_dict` -> JSON gives the same text.
+
+Schema 2 adds confidence intervals and support to traits, the user's edits (``hidden`` traits,
+``include`` personas), descriptor profiles, the next strongest APG groups, free-text terms and
+quotes, a face and the stability; later, still schema 2 (every addition is optional, so files
+load both ways), each persona's row count and prevalence, and the set's withheld personas.
+Schema 1 files load: the new fields take their defaults.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
-SCHEMA_VERSION = 1
+from ..errors import PersonaLabError
+
+SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -22,7 +31,7 @@ class Trait:
     For a numeric feature ``value`` and ``population`` are means and ``effect`` is the
     standardised mean difference; for a category they are shares of rows having ``level``,
     ``effect`` is Cohen's h (so both kinds rank on one standardised scale) and ``lift`` is the
-    segment share over the population share.
+    segment share over the population share. ``ci_low``/``ci_high`` bound ``value`` (95%).
     """
 
     feature: str
@@ -33,6 +42,41 @@ class Trait:
     level: str | None = None
     lift: float | None = None
     text: str = ""  # a human-readable sentence, e.g. "spend: 412 vs 230 overall"
+    ci_low: float | None = None
+    ci_high: float | None = None
+    support: int = 0  # the segment's rows behind the value (having the level, for a category)
+    hidden: bool = False  # hidden by the user in the app; exports skip it
+
+
+@dataclass
+class Descriptor:
+    """A column not used for segmenting (revenue, churn, channel), profiled for one persona.
+
+    ``value`` is the segment's mean (numeric) or share of rows with ``level`` (category), with a
+    95% confidence interval; ``population`` is the same over everybody. ``p_value`` tests the
+    segment against the rest (Welch t, or two-proportion z); ``q_value`` is Benjamini-Hochberg
+    across all persona x descriptor tests of the set, and ``significant`` means q < 0.05.
+    """
+
+    feature: str
+    kind: str  # "numeric" or "category"
+    level: str | None = None
+    value: float = 0.0
+    ci_low: float | None = None
+    ci_high: float | None = None
+    population: float = 0.0
+    p_value: float | None = None
+    q_value: float | None = None
+    significant: bool = False
+    text: str = ""
+
+
+@dataclass
+class GroupWeight:
+    """A demographic group of an APG persona and its share of the persona's total weight."""
+
+    group: str  # the group's label, e.g. "25-34 · female · DE"
+    weight: float
 
 
 @dataclass
@@ -54,17 +98,31 @@ class Persona:
     demographics: dict[str, str] = field(default_factory=dict)
     gender: str | None = None  # "female" / "male" when known, for naming and faces
     country: str | None = None
-    age: str | None = None  # an age or age range, as text
+    age: str | None = None  # one age inside the segment's range, as text (e.g. "34")
     traits: list[Trait] = field(default_factory=list)
     interests: list[Interest] = field(default_factory=list)
     explanation: str = ""  # why this skeleton / these traits were chosen
     narrative: str = ""
+    groups: list[GroupWeight] = field(default_factory=list)  # APG: strongest groups, skeleton first
+    descriptors: list[Descriptor] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)  # distinctive free-text terms
+    quotes: list[str] = field(default_factory=list)  # real members' texts, never made up
+    face: str = ""  # an SVG document
+    stability: float | None = None  # share of resamples recovering the persona, when assessed
+    include: bool = True  # exported or not (the user's choice in the app)
+    rows: int | None = None  # unweighted rows in the segment (entity tables), for the minimum size
+    prevalence: float | None = None  # share of real rows matching all headline attributes
+    headline: list[str] = field(default_factory=list)  # those attributes, as matched, in words
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Persona":
-        data = dict(data)
-        data["traits"] = [Trait(**t) for t in data.get("traits", [])]
-        data["interests"] = [Interest(**i) for i in data.get("interests", [])]
+        data = _known(cls, data, "persona")
+        data["traits"] = [Trait(**_known(Trait, t, "trait")) for t in data.get("traits", [])]
+        data["interests"] = [Interest(**_known(Interest, i, "interest")) for i in data.get("interests", [])]
+        data["groups"] = [GroupWeight(**_known(GroupWeight, g, "group")) for g in data.get("groups", [])]
+        data["descriptors"] = [
+            Descriptor(**_known(Descriptor, d, "descriptor")) for d in data.get("descriptors", [])
+        ]
         return cls(**data)
 
 
@@ -78,6 +136,8 @@ class PersonaSet:
     dataset: str = ""
     kind: str = "entities"
     schema_version: int = SCHEMA_VERSION
+    #: Personas left out of this file for privacy: {"personas", "size", "share", "min_size"}.
+    withheld: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,13 +149,41 @@ class PersonaSet:
             "manifest": self.manifest,
             "personas": [asdict(p) for p in self.personas],
             "unassigned": self.unassigned,
+            "withheld": self.withheld,
         }
 
     def to_json(self) -> str:
         return json.dumps(_rounded(self.to_dict()), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
     @classmethod
+    def from_json(cls, text: str) -> "PersonaSet":
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise PersonaLabError(
+                f"The persona file is not valid JSON ({exc})", where="personas JSON",
+                fix="Load a personas.json written by Persona Lab",
+            ) from None
+        return cls.from_dict(data)
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "PersonaSet":
+        """A persona set from its JSON form, any schema up to :data:`SCHEMA_VERSION`.
+
+        An older file is upgraded on load (new fields take their defaults), so the object and
+        the JSON it writes are always of the current schema.
+        """
+        if not isinstance(data, dict) or not {"method", "k", "personas"} <= data.keys():
+            raise PersonaLabError(
+                "This is not a persona set", where="personas JSON",
+                fix="Load a personas.json written by Persona Lab",
+            )
+        version = int(data.get("schema_version", 1))
+        if version > SCHEMA_VERSION:
+            raise PersonaLabError(
+                f"The persona file has schema {version}, newer than this Persona Lab ({SCHEMA_VERSION})",
+                where="personas JSON", fix="Update Persona Lab to load it",
+            )
         return cls(
             method=data["method"],
             k=int(data["k"]),
@@ -104,8 +192,31 @@ class PersonaSet:
             unassigned=data.get("unassigned"),
             dataset=data.get("dataset", ""),
             kind=data.get("kind", "entities"),
-            schema_version=int(data.get("schema_version", SCHEMA_VERSION)),
+            schema_version=SCHEMA_VERSION,
+            withheld=data.get("withheld"),
         )
+
+
+def _known(cls: type, data: dict[str, Any], what: str) -> dict[str, Any]:
+    """The fields of ``cls`` in ``data``; a file without a required one is a user error."""
+    if not isinstance(data, dict):
+        raise PersonaLabError(
+            f"A {what} is {type(data).__name__}, not an object", where="personas JSON",
+            fix="Load a personas.json written by Persona Lab",
+        )
+    names = {f.name for f in fields(cls)}
+    out = {key: value for key, value in data.items() if key in names}
+    missing = [f.name for f in fields(cls) if f.name not in out and _required(f)]
+    if missing:
+        raise PersonaLabError(
+            f"A {what} lacks {', '.join(missing)}", where="personas JSON",
+            fix="Load a personas.json written by Persona Lab",
+        )
+    return out
+
+
+def _required(f) -> bool:
+    return f.default is MISSING and f.default_factory is MISSING
 
 
 def _rounded(obj: Any, digits: int = 10) -> Any:

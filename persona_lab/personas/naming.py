@@ -136,7 +136,7 @@ def persona_name(
     locale = locale_for(country)
     fake = Faker(locale)
     # Seeding the instance (not the class) keeps other Faker users in the process unaffected.
-    state = np.random.SeedSequence([int(seed), *_entropy(persona_id)]).generate_state(2, np.uint32)
+    state = np.random.SeedSequence([int(seed), *seed_entropy(persona_id)]).generate_state(2, np.uint32)
     fake.seed_instance(int(state[0]) << 32 | int(state[1]))
     first_name, last_name = _drawers(fake, normalise_gender(gender))
 
@@ -152,7 +152,7 @@ def persona_name(
     return name
 
 
-def _entropy(persona_id: int | str) -> list[int]:
+def seed_entropy(persona_id: int | str) -> list[int]:
     if isinstance(persona_id, str):
         digest = hashlib.sha256(persona_id.encode("utf-8")).digest()
         return [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4)]

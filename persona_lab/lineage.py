@@ -1,0 +1,126 @@
+"""Persona lineage across k (as clustree, Zappia & Oshlack 2018): which persona splits into which.
+
+Solutions for consecutive k are the levels of a tree. An edge goes from persona i at k to persona
+j at the next k, weighted by the share of j's rows that came from i (clustree's ``in_prop``); edges
+below ``min_share`` (10%) are hidden. A child with one strong parent is a persona that carried on
+or split off; a child with two strong parents is a merge.
+
+Personas keep one identity across the levels through :func:`chain_align`, compare.py's one-to-one
+matching applied level after level, so that a persona keeps its colour as k grows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .compare import align_labels
+from .errors import PersonaLabError
+
+#: Edges carrying less of their child than this are hidden (clustree's default view).
+MIN_SHARE = 0.1
+#: Levels (numbers of personas) a lineage shows at most: more do not fit a page.
+MAX_LEVELS = 8
+
+
+def chain_align(labelings: list, anchor: int = 0) -> list[np.ndarray]:
+    """Each labeling relabelled by its match in its neighbour towards ``anchor`` (whose labeling
+    keeps its ids), so that a persona carried from one solution to the next keeps its id, and so
+    its colour."""
+    labelings = [np.asarray(labels).astype(int) for labels in labelings]
+    aligned: list[np.ndarray | None] = [None] * len(labelings)
+    aligned[anchor] = labelings[anchor]
+    for i in range(anchor + 1, len(labelings)):
+        aligned[i] = align_labels(aligned[i - 1], labelings[i])
+    for i in range(anchor - 1, -1, -1):
+        aligned[i] = align_labels(aligned[i + 1], labelings[i])
+    return aligned
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """Nodes (k, persona_id, colour_id, rows, share, position, stability) and edges
+    (k_from, from_id, k_to, to_id, rows, share, shown). ``persona_id`` is the persona's id in its
+    own solution; ``colour_id`` its id after :func:`chain_align`; ``position`` its place in its
+    level (0 first), ordered so that children sit near their parents."""
+
+    nodes: pd.DataFrame
+    edges: pd.DataFrame
+    min_share: float
+
+    @property
+    def shown(self) -> pd.DataFrame:
+        return self.edges[self.edges["shown"]]
+
+
+def lineage(
+    labelings: dict[int, np.ndarray],
+    weights: np.ndarray | None = None,
+    stability: dict[tuple[int, int], float] | None = None,
+    min_share: float = MIN_SHARE,
+    anchor: int | None = None,
+) -> Lineage:
+    """The lineage of the solutions in ``labelings`` ({k: labels of the same rows}), in order of k.
+
+    ``weights`` (a row's weight, e.g. its interactions) count rows, 1 each without them;
+    ``stability`` maps (k, persona_id) to the persona's survival over resamples, where known.
+    ``anchor`` is the k whose personas keep their ids (and colours); the smallest by default.
+    Unassigned rows (-1) take no part.
+    """
+    ks = sorted(int(k) for k in labelings)
+    if len(ks) < 2:
+        raise PersonaLabError("A lineage needs at least two numbers of personas", fix="Choose a range of k")
+    raw = [np.asarray(labelings[k]).astype(int) for k in ks]
+    if len({len(labels) for labels in raw}) != 1:
+        raise PersonaLabError("The solutions of a lineage must label the same rows",
+                              fix="Segment the same data for every k")
+    w = np.ones(len(raw[0])) if weights is None else np.asarray(weights, dtype=float)
+    aligned = chain_align(raw, ks.index(int(anchor)) if anchor in ks else 0)
+
+    node_rows = []
+    for k, labels, colours in zip(ks, raw, aligned):
+        assigned = labels >= 0
+        total = w[assigned].sum()
+        for persona_id in np.unique(labels[assigned]):
+            members = labels == persona_id
+            rows = float(w[members].sum())
+            node_rows.append((k, int(persona_id), int(colours[members][0]), rows, rows / total if total else 0.0))
+    nodes = pd.DataFrame(node_rows, columns=["k", "persona_id", "colour_id", "rows", "share"])
+
+    edge_rows = []
+    for (k_a, a), (k_b, b) in zip(zip(ks, raw), zip(ks[1:], raw[1:])):
+        keep = (a >= 0) & (b >= 0)
+        table = pd.crosstab(a[keep], b[keep], values=w[keep], aggfunc="sum").fillna(0.0)
+        child_totals = table.sum(axis=0)
+        for i in table.index:
+            for j in table.columns:
+                if table.loc[i, j] > 0:
+                    share = float(table.loc[i, j] / child_totals[j])
+                    edge_rows.append((k_a, int(i), k_b, int(j), float(table.loc[i, j]), share, share >= min_share))
+    edges = pd.DataFrame(edge_rows, columns=["k_from", "from_id", "k_to", "to_id", "rows", "share", "shown"])
+
+    nodes["position"] = _positions(nodes, edges)
+    nodes["stability"] = [(stability or {}).get((k, p), np.nan) for k, p in zip(nodes["k"], nodes["persona_id"])]
+    return Lineage(nodes, edges, min_share)
+
+
+def _positions(nodes: pd.DataFrame, edges: pd.DataFrame) -> list[int]:
+    """Each node's rank within its level: the first level by colour, each later one by the
+    share-weighted mean position of its parents (barycentre ordering, fewer crossing edges)."""
+    place: dict[tuple[int, int], int] = {}
+    for k, level in nodes.groupby("k", sort=True):
+        if not place:
+            order = level.sort_values("colour_id")
+        else:
+            incoming = edges[edges["k_to"] == k]
+            centre = {
+                int(j): float(np.average([place[(int(r.k_from), int(r.from_id))] for r in group.itertuples()],
+                                         weights=group["share"]))
+                for j, group in incoming.groupby("to_id")
+            }
+            order = level.assign(centre=level["persona_id"].map(centre)).sort_values(["centre", "colour_id"])
+        for rank, persona_id in enumerate(order["persona_id"]):
+            place[(int(k), int(persona_id))] = rank
+    return [place[(int(k), int(p))] for k, p in zip(nodes["k"], nodes["persona_id"])]

@@ -1,0 +1,98 @@
+"""Persona prevalence: how many real people actually match a persona.
+
+Chapman, Love, Milham, ElRif and Alford (2008), "Quantitative evaluation of personas as
+information", showed that the share of real respondents matching *all* of a persona's headline
+attributes falls fast as attributes are added, often to a few percent: a persona describes a
+segment, not its typical member. Cards show this share ("matches 4% of real rows") next to the
+segment's share so that nobody reads a persona as a majority.
+
+Headline attributes, matched per row (a missing value never matches):
+
+* entity tables: every demographic the persona shows, a category as the segment's (weighted)
+  mode, a number as lying inside the segment's middle half (its interquartile range, the range
+  the card shows); and the persona's top three traits (:data:`N_TRAITS`, hidden ones skipped): a
+  category level as having it (or, for a negative trait, not having it), a number as being on the
+  persona's side of the overall mean. The share is of all rows, weighted as sizes are.
+* the APG shape: the demographic skeleton, i.e. the share of all interactions that come from
+  groups whose demographics equal the skeleton's. Interests are not attributes of a group (every
+  group watches everything to some degree), so they are not matched.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .model import Persona, Trait
+from .narrative import number
+from .traits import MISSING, is_category
+
+#: Traits matched, from the top of the persona's (visible) list.
+N_TRAITS = 3
+
+
+def table_prevalence(
+    frame: pd.DataFrame, labels: np.ndarray, weight: np.ndarray, persona: Persona, n_traits: int = N_TRAITS
+) -> tuple[float, list[str]]:
+    """(share of all rows matching every headline attribute, those attributes in words)."""
+    weight = np.asarray(weight, dtype=float)
+    inside = np.asarray(labels) == persona.id
+    match = np.ones(len(frame), dtype=bool)
+    headline: list[str] = []
+    for column in persona.demographics:
+        if column in frame.columns:
+            matches, words = _typical_match(frame[column], inside, weight)
+            match &= matches
+            headline.append(words)
+    for trait in [t for t in persona.traits if not t.hidden][:n_traits]:
+        if trait.feature in frame.columns:
+            matches, words = _trait_match(frame[trait.feature], trait)
+            match &= matches
+            headline.append(words)
+    total = float(weight.sum())
+    return (float(weight[match].sum()) / total if total > 0 else 0.0), headline
+
+
+def apg_prevalence(groups: pd.DataFrame, totals: np.ndarray, skeleton: dict[str, str]) -> tuple[float, list[str]]:
+    """(share of all interactions from groups matching ``skeleton``, the skeleton in words).
+
+    ``groups`` holds one row of demographic values per group, ``totals`` its interactions."""
+    totals = np.asarray(totals, dtype=float)
+    match = np.ones(len(groups), dtype=bool)
+    for column, value in skeleton.items():
+        match &= groups[column].astype("string").fillna(MISSING).to_numpy() == str(value)
+    total = float(totals.sum())
+    share = float(totals[match].sum()) / total if total > 0 else 0.0
+    return share, [f"{column} = {value}" for column, value in skeleton.items()]
+
+
+def _typical_match(series: pd.Series, inside: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, str]:
+    if is_category(series):
+        text = series.astype("string")
+        shares = pd.Series(weight[inside], index=text.index[inside]).groupby(text[inside]).sum()
+        if shares.empty:
+            return np.zeros(len(series), dtype=bool), f"{series.name} = (none)"
+        mode = str(shares.idxmax())
+        return (text == mode).fillna(False).to_numpy(dtype=bool), f"{series.name} = {mode}"
+    numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    own = numbers[inside & ~np.isnan(numbers)]
+    if own.size == 0:
+        return np.zeros(len(series), dtype=bool), f"{series.name}: (none)"
+    low, high = np.percentile(own, [25, 75])
+    with np.errstate(invalid="ignore"):
+        matches = (numbers >= low) & (numbers <= high)
+    return matches, f"{series.name} {number(low)}-{number(high)}"
+
+
+def _trait_match(series: pd.Series, trait: Trait) -> tuple[np.ndarray, str]:
+    if trait.kind == "category":
+        text = series.astype("string").fillna(MISSING).to_numpy()
+        has = text == str(trait.level)
+        if trait.effect >= 0:
+            return has, f"{trait.feature} = {trait.level}"
+        return ~has, f"{trait.feature} ≠ {trait.level}"
+    numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        if trait.effect >= 0:
+            return numbers > trait.population, f"{trait.feature} above the overall mean ({number(trait.population)})"
+        return numbers < trait.population, f"{trait.feature} below the overall mean ({number(trait.population)})"

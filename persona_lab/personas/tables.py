@@ -1,0 +1,113 @@
+"""Personas of an entity table (one row per customer or respondent).
+
+Size and share come from the (weighted) rows of the segment; demographics from typical values (the
+mode with its share, or the median with the middle half); traits are what most sets the segment
+apart from everybody (:mod:`.traits`); descriptor columns are profiled with tests
+(:mod:`.descriptors`); free text gives distinctive terms and quotes (:mod:`.text`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..data.dataset import Dataset
+from ..methods.base import SegmentationMethod
+from ..prepare import Prepared
+from .descriptors import profile_descriptors
+from .model import Persona
+from .naming import normalise_gender
+from .text import SegmentTexts
+from .traits import MIN_EFFECT, MIN_SUPPORT, Column, is_category, segment_traits
+
+GENDER = ("gender", "sex")
+COUNTRY = ("country", "country_code", "nation", "market", "locale")
+AGE = ("age", "age_group", "age_bucket", "age_range", "age_band")
+
+
+def table_personas(
+    dataset: Dataset, prepared: Prepared, method: SegmentationMethod, n_traits: int
+) -> tuple[list[Persona], dict[str, float] | None]:
+    labels, weight = method.labels_, prepared.size_weight
+    frame, k = dataset.frame, method.n_segments_
+    total = float(weight.sum())
+    features = [Column(frame[c], weight) for c in dataset.columns("feature")]
+    descriptors = profile_descriptors([Column(frame[c], weight) for c in dataset.columns("descriptor")], labels, k)
+    texts = SegmentTexts(frame, dataset.columns("text"))
+    shown_columns = dataset.columns("demographic")
+    # Who the persona is (for its name, age and face) may sit in descriptor columns too.
+    identity_columns = shown_columns + [c for c in dataset.columns("descriptor") if _role_of(c)]
+    personas = []
+    for p in range(k):
+        inside = labels == p
+        size = float(weight[inside].sum())
+        typical = {c: _typical(frame[c], inside, weight) for c in identity_columns}
+        persona = Persona(
+            id=p,
+            name="",
+            size=size,
+            share=size / total if total else 0.0,
+            demographics={c: typical[c][1] for c in shown_columns if typical[c][1]},
+            traits=segment_traits(features, inside, n_traits),
+            descriptors=descriptors[p],
+            terms=texts.distinctive_terms(inside),
+            quotes=texts.quotes(inside),
+            explanation=(
+                f"{_rows(inside, size)}; traits ranked by how far the segment stands from "
+                f"everybody (|standardised difference| >= {MIN_EFFECT}, at least {MIN_SUPPORT} rows, "
+                f"95% interval excluding the overall value)."
+            ),
+        )
+        identity = {_role_of(c): value for c, (value, _) in typical.items() if _role_of(c)}
+        persona.gender = normalise_gender(identity.get("gender"))
+        persona.country = identity.get("country") or None
+        persona.age = identity.get("age") or None
+        personas.append(persona)
+    return personas, unassigned(labels, weight)
+
+
+def unassigned(labels: np.ndarray, size_weight: np.ndarray) -> dict[str, float] | None:
+    out = labels < 0
+    if not out.any():
+        return None
+    size = float(size_weight[out].sum())
+    return {"size": size, "share": size / float(size_weight.sum())}
+
+
+def _rows(inside: np.ndarray, size: float) -> str:
+    rows = int(inside.sum())
+    return f"{rows:,} rows" if np.isclose(rows, size) else f"{rows:,} rows ({size:,.0f} weighted)"
+
+
+def _role_of(column: str) -> str | None:
+    name = str(column).strip().lower()
+    for role, names in (("gender", GENDER), ("country", COUNTRY), ("age", AGE)):
+        if name in names:
+            return role
+    return None
+
+
+def _typical(series: pd.Series, inside: np.ndarray, weight: np.ndarray) -> tuple[str, str]:
+    """(typical value, how it is shown): the weighted mode with its share, or for a number the
+    middle half of the segment as the value ("37-53", an age range to draw from) and the median
+    with the middle half (its interquartile range) as shown."""
+    values, w = series[inside], weight[inside]
+    if is_category(series):
+        shares = pd.Series(w, index=values.index).groupby(values.astype("string")).sum()
+        if shares.empty or shares.sum() <= 0:
+            return "", ""
+        shares = shares / shares.sum()
+        mode = str(shares.idxmax())
+        return mode, (f"{mode} ({shares.max():.0%})" if shares.max() < 0.995 else mode)
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    ok = ~np.isnan(numbers)
+    if not ok.any():
+        return "", ""
+    low, mid, high = (_number(x) for x in np.percentile(numbers[ok], [25, 50, 75]))
+    if low == high:
+        return mid, mid
+    return f"{low}-{high}", f"{mid} (middle half {low}-{high})"
+
+
+def _number(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"

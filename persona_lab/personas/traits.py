@@ -1,0 +1,135 @@
+"""What sets a segment apart: per column, the segment against everybody (traits) and against the
+rest (descriptor tests), on weighted rows.
+
+A :class:`Column` is read once (category codes, or numbers) and then compared with many segments,
+so 100 personas over a wide table stay cheap: each comparison is one pass over the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .model import Trait
+from .narrative import number
+from .stats import Summary, cohens_h, mean_ci, share_ci, summarise
+
+#: A trait smaller than this (|SMD| or |Cohen's h|) is a "small" effect by Cohen's convention.
+MIN_EFFECT = 0.2
+#: A trait needs at least this many of the segment's rows behind it (rows having the level).
+MIN_SUPPORT = 10
+#: Category levels compared per column at most (the most common ones): a free-form column with
+#: thousands of levels would only add noise and multiple tests.
+MAX_LEVELS = 20
+MISSING = "(missing)"
+
+
+def is_category(series: pd.Series) -> bool:
+    return pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One column (or one level of it) in a segment, in the rest and in everybody."""
+
+    feature: str
+    kind: str  # "numeric" or "category"
+    level: str | None
+    segment: Summary
+    rest: Summary | None
+    population: Summary
+
+    @property
+    def ci(self) -> tuple[float | None, float | None]:
+        return share_ci(self.segment) if self.kind == "category" else mean_ci(self.segment)
+
+
+class Column:
+    """A feature or descriptor column, prepared for comparing segments with everybody."""
+
+    def __init__(self, series: pd.Series, weight: np.ndarray):
+        self.name = str(series.name)
+        self.weight = np.asarray(weight, dtype=float)
+        self.kind = "category" if is_category(series) else "numeric"
+        if self.kind == "numeric":
+            self.numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+            self.population = summarise(self.numbers, self.weight)
+            return
+        text = series.astype("string").fillna(MISSING)
+        codes, levels = pd.factorize(text, sort=True)
+        self.codes, self.levels = codes, [str(v) for v in levels]
+        level_weight = np.bincount(codes, weights=self.weight, minlength=len(levels))
+        # For a yes/no column "True" says it all; "False" would repeat it mirrored.
+        if pd.api.types.is_bool_dtype(series):
+            keep = [i for i, v in enumerate(self.levels) if v == "True"]
+        else:
+            keep = list(np.argsort(-level_weight, kind="stable")[:MAX_LEVELS])
+        self.keep = [int(i) for i in keep]
+        self.population = self._shares(np.ones(len(codes), dtype=bool))
+
+    def compare(self, inside: np.ndarray) -> list[Comparison]:
+        """The segment ``inside`` (a boolean mask) against the rest and everybody."""
+        if self.kind == "numeric":
+            seg = summarise(self.numbers[inside], self.weight[inside])
+            if seg is None or self.population is None:
+                return []
+            rest = summarise(self.numbers[~inside], self.weight[~inside])
+            return [Comparison(self.name, "numeric", None, seg, rest, self.population)]
+        seg, rest = self._shares(inside), self._shares(~inside)
+        if seg is None:
+            return []
+        return [
+            Comparison(self.name, "category", self.levels[i], seg[i], rest and rest[i], self.population[i])
+            for i in self.keep
+        ]
+
+    def _shares(self, rows: np.ndarray) -> dict[int, Summary] | None:
+        w = self.weight[rows]
+        total = w.sum()
+        if total <= 0:
+            return None
+        n_eff = float(total**2 / (w**2).sum())
+        codes = self.codes[rows]
+        level_weight = np.bincount(codes, weights=w, minlength=len(self.levels))
+        level_rows = np.bincount(codes, minlength=len(self.levels))
+        out = {}
+        for i in self.keep:
+            p = float(level_weight[i] / total)
+            out[i] = Summary(p, float(np.sqrt(p * (1 - p))), n_eff, int(level_rows[i]))
+        return out
+
+
+def trait(c: Comparison) -> Trait:
+    """A :class:`Trait` from a comparison: effect on one standardised scale, with its CI."""
+    seg, pop = c.segment.value, c.population.value
+    low, high = c.ci
+    if c.kind == "numeric":
+        effect = (seg - pop) / c.population.sd if c.population.sd > 0 else 0.0
+        return Trait(
+            feature=c.feature, kind="numeric", value=seg, population=pop, effect=float(effect),
+            text=f"{c.feature}: {number(seg)} vs {number(pop)} overall",
+            ci_low=low, ci_high=high, support=c.segment.rows,
+        )
+    return Trait(
+        feature=c.feature, kind="category", value=seg, population=pop, effect=cohens_h(seg, pop),
+        level=c.level, lift=seg / pop if pop else None,
+        text=f"{c.feature} = {c.level}: {seg:.0%} vs {pop:.0%} overall",
+        ci_low=low, ci_high=high, support=c.segment.rows,
+    )
+
+
+def is_trait(t: Trait) -> bool:
+    """Large enough, on enough rows, and not noise: the 95% interval excludes the population."""
+    if abs(t.effect) < MIN_EFFECT or t.support < MIN_SUPPORT or t.ci_low is None:
+        return False
+    return not (t.ci_low <= t.population <= t.ci_high)
+
+
+def segment_traits(columns: list[Column], inside: np.ndarray, n: int) -> list[Trait]:
+    """The ``n`` traits that most set the segment apart, largest |effect| first."""
+    found = [trait(c) for column in columns for c in column.compare(inside)]
+    found = [t for t in found if is_trait(t)]
+    found.sort(key=lambda t: (-abs(t.effect), t.feature, t.level or ""))
+    return found[:n]

@@ -1,0 +1,135 @@
+"""The Map and Compare k pages through AppTest (the UMAP warm-up is off: tests/conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+_CHART_KINDS = ("vega_lite_chart", "arrow_vega_lite_chart")
+
+
+def _charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for kind in _CHART_KINDS for c in at.get(kind)]
+
+
+def _page(page: str, **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.switch_page(f"app_pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture(scope="module")
+def map_page() -> AppTest:
+    return _page("map")
+
+
+def test_warm_up_is_off_in_tests():
+    assert os.environ["PERSONA_LAB_UMAP_WARMUP"] == "0"
+
+
+def test_map_shows_pca_at_once_and_offers_umap(map_page):
+    at = map_page
+    caption = at.caption[0].value
+    assert caption.startswith("PCA of each group's content mix") and "(112 rows x 200 features)" in caption
+    assert "k = 5" in caption
+    assert "UMAP is being computed" not in " ".join(i.value for i in at.info), "nothing runs in the background"
+    assert [b.label for b in at.button] == ["Compute the UMAP map"]
+    main = _charts(at)[0]
+    assert main["encoding"]["color"]["field"] == "persona"
+    assert len(main["encoding"]["color"]["scale"]["domain"]) == 5
+    tooltips = [t["title"] if "title" in t else t["field"] for t in main["encoding"]["tooltip"]]
+    assert tooltips == ["persona", "group", "interactions", "top item"]
+
+
+def test_map_small_multiples_share_one_embedding(map_page):
+    at = map_page
+    assert at.multiselect(key="_w_map_ks").value == [4, 5, 6]
+    panels = _charts(at)[1]["concat"]
+    assert [p["title"] for p in panels] == ["k = 4", "k = 5", "k = 6"]
+    assert [len(p["encoding"]["color"]["scale"]["domain"]) for p in panels] == [4, 5, 6]
+    main_colours = dict(zip(*(_charts(at)[0]["encoding"]["color"]["scale"][f] for f in ("domain", "range"))))
+    at5 = dict(zip(panels[1]["encoding"]["color"]["scale"]["domain"], panels[1]["encoding"]["color"]["scale"]["range"]))
+    assert at5 == main_colours, "the sidebar's k keeps the colours of the map above"
+    at.multiselect(key="_w_map_ks").set_value([3, 8]).run()
+    assert not at.exception
+    assert [p["title"] for p in _charts(at)[1]["concat"]] == ["k = 3", "k = 8"]
+
+
+def test_compare_k_with_three_solutions():
+    at = _page("compare_k", cmp_count=3)
+    assert [s.value for s in at.subheader][:3] == ["k = 3", "k = 5", "k = 8"]
+    names = [m.value for m in at.main.markdown if m.value.startswith("**")]
+    assert len(names) == 3 + 5 + 8
+    (lineage,) = [c for kind in _CHART_KINDS for c in at.get(kind) if '"rule"' in c.proto.spec]
+    tables = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in lineage.proto.datasets]
+    nodes = next(t for t in tables if "label" in t.columns)
+    assert sorted(nodes["k"].unique()) == [3, 4, 5, 6, 7, 8]
+    for k, level in nodes.groupby("k"):
+        assert len(level) <= k and level["share"].sum() == pytest.approx(1.0)
+    edges = next(t for t in tables if "to_id" in t.columns)
+    assert (edges["share"] >= 0.1).all() and (edges["k_to"] == edges["k_from"] + 1).all()
+    table = at.dataframe[0].value
+    assert table.shape[0] == 3, "who goes where: k = 3 (rows) against k = 8 (columns)"
+    at.selectbox(key="_w_cmp_pair_a").set_value(1).run()
+    assert at.dataframe[0].value.shape[0] == 5
+
+
+def test_compare_k_across_methods_has_no_lineage_at_one_k():
+    at = _page("compare_k", cmp_method_b="kmeans", cmp_k_b=3)
+    assert [s.value for s in at.subheader][:2] == ["NMF, k = 3", "k-means, k = 3"]
+    assert any("Choose two different k" in i.value for i in at.info)
+    assert at.dataframe[0].value.shape[0] == 3
+
+
+def test_umap_runs_once_in_the_background_and_then_replaces_pca(monkeypatch):
+    """app_embed's polling, with a thread and a stand-in for UMAP (no numba in this test)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    import app_embed
+    from persona_lab import embed
+
+    release, calls = threading.Event(), []
+
+    def fake_umap(X, seed):
+        calls.append(seed)
+        release.wait(10)
+        if X.shape[0] == 3:
+            raise ValueError("broken")
+        return embed.Embedding(np.zeros((X.shape[0], 2)), "umap", X.shape[0], 0.0)
+
+    executor = ThreadPoolExecutor(1)
+    monkeypatch.setattr(app_embed, "_worker", lambda: app_embed.Worker(executor, executor.submit(int)))
+    monkeypatch.setattr(embed, "umap_embedding", fake_umap)
+    prepared = type("P", (), {"X": np.ones((5, 2))})()
+    key = ("test-dataset", (), 4)
+    assert app_embed.umap_map(key, prepared, start=False) == app_embed.UmapStatus(), "not asked: nothing runs"
+    assert app_embed.umap_map(key, prepared, start=True).running
+    assert app_embed.umap_map(key, prepared, start=True).running
+    release.set()
+    executor.shutdown(wait=True)
+    done = app_embed.umap_map(key, prepared, start=False)
+    assert done.embedding is not None and done.embedding.coords.shape == (5, 2) and not done.running
+    assert calls == [4], "one job, however often the page polls"
+
+    executor = ThreadPoolExecutor(1)
+    broken = type("P", (), {"X": np.ones((3, 2))})()
+    app_embed.umap_map(("broken", (), 0), broken, start=True)
+    executor.shutdown(wait=True)
+    failed = app_embed.umap_map(("broken", (), 0), broken, start=False)
+    assert failed.embedding is None and "UMAP failed (ValueError: broken)" in failed.error

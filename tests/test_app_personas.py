@@ -1,0 +1,284 @@
+"""The Personas page: editing personas, keeping the edits across pages and runs, saving and loading."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import app_personas as ap
+from app_shared import md
+from persona_lab.errors import PersonaLabError
+from persona_lab.export.markdown import escape, markdown_text
+from persona_lab.personas.model import PersonaSet
+
+from persona_samples import EXCLUDED, HIDDEN_TRAIT, LATIN, persona_set
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+SETTINGS = {"data_source": "sample_customers", "seg_method": "kmeans", "seg_k": 3, "seg_seed": 0}
+
+
+# -- the edits as pure functions -----------------------------------------------------------------
+
+
+def test_edits_are_pure_and_leave_the_original_alone():
+    ps = persona_set()
+    edited = ap.moved(ap.renamed(ps, 1, "  Ana   Lima "), 1, -1)
+    assert [p.name for p in edited.personas][:2] == ["Ana Lima", LATIN]
+    assert [p.id for p in ap.moved(ps, 0, -5).personas] == [0, 1, 2, 3]  # clamped at the top
+    assert [p.id for p in ap.moved(ps, 0, 9).personas] == [1, 2, 3, 0]
+    hidden = ap.with_hidden_traits(ps, 0, {1})
+    assert [t.hidden for t in hidden.personas[0].traits] == [False, True, False]  # trait 2 shown again
+    assert not ap.with_included(ps, 2, False).personas[2].include
+    assert ap.with_stability(ps, {1: 0.5}).personas[1].stability == 0.5
+    assert ap.with_stability(ps, {1: 0.5}).personas[0].stability == 0.87  # kept where not assessed
+    assert ps == persona_set()
+    with pytest.raises(PersonaLabError, match="needs a name"):
+        ap.renamed(ps, 0, "   ")
+
+
+# -- the page ------------------------------------------------------------------------------------
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _open(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"app_pages/{page}.py")
+    return _run(at)
+
+
+def _session(**state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in {**SETTINGS, **state}.items():
+        at.session_state[key] = value
+    return _open(_run(at), "personas")
+
+
+def _order(at: AppTest) -> list[int]:
+    """Persona ids in the order the cards show them."""
+    return [int(t.key.rsplit("_", 1)[1]) for t in at.text_input]
+
+
+def _edited(at: AppTest) -> PersonaSet:
+    (ps,) = at.session_state[ap.EDITS].values()
+    return ps
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "caption", "subheader", "info", "error") for e in getattr(at, kind))
+
+
+@pytest.fixture(scope="module")
+def edited_session() -> tuple[AppTest, list[int]]:
+    """One session: rename, hide a trait, reorder and exclude, each through its widget."""
+    at = _session()
+    first, second, third = _order(at)
+    at.text_input(key=f"_w_pe_name_{first}").set_value("Zoë =HYPERLINK(\"x\")")
+    _run(at)
+    at.multiselect(key=f"_w_pe_hidden_{first}").set_value([0])
+    _run(at)
+    at.button(key=f"_w_pe_down_{first}").click()
+    _run(at)
+    at.checkbox(key=f"_w_pe_include_{third}").set_value(False)
+    _run(at)
+    return at, [first, second, third]
+
+
+def test_edits_show_on_the_cards(edited_session):
+    at, (first, second, third) = edited_session
+    assert _order(at) == [second, first, third]
+    assert at.subheader[1].value == md('Zoë =HYPERLINK("x")')
+    assert at.text_input(key=f"_w_pe_name_{first}").value == 'Zoë =HYPERLINK("x")'
+    ps = _edited(at)
+    persona = next(p for p in ps.personas if p.id == first)
+    hidden = persona.traits[0]
+    assert hidden.hidden and not any(t.hidden for t in persona.traits[1:])
+    trait_lists = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert all(md(hidden.text) not in lines for lines in trait_lists)
+    assert any(md(persona.traits[1].text) in lines for lines in trait_lists)
+    assert "Left out of the exports" in _texts(at)
+    descriptors = at.dataframe[-1].value  # the sample's descriptor columns, per persona
+    assert {"revenue_12m_eur", "satisfaction"} <= set(descriptors["descriptor"])
+    assert set(descriptors["persona"]) == {p.name for p in ps.personas}
+    assert [p.include for p in ps.personas] == [True, True, False]
+
+
+def test_edits_survive_other_pages_and_other_runs(edited_session):
+    at, (first, second, third) = edited_session
+    _open(at, "data")
+    _open(at, "personas")
+    assert _order(at) == [second, first, third]
+    assert at.multiselect(key=f"_w_pe_hidden_{first}").value == [0]
+    assert at.checkbox(key=f"_w_pe_include_{third}").value is False
+    # Another k: fresh personas, and a word that the edits are kept rather than dropped.
+    at.session_state["seg_k"] = 4
+    _run(at)
+    assert len(_order(at)) == 4 and "Zoë" not in _texts(at)
+    assert "are kept: choose those settings again" in _texts(at)
+    at.session_state["seg_k"] = 3
+    _run(at)
+    assert _order(at) == [second, first, third] and "are kept" not in _texts(at)
+
+
+def test_exports_follow_the_edits(edited_session):
+    at, (first, second, third) = edited_session
+    ps = _edited(at)
+    text = markdown_text(ps)
+    names = {p.id: p.name for p in ps.personas}
+    assert text.index(f"## {escape(names[second])}") < text.index(f"## {escape(names[first])}")
+    assert f"## {escape(names[third])}" not in text
+    traits = next(p for p in ps.personas if p.id == first).traits
+    assert escape(traits[0].text) not in text and escape(traits[1].text) in text
+    csv = ap.export_assignments(ap.set_key(ps), _FakeRun.from_ids([first, third]), ps)
+    assert 'Zoë =HYPERLINK(""x"")' in csv and names[third] in csv
+
+
+class _FakeRun:
+    """The parts of a PersonaRun the assignments export reads."""
+
+    @classmethod
+    def from_ids(cls, ids):
+        import numpy as np
+
+        run = cls()
+        run.prepared = type("P", (), {"row_labels": [f"r{i}" for i in range(len(ids))]})()
+        run.method = type("M", (), {"labels_": np.array(ids), "memberships_": None})()
+        return run
+
+
+def test_save_and_load_back_continues_the_edits(edited_session):
+    at, order = edited_session
+    saved = _edited(at).to_json().encode("utf-8")
+    fresh = _session()
+    assert _order(fresh) == order  # a new session starts from the run's own personas
+    fresh.file_uploader(key="_w_pe_upload").set_value(("personas.json", saved, "application/json"))
+    _run(fresh)
+    assert not fresh.error
+    assert _order(fresh) == [order[1], order[0], order[2]]
+    assert "Zoë" in fresh.subheader[1].value
+    assert _edited(fresh).to_json().encode("utf-8") == saved
+    labels = [b.label for b in fresh.get("download_button")]
+    assert "assignments.csv" in labels  # the same run: its rows can be exported
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"{not json", "not valid JSON"),
+    (b'{"rows": []}', "not a persona set"),
+    (b'{"method": "kmeans", "k": 2, "personas": [{"id": 0}]}', "lacks name"),
+    (b"\xff\xfe\x00", "not UTF-8"),
+    (b'{"schema_version": 99, "method": "kmeans", "k": 1, "personas": []}', "newer than this Persona Lab"),
+])
+def test_a_bad_file_shows_an_error_and_changes_nothing(content, message):
+    at = _session()
+    before = _order(at)
+    at.file_uploader(key="_w_pe_upload").set_value(("personas.json", content, "application/json"))
+    _run(at)
+    assert at.error and message in at.error[0].value.replace("\\", "")
+    assert _order(at) == before and not at.session_state[ap.EDITS]
+
+
+def test_a_file_from_another_run_is_worked_on_as_a_file(edited_session):
+    at, _ = edited_session
+    other = _edited(at)
+    other = replace(other, manifest={**other.manifest, "seed": 99}, personas=other.personas[:2])
+    fresh = _session()
+    fresh.file_uploader(key="_w_pe_upload").set_value(("old.json", other.to_json().encode(), "application/json"))
+    _run(fresh)
+    assert "Working on a loaded persona file" in _texts(fresh)
+    assert len(_order(fresh)) == 2
+    assert "assignments.csv" not in [b.label for b in fresh.get("download_button")]
+    next(b for b in fresh.button if b.label.startswith("Back")).click()
+    _run(fresh)
+    assert len(_order(fresh)) == 3 and "Working on a loaded" not in _texts(fresh)
+    assert json.loads(other.to_json())["manifest"]["seed"] == 99
+
+
+def test_the_sample_set_round_trips_through_the_page_functions():
+    ps = persona_set()
+    assert HIDDEN_TRAIT not in markdown_text(ps) and EXCLUDED not in markdown_text(ps)
+    assert ap.set_key(ps) == ap.set_key(PersonaSet.from_json(ps.to_json()))
+    assert ap.set_key(ap.renamed(ps, 0, "Other")) != ap.set_key(ps)
+
+
+def test_stability_from_the_assessment_reaches_the_cards(monkeypatch):
+    import app_shared
+    import pandas as pd
+
+    class Assessed:  # what the Number of personas page leaves in its slot, for k = 3
+        recommended_k, curves = 3, None
+        statement = "k = 3 was the vote's pick in 90% of 10 resamples"
+        headline = "3 personas"
+
+        def __init__(self, ids):
+            self.survival = pd.DataFrame({"persona_id": ids, "survival": [0.9, 0.5, float("nan")]})
+
+        def p_k_hat(self):
+            return pd.DataFrame(columns=["criterion", "k", "probability"])
+
+    at = _session()
+    ids = _order(at)
+    monkeypatch.setattr(app_shared, "cached_selection", lambda key: Assessed(ids))
+    _run(at)
+    lines = [m.value for m in at.markdown if "share ·" in m.value]
+    assert "**90.0%** stable" in lines[0] and "**50.0%** stable" in lines[1]
+    assert "stable" not in lines[2]  # never resampled: no figure rather than a made-up one
+    assert "Stability from the assessment" in _texts(at)
+
+
+def test_an_empty_name_is_refused_with_a_message():
+    at = _session()
+    first = _order(at)[0]
+    name = at.text_input(key=f"_w_pe_name_{first}").value
+    at.text_input(key=f"_w_pe_name_{first}").set_value("   ")
+    _run(at)
+    assert at.error and "needs a name" in at.error[0].value
+    assert at.text_input(key=f"_w_pe_name_{first}").value == name and not at.session_state[ap.EDITS]
+
+
+def test_descriptor_profiles_table():
+    frame = ap.descriptor_frame(persona_set())
+    assert list(frame["descriptor"]) == ["revenue", "channel = web"]
+    assert list(frame["significant"]) == [True, False] and frame["q (BH)"].tolist() == [0.004, 0.3]
+    assert ap.descriptor_frame(PersonaSet("kmeans", 0, [], {})).empty
+
+
+def test_the_assessment_of_k_goes_into_the_pdf():
+    import io
+
+    import pandas as pd
+    from pypdf import PdfReader
+
+    from persona_lab.export.pdf import ReportContext, pdf_bytes
+
+    class Curves:
+        table = pd.DataFrame({"criterion": ["silhouette"] * 3, "k": [2, 3, 4], "value": [0.4, 0.6, 0.5]})
+        picks = {"silhouette": 3}
+
+    class Assessed:
+        recommended_k, curves, headline = 4, Curves(), "4 personas (chosen in 80% of 10 resamples)"
+        statement = "k = 4 was the vote's pick in 80% of 10 resamples"
+        survival = pd.DataFrame({"persona_id": [0, 1, 2, 3], "survival": [0.9, 0.8, 0.7, 0.6]})
+
+        def p_k_hat(self):
+            return pd.DataFrame({"criterion": ["vote", "vote"], "k": [3, 4], "probability": [0.2, 0.8]})
+
+    survival, choice, figures = ap.assessment_of(Assessed(), 4)
+    assert survival == {0: 0.9, 1: 0.8, 2: 0.7, 3: 0.6} and choice.endswith(Assessed.statement)
+    assert [title for title, _ in figures] == ["Criteria over k", "P(k_hat = k) over resamples"]
+    by_hand = ap.assessment_of(Assessed(), 3)
+    assert by_hand[0] == {} and "chosen by hand" in by_hand[1] and "recommends 4 personas" in by_hand[1]
+    assert ap.assessment_of(None, 4) == ({}, None, ())
+
+    reader = PdfReader(io.BytesIO(pdf_bytes(ap.with_stability(persona_set(), survival), ReportContext(choice, figures))))
+    assert "vote's pick in 80%" in reader.pages[0].extract_text()
+    assert "recovered in 90.0%" in reader.pages[1].extract_text()
+    appendix = "\n".join(page.extract_text() for page in reader.pages[4:])
+    assert "Criteria over k" in appendix and "P(k_hat = k) over resamples" in appendix
+    assert sum(len(page.images) for page in reader.pages[4:]) == 2

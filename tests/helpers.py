@@ -49,3 +49,22 @@ def app_page(page: str, **state):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def hand_built_apg(rows, W, H, name: str = "hand"):
+    """An APG dataset of (age_group, gender, country, item, views) rows and an NMF "fitted" by
+    hand with ``W`` (groups x personas) and ``H`` (personas x items), so that every persona
+    figure can be computed by hand from DESIGN.md's formulas."""
+    from persona_lab.methods import NMF
+    from persona_lab.prepare import Preparation, prepare
+
+    frame = pd.DataFrame(rows, columns=["age_group", "gender", "country", "item", "views"])
+    roles = {"age_group": "demographic", "gender": "demographic", "country": "demographic", "item": "item", "views": "value"}
+    dataset = Dataset(frame, roles, "interactions", name=name)
+    prepared = prepare(dataset, Preparation(interactions="counts"))
+    method = NMF()
+    method.W_, method.H_ = np.asarray(W, float), np.asarray(H, float)
+    method.memberships_ = method._memberships(method.W_)
+    method.labels_ = method.memberships_.argmax(axis=1)
+    method.n_segments_ = method.W_.shape[1]
+    return dataset, prepared, method

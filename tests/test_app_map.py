@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+from helpers import app_page
+
 
 
 _CHART_KINDS = ("vega_lite_chart", "arrow_vega_lite_chart")
@@ -21,14 +21,7 @@ def _charts(at: AppTest) -> list[dict]:
 
 
 def _page(page: str, **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.switch_page(f"app_pages/{page}.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return app_page(page, **state)
 
 
 @pytest.fixture(scope="module")

@@ -38,12 +38,18 @@ def test_demo_runs_both_samples_through_the_whole_pipeline(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
-def test_personas_rerun_is_byte_identical(tmp_path):
+def test_personas_rerun_is_byte_identical(tmp_path, monkeypatch):
+    # Every file of a run, the PDF and the deck too once their creation date is pinned (as
+    # reproducible builds pin it, with SOURCE_DATE_EPOCH).
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     args = ["personas", str(SAMPLE_DIR / CUSTOMER_SAMPLE), "--method", "kmeans", "--k", "4", "--seed", "7"]
     assert main(args + ["--out", str(tmp_path / "a")]) == 0
     assert main(args + ["--out", str(tmp_path / "b")]) == 0
-    for name in ("personas.json", "assignments.csv"):
-        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "b").iterdir())
+    assert {"personas.json", "assignments.csv", "personas.pdf", "personas.pptx", "model.json", "model.npz"} <= set(names)
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
 def test_hdbscan_unassigned_group_flows_into_personas_json(tmp_path, capsys):
@@ -99,3 +105,13 @@ def test_compare_writes_agreement_json(tmp_path, capsys):
     assert doc["pairs"][0]["ari"] > 0.9
     assert "kmeans vs hdbscan: ARI" in capsys.readouterr().out
     assert main(["compare", str(data), "--methods", "kmeans,bogus", "--k", "3"]) == 2
+
+
+def test_the_module_runs_as_a_script():
+    # `python -m persona_lab.cli` must see every command: the __main__ guard comes last.
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "persona_lab.cli", "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert all(c in done.stdout for c in ("personas", "select-k", "assign", "typing-tool"))

@@ -259,21 +259,22 @@ def test_data_page_shows_the_error_of_an_uploaded_hostile_file(name, message):
     assert not at.dataframe
 
 
-def test_data_page_reads_a_hostile_path_and_shows_its_names_literally():
+def _data_page_on_path(name: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state["data_source"] = "path"
-    at.session_state["data_path"] = str(CORPUS / "html_script.csv")
+    at.session_state["data_path"] = str(CORPUS / name)
     at.run()
     assert not at.exception and not at.error
+    return at
+
+
+def test_data_page_reads_a_hostile_path_and_shows_its_names_literally():
+    at = _data_page_on_path("html_script.csv")
     assert "<script>alert('x')</script>" in list(at.dataframe[0].value.columns)
     shown = "\n".join(str(e.value) for e in at.markdown)
     assert _md("<script>alert('x')</script>") in shown and "<script>" not in shown
 
 
 def test_data_page_shows_load_warnings():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["data_source"] = "path"
-    at.session_state["data_path"] = str(CORPUS / "currency.csv")
-    at.run()
-    assert not at.exception and not at.error
+    at = _data_page_on_path("currency.csv")
     assert any("formatted numbers" in w.value for w in at.warning)

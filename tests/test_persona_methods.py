@@ -16,6 +16,8 @@ from persona_lab.personas.build import build_personas
 from persona_lab.personas.model import SCHEMA_VERSION, Persona, PersonaSet, Trait
 from persona_lab.prepare import Preparation, prepare
 
+from helpers import hand_built_apg
+
 
 @pytest.fixture(scope="module")
 def customers():
@@ -100,20 +102,11 @@ def test_a_hundred_personas_quickly_apg_and_table():
 
 
 def test_two_personas_with_the_same_skeleton_say_how_they_differ():
-    frame = pd.DataFrame(
-        [("18-24", "female", "US", "i0", 40), ("18-24", "female", "US", "i1", 40), ("25-34", "male", "DE", "i1", 10),
-         ("25-34", "male", "DE", "i2", 10), ("65+", "female", "JP", "i0", 5)],
-        columns=["age_group", "gender", "country", "item", "views"],
-    )
-    roles = {"age_group": "demographic", "gender": "demographic", "country": "demographic", "item": "item", "views": "value"}
-    dataset = Dataset(frame, roles, "interactions", name="twins")
-    prepared = prepare(dataset, Preparation(interactions="counts"))
-    method = NMF()
+    rows = [("18-24", "female", "US", "i0", 40), ("18-24", "female", "US", "i1", 40), ("25-34", "male", "DE", "i1", 10),
+            ("25-34", "male", "DE", "i2", 10), ("65+", "female", "JP", "i0", 5)]
     # Both personas peak on 18-24 female US; their second groups and top items differ.
-    method.W_ = np.array([[5.0, 4.0], [0.0, 2.0], [1.0, 0.0]])
-    method.H_ = np.array([[3.0, 1.0, 0.0], [0.0, 1.0, 3.0]])
-    method.memberships_ = method._memberships(method.W_)
-    method.labels_, method.n_segments_ = method.memberships_.argmax(axis=1), 2
+    dataset, prepared, method = hand_built_apg(rows, [[5.0, 4.0], [0.0, 2.0], [1.0, 0.0]],
+                                               [[3.0, 1.0, 0.0], [0.0, 1.0, 3.0]], name="twins")
     by_id = {p.id: p for p in build_personas(dataset, prepared, method, manifest={}, seed=0).personas}
     assert by_id[0].demographics == by_id[1].demographics
     assert f"Unlike {by_id[1].name}" in by_id[0].explanation and f"Unlike {by_id[0].name}" in by_id[1].explanation

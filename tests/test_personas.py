@@ -5,28 +5,18 @@ import pandas as pd
 import pytest
 
 from persona_lab.data.dataset import Dataset
-from persona_lab.methods import KMeans, NMF
+from persona_lab.methods import KMeans
 from persona_lab.personas.build import build_personas
 from persona_lab.personas.model import PersonaSet
-from persona_lab.prepare import Preparation, prepare
+from persona_lab.prepare import prepare
+
+from helpers import hand_built_apg
 
 
 def _hand_built_apg():
     """V has group totals 10, 20, 30; W and H are set by hand (DESIGN.md's formulas)."""
-    frame = pd.DataFrame(
-        [("18-24", "female", "US", "i0", 10), ("25-34", "male", "DE", "i1", 20), ("65+", "female", "JP", "i2", 30)],
-        columns=["age_group", "gender", "country", "item", "views"],
-    )
-    roles = {"age_group": "demographic", "gender": "demographic", "country": "demographic", "item": "item", "views": "value"}
-    dataset = Dataset(frame, roles, "interactions", name="hand")
-    prepared = prepare(dataset, Preparation(interactions="counts"))
-    method = NMF()
-    method.W_ = np.array([[2.0, 0.0], [1.0, 1.0], [0.0, 3.0]])
-    method.H_ = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 2.0]])
-    method.memberships_ = method._memberships(method.W_)
-    method.labels_ = method.memberships_.argmax(axis=1)
-    method.n_segments_ = 2
-    return dataset, prepared, method
+    rows = [("18-24", "female", "US", "i0", 10), ("25-34", "male", "DE", "i1", 20), ("65+", "female", "JP", "i2", 30)]
+    return hand_built_apg(rows, [[2.0, 0.0], [1.0, 1.0], [0.0, 3.0]], [[1.0, 1.0, 0.0], [0.0, 1.0, 2.0]])
 
 
 def test_apg_memberships_shares_skeletons_and_interests():

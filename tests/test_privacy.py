@@ -121,6 +121,11 @@ def test_cli_min_size_withholds_a_small_planted_segment(tmp_path, capsys):
             assert doc["withheld"] == {"personas": 1, "size": 6.0, "share": pytest.approx(6 / 86), "min_size": 10}
             assert "1 persona withheld for privacy" in capsys.readouterr().err
             assert "1 persona withheld" in (out / "personas.md").read_text()
+            # The CSV names no withheld persona: its 6 rows are marked, with no persona id.
+            assignments = pd.read_csv(out / "assignments.csv")
+            withheld = assignments["persona"] == "withheld"
+            assert withheld.sum() == 6 and assignments.loc[withheld, "persona_id"].isna().all()
+            assert set(assignments.loc[~withheld, "persona"]) == {p["name"] for p in doc["personas"]}
         else:
             assert doc["withheld"] is None
 

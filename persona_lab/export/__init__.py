@@ -4,7 +4,8 @@
 Every export carries the run's manifest (the JSON and Markdown inline, the PDF in its appendix;
 ``manifest.json`` stands beside the CSV, which has no room for it), so that
 ``persona-lab personas --manifest FILE`` can repeat the run. Personas smaller than the minimum
-segment size are withheld from the JSON, PDF, PowerPoint and Markdown, which say so.
+segment size are withheld from the JSON, PDF, PowerPoint and Markdown, which say so, and their
+rows are marked "withheld" in the CSV.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def write_run(run, out_dir, context: ReportContext | None = None, min_size: int 
             f"Cannot create the output folder: {exc.strerror or exc}", where=str(out),
             fix="Choose a folder you can write to",
         ) from exc
-    frame = assignments_frame(run.prepared.row_labels, run.method.labels_, run.method.memberships_, run.personas)
+    frame = assignments_frame(run.prepared.row_labels, run.method.labels_, run.method.memberships_, shown)
     return {
         "json": write_json(shown, out / "personas.json"),
         "csv": write_csv(frame, out / "assignments.csv"),

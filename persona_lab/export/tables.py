@@ -37,12 +37,15 @@ def _csv_cell(value):
 def assignments_frame(row_labels, labels: np.ndarray, memberships: np.ndarray | None, persona_set: PersonaSet) -> pd.DataFrame:
     """Row (id or APG group) -> persona id, persona name and membership of that persona.
 
-    Unassigned rows have an empty persona id and the name "unassigned". Without soft memberships
-    the membership is 1 for the row's own segment.
+    Unassigned rows have an empty persona id and the name "unassigned"; rows of a persona not in
+    ``persona_set`` (withheld for privacy: too few rows) an empty id and the name "withheld", so
+    that the file names no persona the other exports leave out. Without soft memberships the
+    membership is 1 for the row's own segment.
     """
     names = {p.id: p.name for p in persona_set.personas}
     labels = np.asarray(labels, dtype=int)
     assigned = labels >= 0
+    shown = np.isin(labels, list(names))
     if memberships is None:
         membership = assigned.astype(float)
     else:
@@ -50,8 +53,8 @@ def assignments_frame(row_labels, labels: np.ndarray, memberships: np.ndarray | 
     return pd.DataFrame(
         {
             "row": [str(r) for r in row_labels],
-            "persona_id": pd.Series(labels, dtype="Int64").where(assigned),
-            "persona": [names.get(int(x), "unassigned") if x >= 0 else "unassigned" for x in labels],
+            "persona_id": pd.Series(labels, dtype="Int64").where(shown),
+            "persona": [names.get(int(x), "withheld") if x >= 0 else "unassigned" for x in labels],
             "membership": np.round(membership, 6),
         }
     )

@@ -28,7 +28,7 @@ import pandas as pd
 import streamlit as st
 from joblib.externals.loky import ProcessPoolExecutor
 
-from app_shared import Loaded, _prepared
+from app_shared import Loaded, prepared_as
 from persona_lab import embed
 from persona_lab.errors import PersonaLabError
 from persona_lab.pipeline import PersonaRun
@@ -78,7 +78,7 @@ def start_warm_up() -> None:
 def map_matrix(loaded: Loaded) -> tuple[Prepared, str]:
     """(prepared data to map, what it is): the common space, the same for every method, so that
     only the colouring changes between methods and k."""
-    prepared, error = _prepared(loaded.key, astuple(COMMON_SPACE), loaded.dataset, COMMON_SPACE)
+    prepared, error = prepared_as(loaded, COMMON_SPACE)
     if error:
         raise PersonaLabError(error)
     what = ("each group's content mix (its views as shares of its total)" if prepared.kind == "interactions"

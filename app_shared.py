@@ -322,10 +322,14 @@ def _prepared(key: tuple, preparation: tuple, _dataset: Dataset, _preparation: P
         return None, exc.one_line()
 
 
+def prepared_as(loaded: Loaded, preparation: Preparation) -> tuple[Prepared | None, str | None]:
+    """The loaded data under ``preparation`` (memoised), or the user error that stops it."""
+    return _prepared(loaded.key, astuple(preparation), loaded.dataset, preparation)
+
+
 def prepared_for(loaded: Loaded, method: str) -> tuple[Prepared | None, str | None]:
     """The matrix ``method`` fits, under its default preparation for this kind of data."""
-    preparation = default_preparation(method, loaded.dataset.kind)
-    return _prepared(loaded.key, astuple(preparation), loaded.dataset, preparation)
+    return prepared_as(loaded, default_preparation(method, loaded.dataset.kind))
 
 
 Progress = Callable[[float, str], None]

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from ..personas.narrative import percent as narrative_percent
+
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FAMILY, CJK_FAMILY = "DejaVu", "CJK"
 #: Fonts with Chinese, Japanese and Korean glyphs, the first found is used (scripts/setup.sh
@@ -238,7 +240,8 @@ def room(pdf: FPDF) -> float:
 
 
 def percent(share: float | None) -> str:
-    return "—" if share is None or not math.isfinite(share) else f"{100 * share:.1f}%"
+    """A share as the narratives cite it, or a dash when there is none."""
+    return "—" if share is None or not math.isfinite(share) else narrative_percent(share)
 
 
 def number(x: float) -> str:

@@ -15,6 +15,7 @@ from ..personas.model import Persona, PersonaSet
 from ..personas.privacy import withheld_note
 from .atomic import atomic_write
 from .included import identity, included
+from .layout import percent
 
 _SPECIAL = re.compile(r"([\\`*_\[\]#!|~<>$&])")
 _LIST_START = re.compile(r"^([+\-=]|\d+(?=[.)]))")  # would start a list, or underline a heading
@@ -33,11 +34,11 @@ def markdown_text(persona_set: PersonaSet) -> str:
     lines.append(f"{len(ps.personas)} personas from method `{ps.method}`, k = {ps.k}, "
                  f"seed {escape(ps.manifest.get('seed', '—'))}.")
     if ps.unassigned:
-        lines.append(f"Unassigned: {_percent(ps.unassigned.get('share', 0.0))} of {unit}.")
+        lines.append(f"Unassigned: {percent(ps.unassigned.get('share', 0.0))} of {unit}.")
     if withheld_note(ps):
         lines.append(escape(withheld_note(ps)))
     lines += ["", "| persona | share | size |", "|---|---:|---:|"]
-    lines += [f"| {escape(p.name)} | {_percent(p.share)} | {p.size:,.0f} |" for p in ps.personas]
+    lines += [f"| {escape(p.name)} | {percent(p.share)} | {p.size:,.0f} |" for p in ps.personas]
     for persona in ps.personas:
         lines += [""] + _section(persona, unit)
     lines += ["", "## Manifest", "", "How to repeat this run (`persona-lab personas --manifest personas.json`):",
@@ -50,11 +51,11 @@ def write_markdown(persona_set: PersonaSet, path) -> Path:
 
 
 def _section(p: Persona, unit: str) -> list[str]:
-    lines = [f"## {escape(p.name)}", "", f"**Share:** {_percent(p.share)} ({p.size:,.0f} {unit})"]
+    lines = [f"## {escape(p.name)}", "", f"**Share:** {percent(p.share)} ({p.size:,.0f} {unit})"]
     if p.stability is not None:
-        lines[-1] += f" · **stability:** recovered in {_percent(p.stability)} of resamples"
+        lines[-1] += f" · **stability:** recovered in {percent(p.stability)} of resamples"
     if p.prevalence is not None:
-        lines += ["", f"**Matches {_percent(p.prevalence)} of real {unit}**"
+        lines += ["", f"**Matches {percent(p.prevalence)} of real {unit}**"
                   + (f" (all of: {escape('; '.join(p.headline))})" if p.headline else "")]
     if identity(p):
         lines += ["", f"*{escape(identity(p))}*"]
@@ -67,7 +68,7 @@ def _section(p: Persona, unit: str) -> list[str]:
         lines += [f"- {escape(t.text or t.feature)} (effect {t.effect:+.2f})" for t in p.traits[:8]]
     elif p.interests:
         lines += ["", "**Interests**", ""]
-        lines += [f"- {escape(i.label or i.item)} ({_percent(i.weight)})" for i in p.interests[:8]]
+        lines += [f"- {escape(i.label or i.item)} ({percent(i.weight)})" for i in p.interests[:8]]
     if p.terms:
         lines += ["", "**Distinctive words:** " + ", ".join(escape(t) for t in p.terms[:12])]
     if p.quotes:
@@ -76,7 +77,3 @@ def _section(p: Persona, unit: str) -> list[str]:
     if p.explanation.strip():
         lines += ["", f"*Why this persona:* {escape(p.explanation)}"]
     return lines
-
-
-def _percent(share: float) -> str:
-    return f"{100 * share:.1f}%"

@@ -45,7 +45,7 @@ what = "demographic groups" if run.prepared.kind == "interactions" else "rows"
 st.caption(
     f"New {what} are prepared as the training {what} were and assigned to the current personas "
     f"({shared.method_label(method)}, k = {run.personas.k}). One is flagged when it fits no persona well: "
-    f"its distance (or misfit) is beyond the {model.flag_quantile:.0%} quantile of the training rows'. "
+    f"its distance (or misfit) is beyond the {model.flag_quantile:.0%} quantile of the training rows' misfits. "
     f"The file needs the columns: {shared.md(', '.join(model.columns[:12]))}"
     + (f" and {len(model.columns) - 12} more." if len(model.columns) > 12 else ".")
 )

@@ -464,7 +464,7 @@ def select_k(loaded: Loaded, key: tuple, progress: Progress | None = None):
     _, method, k_values, seed, min_share, resamples, references = key
     return _fill(_selection_slot(key), lambda: select_module.select_k(
         loaded.dataset, method, k_values, resamples=resamples, seed=seed, n_ref=references,
-        null_resamples=5, min_share=min_share, n_jobs=APP_JOBS, progress=progress))
+        min_share=min_share, n_jobs=APP_JOBS, progress=progress))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

@@ -1,14 +1,18 @@
 """The default "how many personas" analysis: wall time and peak memory, beside a naive baseline.
 
-Default analysis (issue 4): every criterion, the null band (20 reference sets), B = 50
-resamples, k = 2..20, k-means, on a 5,000 x 2 set with 15 planted clusters and on 100,000 x 20.
-The naive baseline does the same work the obvious way, in one thread: scikit-learn's KMeans
-with the same n_init, every criterion fitting its own models, every statistic its own fits.
-Its cost is linear in the resamples and the reference sets, so it is measured with ``--baseline-
-resamples`` and ``--baseline-references`` (default 5 and 2) and scaled up; the script says so.
+Default analysis (issue 4): every criterion, the null band (20 reference sets of 5 resamples),
+B = 50 resamples, k = 2..20, k-means, on a 5,000 x 2 set with 15 planted clusters and on
+100,000 x 20 (resampled on select_k's 5,000-row sample). ``--starts default,1`` also times the
+anchors' one start per resample fit.
+
+The naive baseline does the same work the obvious way, in one thread, on every row:
+scikit-learn's KMeans with the same starts as ours, every criterion fitting its own models,
+every statistic its own fits. Its cost is linear in the resamples, the reference sets and the k
+values, so it is timed part by part on fewer of each (``--baseline-resamples``,
+``--baseline-references``, ``--baseline-every``) and scaled up; the JSON keeps the parts.
 Each run is a fresh process, so peak memory (ru_maxrss) is its own.
 
-    python benchmarks/select_k.py [--sets small,large] [--resamples 50] [--references 20] [--jobs 2]
+    python benchmarks/select_k.py [--sets small,large] [--starts default,1] [--jobs 2]
 
 Targets on the 2-core machine class: 5,000 rows in <= 30 s; 100,000 rows in <= 10 minutes and
 <= 1.5 GB. Writes benchmarks/results/select_k.json and select_k.md.
@@ -26,12 +30,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 SETS = {"small": (5_000, 2, 15), "large": (100_000, 20, 8)}
+NULL_RESAMPLES = 5  # select_k's default null_resamples
 
 CHILD = r"""
 import json, resource, sys, time
 import numpy as np, pandas as pd
-n, d, k_true, what, resamples, references, jobs = sys.argv[1:8]
-n, d, k_true, resamples, references, jobs = int(n), int(d), int(k_true), int(resamples), int(references), int(jobs)
+n, d, k_true, what, resamples, references, jobs, starts, every = sys.argv[1:10]
+n, d, k_true, resamples, references, jobs, every = int(n), int(d), int(k_true), int(resamples), int(references), int(jobs), int(every)
+starts = None if starts == "default" else int(starts)
 rng = np.random.default_rng(0)
 # Centres at least 6 standard deviations apart, so that the planted k is the identifiable k (the
 # first version drew two of the 15 centres 1.1 sd apart: 14 clusters, planted as 15).
@@ -49,22 +55,25 @@ if what == "persona_lab":
     from persona_lab.assess.select import select_k
     frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(d)])
     data = Dataset(frame, {c: "feature" for c in frame.columns}, "entities", name="bench")
-    result = select_k(data, "kmeans", k_values, resamples=resamples, n_ref=references, n_jobs=jobs)
+    result = select_k(data, "kmeans", k_values, resamples=resamples, n_ref=references, n_jobs=jobs, starts=starts)
     answer = {"recommended_k": result.recommended_k, "k_set_90": result.k_set_90}
 else:
     from naive import naive_select_k
-    answer = naive_select_k(X, k_values, resamples, references)
+    # Every ``every``-th k only: the caller scales the seconds back up to all 19.
+    answer = naive_select_k(X, k_values[::every], resamples, references, **({} if starts is None else {"starts": starts}))
 seconds = time.perf_counter() - start
 print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **answer}))
 """
 
 
-def run(set_name: str, what: str, resamples: int, references: int, jobs: int, timeout: float) -> dict:
+def run(set_name: str, what: str, resamples: int, references: int, jobs: int, timeout: float, starts: str = "default",
+        every: int = 1) -> dict:
     n, d, k = SETS[set_name]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": str(HERE)}
     try:
         done = subprocess.run([sys.executable, "-c", CHILD, str(n), str(d), str(k), what, str(resamples),
-                               str(references), str(jobs)], capture_output=True, text=True, timeout=timeout, env=env)
+                               str(references), str(jobs), starts, str(every)], capture_output=True, text=True,
+                              timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return {"error": f"over {timeout:.0f} s"}
     if done.returncode != 0:
@@ -80,27 +89,40 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--baseline-resamples", type=int, default=5)
     parser.add_argument("--baseline-references", type=int, default=2)
+    parser.add_argument("--starts", default="default", help="comma-separated: default (the method's own) and/or numbers")
+    parser.add_argument("--baseline-every", default="small:1,large:9",
+                        help="the baseline fits every n-th k of the 19 (per set) and is scaled up")
     parser.add_argument("--timeout", type=float, default=3600)
     args = parser.parse_args()
+    every = {name: int(n) for name, n in (part.split(":") for part in args.baseline_every.split(","))}
     rows = []
     for name in args.sets.split(","):
-        ours = run(name, "persona_lab", args.resamples, args.references, args.jobs, args.timeout)
-        base = run(name, "naive", args.baseline_resamples, args.baseline_references, 1, args.timeout)
-        if "seconds" in base:
-            # Everything but the full-data criteria scales with resamples and with reference sets.
-            scale = (args.resamples / args.baseline_resamples) * ((1 + args.references) / (1 + args.baseline_references))
-            base["scaled_seconds"] = base["seconds"] * scale
-        row = {"set": name, "n": SETS[name][0], "d": SETS[name][1], "k_true": SETS[name][2], "ours": ours, "baseline": base}
-        if "seconds" in ours and "scaled_seconds" in base:
-            row["speedup"] = base["scaled_seconds"] / ours["seconds"]
-        rows.append(row)
-        print(json.dumps(row), flush=True)
+        for starts in args.starts.split(","):
+            ours = run(name, "persona_lab", args.resamples, args.references, args.jobs, args.timeout, starts)
+            step = every.get(name, 1)
+            base = run(name, "naive", args.baseline_resamples, args.baseline_references, 1, args.timeout, starts, step)
+            if "per_null_resample_seconds" in base:
+                # The full-data criteria once, then per gap reference set (20, as ours), per resample,
+                # per null reference set and per resample of one (5 each, as ours); and from every
+                # step-th k to all 19 k values.
+                k_scale = 19 / len(range(0, 19, step))
+                base["scaled_seconds"] = k_scale * (
+                    base["fixed_seconds"] + base["per_gap_reference_seconds"] * 20
+                    + base["per_resample_seconds"] * args.resamples
+                    + args.references * (base["per_reference_full_seconds"] + NULL_RESAMPLES * base["per_null_resample_seconds"]))
+            row = {"set": name, "starts": starts, "n": SETS[name][0], "d": SETS[name][1], "k_true": SETS[name][2],
+                   "ours": ours, "baseline": base}
+            if "seconds" in ours and "scaled_seconds" in base:
+                row["speedup"] = base["scaled_seconds"] / ours["seconds"]
+            rows.append(row)
+            print(json.dumps(row), flush=True)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "select_k.json").write_text(json.dumps(rows, indent=2) + "\n")
-    lines = ["| set | n x d | ours s | ours MB | recommended k (true) | baseline s (scaled) | speed-up |", "|---|---|---|---|---|---|---|"]
+    lines = ["| set | starts | n x d | ours s | ours MB | recommended k (true) | baseline s (scaled) | speed-up |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         o, b = r["ours"], r["baseline"]
-        lines.append(f"| {r['set']} | {r['n']:,} x {r['d']} | {o.get('seconds', o.get('error'))} | {o.get('peak_mb', '')} | "
+        lines.append(f"| {r['set']} | {r['starts']} | {r['n']:,} x {r['d']} | {o.get('seconds', o.get('error'))} | {o.get('peak_mb', '')} | "
                      f"{o.get('recommended_k', '')} ({r['k_true']}) | {b.get('scaled_seconds', b.get('error'))} | {r.get('speedup', '')} |")
     (RESULTS / "select_k.md").write_text("\n".join(lines) + "\n")
 

@@ -75,7 +75,9 @@ def test_progress_rises_to_one(n_jobs):
     seen = []
     run_tasks(square_after, TASKS, n_jobs=n_jobs, progress=lambda f, m: seen.append((f, m)))
     fractions = [f for f, _ in seen]
-    assert fractions == sorted(fractions) and len(set(fractions)) == len(fractions)
+    # Non-decreasing, one step per finished task; a slow start repeats a value (the heartbeat).
+    assert fractions == sorted(fractions)
+    assert {round(i / 6, 9) for i in range(1, 7)} <= {round(f, 9) for f in fractions}
     assert fractions[-1] == 1.0 and seen[-1][1] == "6 of 6 tasks"
 
 

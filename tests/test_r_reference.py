@@ -29,7 +29,7 @@ from sklearn.cluster import KMeans
 
 from persona_lab.assess.consensus import (
     CDF_GRID, NOT_SAMPLED, cdf_area, consensus_cdf, consensus_matrix, cophenetic_correlation, delta_area, dispersion,
-    pac,
+    pac, pair_distribution, consensus_distribution,
 )
 from persona_lab.assess.criteria import bare_prepared, nmf_consensus
 from persona_lab.assess.gap import GAP_RULES, gap_statistic, max_se, within_ss
@@ -162,9 +162,11 @@ def test_consensus_matrix_cdf_pac_and_area_are_consensusclusterplus():
     lower = np.asarray(ref["lower_triangle_values"])
     np.testing.assert_allclose(np.sort(M[np.tril_indices(M.shape[0], -1)]), np.sort(lower), **EXACT)
     np.testing.assert_array_equal(CDF_GRID, ref["grid"])  # (0:100)/100: the very same doubles
-    cdf = consensus_cdf(M)
+    cdf = consensus_cdf(pair_distribution(M))
+    np.testing.assert_allclose(consensus_cdf(consensus_distribution(labels)), ref["cdf"], **EXACT)
     np.testing.assert_allclose(cdf, ref["cdf"], **EXACT)  # <= grid point (0.25, 0.5, 1 are on it)
-    assert pac(M) == pytest.approx(ref["pac"], rel=1e-12)  # (0.1, 0.9]
+    assert pac(pair_distribution(M)) == pytest.approx(ref["pac"], rel=1e-12)
+    assert pac(consensus_distribution(labels)) == pytest.approx(ref["pac"], rel=1e-12)  # (0.1, 0.9]
     assert ref["n_values_at_0.1"] == 0 and ref["n_values_at_0.9"] == 0
     assert cdf_area(cdf) == pytest.approx(ref["ccp_area"], rel=1e-12)
     assert delta_area({2: cdf}) == {2: pytest.approx(ref["ccp_area"], rel=1e-12)}
@@ -190,12 +192,12 @@ def test_pairs_never_sampled_together_ours_left_out_ccp_zero():
     assert np.isnan(M[i, j]) and np.isnan(M[j, i])
     values = M[np.tril_indices(10, -1)]
     ours = values[~np.isnan(values)]
-    assert consensus_cdf(M)[10] == pytest.approx((ours <= 0.1).mean(), rel=1e-12)
-    assert pac(M) == pytest.approx(((ours > 0.1) & (ours <= 0.9)).mean(), rel=1e-12)
+    assert consensus_cdf(consensus_distribution(labels))[10] == pytest.approx((ours <= 0.1).mean(), rel=1e-12)
+    assert pac(consensus_distribution(labels)) == pytest.approx(((ours > 0.1) & (ours <= 0.9)).mean(), rel=1e-12)
     ccp = np.nan_to_num(M, nan=0.0)  # CCP's M[tmpCount == 0] <- 0
     v = ccp[np.tril_indices(10, -1)]
-    np.testing.assert_allclose(consensus_cdf(ccp), [(v <= g).mean() for g in CDF_GRID], **EXACT)
-    assert pac(ccp) == pytest.approx(((v > 0.1) & (v <= 0.9)).mean(), rel=1e-12)
+    np.testing.assert_allclose(consensus_cdf(pair_distribution(ccp)), [(v <= g).mean() for g in CDF_GRID], **EXACT)
+    assert pac(pair_distribution(ccp)) == pytest.approx(((v > 0.1) & (v <= 0.9)).mean(), rel=1e-12)
 
 
 def test_prediction_strength_of_one_split_is_fpc_and_corrpred_averages_both_halves():
@@ -328,9 +330,10 @@ def test_gap_picks_rs_k_with_our_kmeans_and_our_default_w(name, expected):
     assert pick("gap", table) == expected
 
 
-def _stability(name, ks, resamples, statistics, seed=20240611, **params):
-    return stability(bare_prepared(xy(name)), get_method("kmeans", **params), ks, resamples=resamples, seed=seed,
-                     statistics=statistics)
+def _stability(name, ks, resamples, statistics, seed=20240611, starts=10):
+    # The references ran kmeansCBI with runs = 10 (scripts/r_reference/resampling.R): so do our fits.
+    return stability(bare_prepared(xy(name)), get_method("kmeans", n_init=starts), ks, resamples=resamples, seed=seed,
+                     statistics=statistics, starts=starts)
 
 
 @pytest.mark.parametrize("name", BLOBS)
@@ -378,7 +381,7 @@ def test_consensus_pac(name, argmin):
     # with our default 10 starts k = 2 on blobs_overlap has PAC 0.03 against R's 0.64, a
     # different clustering rather than a different statistic).
     ref = fixture("consensus_clusterplus.json")["datasets"][name]
-    result = _stability(name, range(2, 7), 200, ("consensus",), n_init=1)
+    result = _stability(name, range(2, 7), 200, ("consensus",), starts=1)
     ours = np.array([result.value("pac", k) for k in ref["k"]])
     assert ref["k"][int(np.argmin(ref["pac"]))] == argmin
     assert ref["k"][int(np.argmin(ours))] == argmin  # 0 (separated) or < 0.14, next >= 0.19

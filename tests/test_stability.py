@@ -7,12 +7,14 @@ import json
 import numpy as np
 import pytest
 from distributed import Client, LocalCluster
+from sklearn.metrics import adjusted_rand_score
 
 from helpers import blobs_dataset
 from persona_lab.assess import resampling as rs
-from persona_lab.assess.consensus import NOT_SAMPLED, cdf_area, consensus_cdf, consensus_matrix, delta_area, pac
+from persona_lab.assess.consensus import (NOT_SAMPLED, cdf_area, consensus_cdf, consensus_distribution, consensus_matrix,
+                                          delta_area, pac, pair_distribution)
 from persona_lab.assess.stability import (
-    bootstrap_ari, clusterboot_jaccard, jaccard, prediction_strength, segment_jaccard, stability, subset_prepared,
+    adjusted_rand, bootstrap_ari, clusterboot_jaccard, jaccard, prediction_strength, segment_jaccard, stability, subset_prepared,
 )
 from persona_lab.errors import PersonaLabError
 from persona_lab.methods import get_method
@@ -65,6 +67,31 @@ def test_clusterboot_jaccard_takes_the_best_match_per_original_segment():
     assert np.allclose(got[:2], [1 / 4, 2 / 3]) and np.isnan(got[2])  # {0,1} v {1,2,3}; {2,3} v {1,2,3}
 
 
+def test_clusterboot_jaccard_equals_its_definition_on_random_partitions():
+    rng = np.random.default_rng(2)
+    for _ in range(20):
+        original, resample = rng.integers(-1, 5, 60), rng.integers(-1, rng.integers(1, 7), 60)
+        expected = []
+        for c in range(6):
+            if not (original == c).any():
+                expected.append(np.nan)
+                continue
+            members = set(np.flatnonzero(original == c))
+            expected.append(max((jaccard(list(members), np.flatnonzero(resample == s))
+                                 for s in np.unique(resample[resample >= 0])), default=0.0))
+        np.testing.assert_allclose(clusterboot_jaccard(original, resample, 6), expected)
+
+
+def test_adjusted_rand_is_scikit_learns():
+    rng = np.random.default_rng(4)
+    cases = [(rng.integers(0, 4, 200), rng.integers(0, 6, 200)), (np.arange(5), np.arange(5)),
+             (np.zeros(7, int), np.zeros(7, int)), (np.zeros(7, int), np.arange(7)), ([3, 3, 9, 9], [1, 1, 0, 0])]
+    a = rng.integers(0, 3, 300)
+    cases.append((a, np.where(rng.random(300) < 0.9, a, rng.integers(0, 3, 300))))
+    for x, y in cases:
+        assert adjusted_rand(x, y) == pytest.approx(adjusted_rand_score(x, y), abs=1e-12)
+
+
 def test_segment_summary_counts_dissolved_and_recovered_as_fpc():
     values = np.array([[0.9, 0.5], [0.8, 0.76], [0.4, np.nan]])
     table = segment_jaccard(values)
@@ -91,9 +118,22 @@ def test_consensus_matrix_cdf_pac_and_delta_area_by_hand():
     # (0,1): together twice, same once; (0,2): twice, never; (1,2): three times, same twice
     assert M[0, 1] == 0.5 and M[0, 2] == 0.0 and M[1, 2] == pytest.approx(2 / 3)
     assert np.allclose(M, M.T)
-    assert np.allclose(consensus_cdf(M, [0.0, 0.5, 1.0]), [1 / 3, 2 / 3, 1.0])
-    assert pac(M) == pytest.approx(2 / 3)  # 0.5 and 2/3 lie in (0.1, 0.9]
-    assert pac(np.array([[1, 1, 0], [1, 1, 0], [0, 0, 1.0]])) == 0.0
+    for pairs in (pair_distribution(M), consensus_distribution(labels)):
+        np.testing.assert_array_equal(pairs[0], [0.0, 0.5, 2 / 3])
+        np.testing.assert_array_equal(pairs[1], [1, 1, 1])
+        assert np.allclose(consensus_cdf(pairs, [0.0, 0.5, 1.0]), [1 / 3, 2 / 3, 1.0])
+        assert pac(pairs) == pytest.approx(2 / 3)  # 0.5 and 2/3 lie in (0.1, 0.9]
+    assert pac(pair_distribution(np.array([[1, 1, 0], [1, 1, 0], [0, 0, 1.0]]))) == 0.0
+
+
+def test_consensus_distribution_from_counts_equals_the_matrix():
+    rng = np.random.default_rng(5)
+    labels = rng.integers(-1, 4, size=(12, 300))
+    labels[rng.random(labels.shape) < 0.3] = NOT_SAMPLED
+    labels[:, 7] = NOT_SAMPLED  # an item never drawn: in no pair
+    fast, slow = consensus_distribution(labels), pair_distribution(consensus_matrix(labels))
+    np.testing.assert_array_equal(fast[0], slow[0])
+    np.testing.assert_array_equal(fast[1], slow[1])
     grid = [0.0, 0.5, 1.0]
     assert cdf_area([0, 0.5, 1], grid) == 0.75
     assert delta_area({3: [0, 1, 1], 2: [0, 0.5, 1]}, grid) == pytest.approx({2: 0.75, 3: 1 / 3})

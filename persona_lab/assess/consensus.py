@@ -9,6 +9,7 @@ it: the CDF of its values, PAC (Senbabaoglu 2014), the CDF area and its relative
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from scipy.cluster.hierarchy import cophenet, linkage
 from scipy.spatial.distance import squareform
 
@@ -34,23 +35,67 @@ def consensus_matrix(labels) -> np.ndarray:
         return np.where(together > 0, same / np.maximum(together, 1), np.nan)
 
 
-def _pairs(M: np.ndarray) -> np.ndarray:
+def pair_distribution(M) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct consensus values of the distinct pairs (i < j) of a consensus matrix, in
+    increasing order, and how many pairs hold each; pairs never drawn together are left out."""
     values = np.asarray(M, float)[np.triu_indices(np.asarray(M).shape[0], k=1)]
-    return np.sort(values[~np.isnan(values)])
+    return np.unique(values[~np.isnan(values)], return_counts=True)
 
 
-def consensus_cdf(M, grid=CDF_GRID) -> np.ndarray:
-    """Empirical CDF of the consensus values of distinct pairs (i < j) at each grid point."""
-    values = _pairs(M)
-    return np.searchsorted(values, np.asarray(grid, float), side="right") / max(values.size, 1)
+@njit(cache=True, nogil=True)
+def _pair_tally(labels, runs):
+    """Pairs i < j tallied by (runs drawing both) * (runs + 1) + (runs putting them together)."""
+    items = labels.shape[1]
+    tally = np.zeros((runs + 1) * (runs + 1), np.int64)
+    together = np.zeros(items, np.int32)
+    same = np.zeros(items, np.int32)
+    for i in range(items - 1):
+        together[i + 1:] = 0
+        same[i + 1:] = 0
+        for b in range(labels.shape[0]):
+            mine = labels[b, i]
+            if mine == NOT_SAMPLED:
+                continue
+            row = labels[b]
+            for j in range(i + 1, items):
+                together[j] += row[j] != NOT_SAMPLED
+                same[j] += (row[j] == mine) & (mine >= 0)
+        for j in range(i + 1, items):
+            tally[together[j] * (runs + 1) + same[j]] += 1
+    return tally
 
 
-def pac(M, lower: float = 0.1, upper: float = 0.9) -> float:
-    """Proportion of ambiguous clustering, CDF(upper) - CDF(lower) (Senbabaoglu 2014)."""
-    values = _pairs(M)
-    if values.size == 0:
+def consensus_distribution(labels) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pair_distribution` of :func:`consensus_matrix` (``labels`` as there), computed
+    from counts: a pair's consensus is ``same / together``, both at most the number of
+    resamples, so pairs are tallied by that fraction and no matrix of floats is built or sorted
+    (that took 50 ms per k at 2,000 items, for every k of every null reference set)."""
+    labels = np.ascontiguousarray(labels, dtype=np.int32)
+    runs = labels.shape[0]
+    tally = _pair_tally(labels, runs)
+    codes = np.flatnonzero(tally)
+    codes = codes[codes // (runs + 1) > 0]  # drawn together at least once
+    values = (codes % (runs + 1)) / (codes // (runs + 1))
+    # Equal fractions (1/2, 2/4) divide to the same double; merge them.
+    distinct, where = np.unique(values, return_inverse=True)
+    return distinct, np.bincount(where, weights=tally[codes], minlength=distinct.size).astype(np.int64)
+
+
+def consensus_cdf(distribution, grid=CDF_GRID) -> np.ndarray:
+    """Empirical CDF of the consensus values of distinct pairs at each grid point, from a
+    :func:`pair_distribution` (values, counts)."""
+    values, counts = distribution
+    below = np.concatenate([[0], np.cumsum(counts)])
+    return below[np.searchsorted(values, np.asarray(grid, float), side="right")] / max(int(below[-1]), 1)
+
+
+def pac(distribution, lower: float = 0.1, upper: float = 0.9) -> float:
+    """Proportion of ambiguous clustering, CDF(upper) - CDF(lower) (Senbabaoglu 2014), from a
+    :func:`pair_distribution` (values, counts)."""
+    values, counts = distribution
+    if counts.sum() == 0:
         return float("nan")
-    return float(((values > lower) & (values <= upper)).mean())
+    return float(counts[(values > lower) & (values <= upper)].sum() / counts.sum())
 
 
 def cdf_area(cdf, grid=CDF_GRID) -> float:

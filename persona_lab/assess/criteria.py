@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 from ..data.dataset import Dataset
 from ..errors import PersonaLabError
@@ -35,6 +34,8 @@ from ..methods.base import child_seeds
 from ..prepare import COMMON_SPACE, Preparation, Prepared, criteria_space, prepare
 from ..sampling import sample_rows
 from .consensus import consensus_matrix, cophenetic_correlation, dispersion
+from .validity import calinski_harabasz, davies_bouldin, silhouette
+from .engine import part_of, run_tasks
 from .gap import DEFAULT_REFERENCES, GAP_RULES, gap_statistic
 from .vote import ELBOWS, RULES, TIE_NOTE, pick, rule, tally, vote
 
@@ -52,14 +53,14 @@ GAP_METHODS = ("kmeans", "gmm", "hierarchical")
 
 def _silhouette(X, labels, seed):
     size = min(SILHOUETTE_SAMPLE, X.shape[0])
-    return silhouette_score(X, labels, sample_size=size if size < X.shape[0] else None, random_state=seed)
+    return silhouette(X, labels, sample_size=size if size < X.shape[0] else None, seed=seed)
 
 
 #: name -> (score(X, labels, seed), rule, label)
 CRITERIA = {
     "silhouette": (_silhouette, "max", "Silhouette (higher is better)"),
-    "calinski_harabasz": (lambda X, y, s: calinski_harabasz_score(X, y), "max", "Calinski-Harabasz (higher is better)"),
-    "davies_bouldin": (lambda X, y, s: davies_bouldin_score(X, y), "min", "Davies-Bouldin (lower is better)"),
+    "calinski_harabasz": (lambda X, y, s: calinski_harabasz(X, y), "max", "Calinski-Harabasz (higher is better)"),
+    "davies_bouldin": (lambda X, y, s: davies_bouldin(X, y), "min", "Davies-Bouldin (lower is better)"),
 }
 #: Criteria a method computes while fitting: name -> (fitted attribute, rule, label).
 FITTED = {
@@ -166,12 +167,16 @@ def criterion_curves(
     nmf_inits: int = DEFAULT_NMF_INITS,
     gap_rule: str = "Tibs2001SEmax",
     preparation: Preparation | None = None,
+    n_jobs: int = 1,
+    dask=None,
+    cancel=None,
     **params,
 ) -> CriterionCurves:
     """Fit ``method`` once per k under ``preparation`` (its default one unless given) and compute
     every criterion that applies to it on that one fit, in :func:`criteria_space`; then each
     criterion's pick, the business limits and the vote. ``progress(fraction, text)`` is called as
-    the work advances."""
+    the work advances; the fits and the gap's reference sets run as :func:`.engine.run_tasks`
+    tasks (``n_jobs``, ``dask``, ``cancel`` as there)."""
     template = get_method(method, **params)
     if template.k_is_output:
         raise PersonaLabError(
@@ -185,13 +190,16 @@ def criterion_curves(
     common = prepare(dataset, criteria_space(preparation))
     with_gap = gap_applies(template, prepared, common)
     with_consensus = template.name == "nmf"
-    report = _Steps(progress, len(k_values) * (2 if with_consensus else 1) + (gap_references if with_gap else 0))
+    # Shares of the work by number of fits: one per k, a series per gap reference set, NMF's restarts.
+    units = [len(k_values), gap_references * len(k_values) if with_gap else 0, len(k_values) if with_consensus else 0]
+    edges = np.cumsum([0, *units]) / max(sum(units), 1)
+    fit_part, gap_part, consensus_part = (part_of(progress, edges[i], edges[i + 1] - edges[i]) for i in range(3))
+    engine = dict(n_jobs=n_jobs, dask=dask, cancel=cancel)
 
     # One fit per k, shared by every criterion below.
-    fits = {}
-    for k in k_values:
-        report(f"fitting k = {k}")
-        fits[k] = template.clone().fit(prepared, k=k, seed=seed)
+    fitted = run_tasks(_fit_k, [(k,) for k in k_values], shared=(template, prepared, seed), progress=fit_part,
+                       label="fits, one per k", **engine)
+    fits = dict(zip(k_values, fitted))
     rows = [row for k, model in fits.items() for row in criteria_of_fit(template, model, common.X, k, seed)]
 
     gap_seed, consensus_seed = child_seeds(seed, 2)
@@ -199,13 +207,14 @@ def criterion_curves(
     if with_gap:
         gap = gap_statistic(
             common.X, {k: m.labels_ for k, m in fits.items()}, MethodOnReference(template),
-            references=gap_references, seed=gap_seed,
-            progress=lambda f: report(f"gap statistic: reference {round(f * gap_references)} of {gap_references}"),
+            references=gap_references, seed=gap_seed, progress=gap_part, **engine,
         )
         rows += [(k, "gap", g, s) for k, g, s in gap[["k", "gap", "sd"]].itertuples(index=False) if k in fits]
     if with_consensus:
+        report = _Steps(consensus_part, len(k_values))
         rows += _consensus_rows(template, prepared.X, k_values, nmf_inits, consensus_seed, report)
-    report.done()
+    if progress:
+        progress(1.0, "done")
 
     table = pd.DataFrame(rows, columns=["k", "criterion", "value", "sd"])
     result = CriterionCurves(table, {}, gap=gap, gap_rule=gap_rule,
@@ -221,6 +230,11 @@ def criterion_curves(
 
 
 # -- per-fit criteria ------------------------------------------------------------------------------
+
+
+def _fit_k(shared, k):
+    template, prepared, seed = shared
+    return template.clone().fit(prepared, k=k, seed=seed)
 
 
 def criteria_of_fit(template, model, X_common, k, seed) -> list[tuple]:
@@ -386,10 +400,6 @@ class _Steps:
         if self.progress:
             self.progress(min(self.count / self.total, 1.0), text)
         self.count += 1
-
-    def done(self) -> None:
-        if self.progress:
-            self.progress(1.0, "done")
 
 
 def _plain(record: dict) -> dict:

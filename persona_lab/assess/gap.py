@@ -39,6 +39,7 @@ from scipy.spatial.distance import pdist
 
 from ..methods.base import child_seeds
 from ..sampling import sample_rows
+from .engine import run_tasks
 
 #: Above this many rows the statistic is computed on a seeded sample of rows (data and references
 #: alike), since every reference is re-clustered B times per k.
@@ -107,6 +108,11 @@ def reference_log_w(box: PcaBox, n: int, k_values, cluster: Cluster, seed: int, 
     return np.array(out)
 
 
+def _reference_task(shared, seed):
+    box, n, k_values, cluster, d_power = shared
+    return reference_log_w(box, n, k_values, cluster, seed, d_power)
+
+
 def gap_statistic(
     X: np.ndarray,
     labels_by_k: dict[int, np.ndarray],
@@ -114,8 +120,11 @@ def gap_statistic(
     references: int = DEFAULT_REFERENCES,
     seed: int = 0,
     sample: int = GAP_SAMPLE,
-    progress: Callable[[float], None] | None = None,
+    progress: Callable[[float, str], None] | None = None,
     d_power: float = 2,
+    n_jobs: int = 1,
+    dask=None,
+    cancel=None,
 ) -> pd.DataFrame:
     """Gap(k) and s_k for k = 1 and every k of ``labels_by_k`` (the method's labels of X's rows).
 
@@ -132,11 +141,8 @@ def gap_statistic(
     labels_by_k = {1: np.zeros(X.shape[0], dtype=int), **labels_by_k}
     log_w = np.array([_log(within_ss(X, labels_by_k[k], d_power)) for k in k_values])
     box = PcaBox.of(X)
-    ref = np.empty((len(ref_seeds), len(k_values)))
-    for b, ref_seed in enumerate(ref_seeds):
-        ref[b] = reference_log_w(box, X.shape[0], k_values, cluster, ref_seed, d_power)
-        if progress:
-            progress((b + 1) / len(ref_seeds))
+    ref = np.array(run_tasks(_reference_task, [(s,) for s in ref_seeds], shared=(box, X.shape[0], k_values, cluster, d_power),
+                             n_jobs=n_jobs, dask=dask, progress=progress, cancel=cancel, label="gap reference sets"))
     mean = ref.mean(axis=0)
     sd = ref.std(axis=0) * np.sqrt(1 + 1 / len(ref_seeds))
     return pd.DataFrame({"k": k_values, "log_w": log_w, "ref_log_w": mean, "gap": mean - log_w, "sd": sd,

@@ -7,6 +7,10 @@ are made in the method's prepared feature space, the same size as the data:
 - ``gaussian``: a multivariate normal with the data's mean and covariance (as M3C);
 - ``pca_box``: uniform in the box spanned by the data's principal components, rotated back
   (Tibshirani, Walther & Hastie's gap statistic reference);
+- ``gaussian_box`` (the default for tables): the two above, alternately. Neither shape alone is
+  "no structure" for every data set: a uniform square splits into stable quadrants at k = 4,
+  far more reproducibly than a Gaussian does, so against a Gaussian band alone it looked like
+  four segments; a k must now beat structure-free data of both shapes;
 - ``permute``: every column shuffled across rows on its own, keeping each column's
   distribution and removing all association between columns. This is the reference for APG
   matrices: there are fewer groups than items, so a Gaussian with the data's covariance keeps
@@ -16,8 +20,9 @@ are made in the method's prepared feature space, the same size as the data:
 Columns holding category codes are permuted independently instead (their codes stay valid and
 their association, the structure, is gone); for methods needing non-negative data the reference
 is clipped to the data's range. Each reference set is assessed with fewer resamples than the data
-(10 by default): the band describes the spread over reference sets, where 10 resamples already
-put each set's mean statistic well inside that spread.
+(5 by default; the null band is 80% of an analysis's fits): the band describes the spread over
+reference sets, and the resampling noise of a 5-resample mean only widens it a little, which
+makes the band stricter, never more lenient.
 
 The band is per k and per statistic, so each comparison is a 5% test: on structure-free data
 some k often lands above its band by chance. :func:`beats_null` given the reference values
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import joblib
 import numpy as np
 import pandas as pd
 
@@ -35,10 +41,12 @@ from ..errors import PersonaLabError
 from ..methods import SegmentationMethod, get_method
 from ..methods.base import child_seeds
 from ..prepare import Prepared, prepare
-from .engine import dask_client, part_of
+from .engine import part_of, run_tasks
 from .stability import STATISTICS, SUMMARIES, stability
 
-REFERENCES = ("gaussian", "pca_box", "permute")
+REFERENCES = ("gaussian_box", "gaussian", "pca_box", "permute")
+#: ``gaussian_box`` alternates its reference sets between these two.
+MIXED = ("gaussian", "pca_box")
 
 
 def gaussian_reference(X, seed: int = 0) -> np.ndarray:
@@ -67,15 +75,16 @@ def permuted_reference(X, seed: int = 0) -> np.ndarray:
 
 def default_reference(kind: str) -> str:
     """The reference that is structure-free for this kind of data (see the module docstring)."""
-    return "permute" if kind == "interactions" else "gaussian"
+    return "permute" if kind == "interactions" else "gaussian_box"
 
 
 def reference_prepared(prepared: Prepared, method: SegmentationMethod, reference: str, seed: int) -> Prepared:
     """A structure-free stand-in for ``prepared`` (unweighted: its rows are nobody)."""
-    if reference not in REFERENCES:
-        raise PersonaLabError(f"Unknown reference {reference!r}", fix=f"Use one of {', '.join(REFERENCES)}")
+    makers = {"gaussian": gaussian_reference, "pca_box": pca_box_reference, "permute": permuted_reference}
+    if reference not in makers:
+        raise PersonaLabError(f"Unknown reference set kind {reference!r}", fix=f"Use one of {', '.join(makers)}")
     X = np.asarray(prepared.X, float)
-    make = {"gaussian": gaussian_reference, "pca_box": pca_box_reference, "permute": permuted_reference}[reference]
+    make = makers[reference]
     Y = make(X, seed)
     categorical = prepared.categorical_index
     if categorical:
@@ -88,30 +97,44 @@ def reference_prepared(prepared: Prepared, method: SegmentationMethod, reference
 
 
 def null_values(data, method, k_values=(), statistics=STATISTICS, *, n_ref: int = 20, reference: str = "gaussian",
-                seed: int = 0, resamples: int = 10, n_jobs: int = 1, dask=None, progress=None, cancel=None,
-                params: dict | None = None, items: int | None = None) -> pd.DataFrame:
-    """The stability table of each of ``n_ref`` reference sets: reference, k, statistic, value."""
+                seed: int = 0, resamples: int = 5, n_jobs: int = 1, dask=None, progress=None, cancel=None,
+                params: dict | None = None, items: int | None = None, starts: int | None = None) -> pd.DataFrame:
+    """The stability table of each of ``n_ref`` reference sets: reference, k, statistic, value.
+    ``starts`` as :func:`.stability.stability`: the band must be fitted as the data's statistics are."""
     if int(n_ref) < 2:
         raise PersonaLabError("The null band needs at least 2 reference sets", fix="Use n_ref=20")
+    if reference not in REFERENCES:
+        raise PersonaLabError(f"Unknown reference {reference!r}", fix=f"Use one of {', '.join(REFERENCES)}")
     template = method.clone() if isinstance(method, SegmentationMethod) else get_method(method, **(params or {}))
     prepared = data if isinstance(data, Prepared) else prepare(data, template.default_preparation(data.kind))
-    extra = {} if items is None else {"items": items}
-    tables = []
-    with dask_client(dask, n_jobs) as client:  # one cluster for all reference sets
-        for r, ref_seed in enumerate(child_seeds(seed, int(n_ref))):
-            ref = reference_prepared(prepared, template, reference, ref_seed)
-            report = part_of(progress, r / n_ref, 1 / n_ref, f"reference set {r + 1} of {n_ref}: ")
-            result = stability(ref, template, k_values, resamples=resamples, seed=ref_seed, statistics=statistics,
-                               n_jobs=n_jobs, dask=client, progress=report, cancel=cancel, **extra)
-            table = result.table.assign(reference=r)
-            if template.k_is_output:
-                table["k"] = np.nan  # each reference set finds its own number of segments
-            tables.append(table)
+    options = dict(resamples=resamples, statistics=statistics, starts=starts, **({} if items is None else {"items": items}))
+    shared = (prepared, template, reference, list(k_values), options)
+    tasks = list(enumerate(child_seeds(seed, int(n_ref))))
+    if dask is None and joblib.effective_n_jobs(n_jobs) <= 1:
+        # In this process each set's resamples report progress and hear a cancel as they go.
+        tables = [_reference_table(shared, r, ref_seed, part_of(progress, r / n_ref, 1 / n_ref,
+                                                                f"reference set {r + 1} of {n_ref}: "), cancel)
+                  for r, ref_seed in tasks]
+    else:
+        # One task per reference set: workers never wait for each other between sets, and each
+        # set's summary (its consensus tallies) is computed where it was fitted.
+        tables = run_tasks(_reference_table, tasks, shared=shared, n_jobs=n_jobs, dask=dask, progress=progress,
+                           cancel=cancel, label="reference sets")
     return pd.concat(tables, ignore_index=True)[["reference", "k", "statistic", "value"]]
 
 
+def _reference_table(shared, r: int, ref_seed: int, progress=None, cancel=None) -> pd.DataFrame:
+    prepared, template, reference, k_values, options = shared
+    ref = reference_prepared(prepared, template, MIXED[r % 2] if reference == "gaussian_box" else reference, ref_seed)
+    result = stability(ref, template, k_values, seed=ref_seed, progress=progress, cancel=cancel, **options)
+    table = result.table.assign(reference=r)
+    if template.k_is_output:
+        table["k"] = np.nan  # each reference set finds its own number of segments
+    return table
+
+
 def null_band(data, method, k_values=(), statistics=STATISTICS, *, n_ref: int = 20, reference: str = "gaussian",
-              seed: int = 0, resamples: int = 10, **engine) -> pd.DataFrame:
+              seed: int = 0, resamples: int = 5, **engine) -> pd.DataFrame:
     """The 5 / 50 / 95% quantiles of each stability summary over the reference sets (``engine``:
     n_jobs, dask, progress, cancel, params, items as :func:`null_values`). Columns k, statistic,
     p05, p50, p95; for a method whose k is an output the band is per statistic and k is NaN."""

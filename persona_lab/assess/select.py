@@ -33,14 +33,20 @@ from .gap import resample_gap
 from .engine import part_of
 from .null import band_of, beats_null, default_reference, null_values
 from .periods import PeriodPersonas, personas_by_period
-from .stability import STATISTICS, SUMMARIES, StabilityResult, json_number, stability
+from ..sampling import sample_rows
+from .stability import STATISTICS, SUMMARIES, StabilityResult, json_number, stability, subset_prepared
 from .vote import ELBOWS, RULES, pick, vote
 
 NO_STRUCTURE = (
     "No number of personas is more stable than on structure-free reference data ({n_ref} reference "
     "sets, {reference}): there is no stable segment structure, so the recommendation is 1 (one audience)."
 )
-REFERENCE_NAMES = {"gaussian": "a Gaussian with the data's covariance", "pca_box": "uniform in the data's principal-component box",
+#: Resampling multiplies every fit by about 6 x B x (1 + null sets x null resamples); above this
+#: many rows it runs on a seeded sample. Stability at 5,000 rows is, if anything, lower than at
+#: more, so a k stable on the sample is not an artefact of sampling.
+MAX_ROWS = 5_000
+REFERENCE_NAMES = {"gaussian_box": "Gaussians with the data's covariance and uniform boxes on its principal components",
+                   "gaussian": "a Gaussian with the data's covariance", "pca_box": "uniform in the data's principal-component box",
                    "permute": "each column shuffled on its own"}
 
 
@@ -111,12 +117,15 @@ class Selection:
 
 def select_k(
     dataset: Dataset, method: str, k_values, *, resamples: int = 50, seed: int = 0, n_ref: int = 20,
-    null_resamples: int = 10, reference: str | None = None, statistics=STATISTICS, min_share: float | None = None,
+    null_resamples: int = 5, reference: str | None = None, statistics=STATISTICS, min_share: float | None = None,
     max_k: int | None = None, n_jobs: int = 1, dask=None, progress=None, cancel=None, params: dict | None = None,
-    periods: bool = True, preparation: Preparation | None = None,
+    periods: bool = True, preparation: Preparation | None = None, starts: int | None = None,
+    max_rows: int | None = MAX_ROWS,
 ) -> Selection:
     """The full assessment of ``method`` over ``k_values`` under ``preparation`` (the method's
-    default one unless given); see the module docstring."""
+    default one unless given); see the module docstring. ``starts``: random starts of each
+    resample fit (None: the method's own; see :mod:`.stability`). Above ``max_rows`` rows the
+    resampling and the null band run on a seeded sample of that many rows (None: all rows)."""
     template = get_method(method, **(params or {}))
     reference = reference or default_reference(dataset.kind)
     k_values = sorted({int(k) for k in k_values if max_k is None or int(k) <= int(max_k)})
@@ -127,16 +136,22 @@ def select_k(
     # Shares of the work: full-data criteria, stability, null band, periods.
     criteria_part, stability_part, null_part, period_part = (
         part_of(progress, 0.0, 0.15), part_of(progress, 0.15, 0.5), part_of(progress, 0.65, 0.3), part_of(progress, 0.95, 0.05))
-    engine = dict(n_jobs=n_jobs, dask=dask, cancel=cancel, params=params)
+    engine = dict(n_jobs=n_jobs, dask=dask, cancel=cancel, params=params, starts=starts)
     curves = None
     if not template.k_is_output:
         curves = criterion_curves(dataset, method, k_values, seed, progress=criteria_part, min_share=min_share,
-                                  preparation=preparation, **(params or {}))
+                                  preparation=preparation, n_jobs=n_jobs, dask=dask, cancel=cancel, **(params or {}))
     prepared = prepare(dataset, preparation or template.default_preparation(dataset.kind))
     common = prepare(dataset, criteria_space(preparation))
+    full_fits = None if curves is None else curves.fits
+    total = prepared.n_rows
+    sample = sample_rows(total, seed, int(max_rows)) if max_rows else None
+    if sample is not None:
+        prepared, common = subset_prepared(prepared, sample), subset_prepared(common, sample)
+        full_fits = None if full_fits is None else {k: (labels[sample], notes) for k, (labels, notes) in full_fits.items()}
     result = stability(prepared, method, k_values, resamples=resamples, seed=seed, statistics=statistics,
                        progress=stability_part, criteria_space=common.X, with_gap=curves is not None and curves.gap is not None,
-                       full_fits=None if curves is None else curves.fits, **engine)
+                       full_fits=full_fits, **engine)
     null, beaten = None, True
     if n_ref:
         values = null_values(prepared, method, k_values, statistics, n_ref=n_ref, reference=reference, seed=seed + 1,
@@ -146,6 +161,9 @@ def select_k(
     k_hat = _k_hats(result, template.k_is_output, min_share, curves)
     distribution = _distribution(k_hat[k_hat["criterion"] == "vote"]["k"])
     notes = list(result.notes)
+    if sample is not None:
+        notes.insert(0, f"Resampling statistics, k-hats and the null band were computed on a seeded sample of "
+                        f"{len(sample):,} of the {total:,} rows (max_rows); the criteria on all rows.")
     if beaten and distribution:
         recommended = max(distribution, key=lambda k: (distribution[k], -k))
         probability = distribution[recommended]

@@ -1,14 +1,14 @@
-"""k-means with k-means++ starts; mini-batch k-means above a size where Lloyd gets slow."""
+"""k-means with k-means++ starts (:mod:`.lloyd`); mini-batch k-means above a size where Lloyd
+gets slow."""
 
 from __future__ import annotations
 
-from sklearn.cluster import KMeans as _SklearnKMeans
 from sklearn.cluster import MiniBatchKMeans
-from sklearn.metrics import pairwise_distances_argmin_min
 
 from ..errors import PersonaLabError
 from ..prepare import Preparation
 from .base import SegmentationMethod
+from .lloyd import kmeans, nearest
 
 
 class KMeans(SegmentationMethod):
@@ -33,24 +33,22 @@ class KMeans(SegmentationMethod):
 
     def _fit(self, X, k, seed, sample_weight):
         if X.shape[0] > int(self.minibatch_above):
-            self.model_ = MiniBatchKMeans(
+            model = MiniBatchKMeans(
                 n_clusters=k, n_init=int(self.n_init), max_iter=int(self.max_iter),
                 batch_size=4096, random_state=seed,
-            )
+            ).fit(X, sample_weight=sample_weight)
             self.notes_.append(f"mini-batch k-means used for {X.shape[0]:,} rows")
+            labels, self.centres_, inertia = model.labels_, model.cluster_centers_, model.inertia_
         else:
-            self.model_ = _SklearnKMeans(
-                n_clusters=k, n_init=int(self.n_init), max_iter=int(self.max_iter), random_state=seed
-            )
-        self.model_.fit(X, sample_weight=sample_weight)
-        self.labels_ = self.model_.labels_.astype(int)
+            labels, self.centres_, inertia = kmeans(X, k, n_init=int(self.n_init), max_iter=int(self.max_iter),
+                                                    seed=seed, sample_weight=sample_weight)
+        self.labels_ = labels.astype(int)
         self.memberships_ = None
-        self.inertia_ = float(self.model_.inertia_)
-        self.centres_ = self.model_.cluster_centers_
+        self.inertia_ = float(inertia)
 
     def _assign(self, X):
         # The nearest centre, computed from the centres alone so that a saved model assigns alike.
-        return pairwise_distances_argmin_min(X, self.centres_)[0].astype(int)
+        return nearest(X, self.centres_)[0].astype(int)
 
     def _misfit(self, X):
-        return pairwise_distances_argmin_min(X, self.centres_)[1]
+        return nearest(X, self.centres_)[1]

@@ -99,3 +99,34 @@ def test_select_k_command_can_keep_columns_in_their_unit(tmp_path, capsys):
     args = ["select-k", str(data), "--k-range", "2:6", "--resamples", "6", "--null", "0", "--json", str(out)]
     assert main(args + ["--scale", "none", "--no-log"]) == 0
     assert json.loads(out.read_text())["recommended_k"] == 2
+
+
+def test_resample_starts_default_to_the_methods_own():
+    # Two touching diamonds, z-scored: k-means' best split at k = 2 is the two diamonds, and ten
+    # starts find it on every resample; one start often stops in the other split.
+    rng = np.random.default_rng(0)
+    parts = []
+    for cx in (-1, 1):
+        u = rng.uniform(-1, 1, (600, 2))
+        parts.append(u[np.abs(u).sum(axis=1) <= 1][:200] + [cx, 0])
+    X = np.vstack(parts)
+    dataset = Dataset(pd.DataFrame(X, columns=["x", "y"]), {"x": "feature", "y": "feature"}, "entities", name="diamonds")
+    prepared = prepare(dataset, get_method("kmeans").default_preparation("entities"))
+    own = stability(prepared, "kmeans", [2], resamples=12, seed=1, statistics=("bootstrap_ari",))
+    single = stability(prepared, "kmeans", [2], resamples=12, seed=1, statistics=("bootstrap_ari",), starts=1)
+    assert own.value("bootstrap_ari", 2) >= 0.95
+    assert single.value("bootstrap_ari", 2) < own.value("bootstrap_ari", 2) - 0.1
+
+
+def test_large_data_is_resampled_on_a_seeded_sample(tmp_path):
+    dataset, _ = blobs_dataset(n_per=100, k=3, d=2, seed=4)
+    result = select_k(dataset, "kmeans", range(2, 6), resamples=6, n_ref=3, seed=0, max_rows=150)
+    assert result.recommended_k == 3
+    assert "seeded sample of 150 of the 300 rows" in result.notes[0]
+    assert len(result.stability.resample_values.query("statistic == 'jaccard' and k == 3")) == 6
+    out = tmp_path / "k.json"
+    data = tmp_path / "points.csv"
+    dataset.frame.to_csv(data, index=False)
+    assert main(["select-k", str(data), "--k-range", "2:4", "--resamples", "4", "--null", "2", "--max-rows", "150",
+                 "--starts", "1", "--json", str(out)]) == 0
+    assert any("seeded sample of 150" in note for note in json.loads(out.read_text())["notes"])

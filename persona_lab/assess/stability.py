@@ -20,10 +20,12 @@ measures how the researcher's procedure reproduces under resampling. ``starts=1`
 anchors' scheme (fpc's ``kmeansCBI`` runs once per resample, ConsensusClusterPlus calls
 ``kmeans`` with one start) and about 5x faster, but it adds the optimiser's run-to-run variation
 to the sampling variation: on fcps_twodiamonds, z-scored, one start splits k = 2 the wrong way in
-many resamples (bootstrap ARI 0.54, against 1.00 with the method's 10 starts). Methods whose k is an output (HDBSCAN) are
-assessed on their one solution, reported under its number of segments; unassigned rows belong to
-no segment (they lower Jaccard and prediction strength), and in ARI rows both fits leave
-unassigned are dropped so that agreeing on noise earns nothing.
+many resamples (bootstrap ARI 0.54, against 1.00 with the method's 10 starts).
+
+Methods whose k is an output (HDBSCAN) are assessed on their one solution, reported under its
+number of segments; unassigned rows belong to no segment (they lower Jaccard and prediction
+strength), and in ARI rows both fits leave unassigned are dropped so that agreeing on noise
+earns nothing.
 """
 
 from __future__ import annotations
@@ -374,10 +376,11 @@ def stability(data, method, k_values=(), *, resamples: int = 50, seed: int = 0, 
 
 
 def _with_starts(method: SegmentationMethod, starts: int | None) -> SegmentationMethod:
+    if starts is not None and int(starts) < 1:
+        raise PersonaLabError(f"Resample fits need at least 1 start, got {starts}",
+                              fix="Use 1 (the anchors' scheme) or leave it unset (the method's own)")
     if starts is None or "n_init" not in method.get_params():
         return method
-    if int(starts) < 1:
-        raise PersonaLabError(f"Resample fits need at least 1 start, got {starts}", fix="Use 1 (the anchors' scheme) or leave it unset (the method's own)")
     return method.clone().set_params(n_init=int(starts))
 
 

@@ -170,8 +170,7 @@ def assessment(loaded, method: str, k: int, seed: int):
     with its current settings; empty otherwise. Nothing is computed here."""
     low, high = st.session_state["nk_range"]
     min_share = float(st.session_state["nk_min_share"]) / 100 or None
-    key = shared.selection_key(loaded, method, tuple(range(int(low), int(high) + 1)), seed, min_share,
-                               st.session_state["nk_resamples"], st.session_state["nk_references"])
+    key = shared.selection_key(loaded, method, tuple(range(int(low), int(high) + 1)), seed, min_share)
     selection = shared.cached_selection(key) if low < high else None
     return assessment_of(selection, k)
 

@@ -78,6 +78,7 @@ DEFAULTS: dict[str, Any] = {
     "nk_min_share": 0.0,  # business limit: smallest segment share (%) a k may have
     "nk_resamples": 30,
     "nk_references": 20,
+    "nk_one_start": False,  # resample fits with one start (fpc's scheme) instead of the method's own
     "nk_requested": None,  # the settings whose stability assessment the user asked for
     "cmp_k_a": 3,
     "cmp_k_b": 5,
@@ -447,8 +448,12 @@ def _selection_slot(key: tuple) -> dict:
     return {}
 
 
-def selection_key(loaded: Loaded, method: str, k_values: tuple, seed: int, min_share, resamples: int, references: int) -> tuple:
-    return (loaded.key, method, tuple(k_values), int(seed), min_share, int(resamples), int(references))
+def selection_key(loaded: Loaded, method: str, k_values: tuple, seed: int, min_share) -> tuple:
+    """The settings of a stability assessment: these, and the Number of personas page's
+    resampling choices as they stand in the session."""
+    state = st.session_state
+    return (loaded.key, method, tuple(k_values), int(seed), min_share, int(state["nk_resamples"]),
+            int(state["nk_references"]), bool(state["nk_one_start"]))
 
 
 def cached_selection(key: tuple):
@@ -461,10 +466,10 @@ def select_k(loaded: Loaded, key: tuple, progress: Progress | None = None):
 
     A click while it runs stops it: Streamlit raises from the next progress report (at least
     every half second) and the engine kills its worker processes."""
-    _, method, k_values, seed, min_share, resamples, references = key
+    _, method, k_values, seed, min_share, resamples, references, one_start = key
     return _fill(_selection_slot(key), lambda: select_module.select_k(
         loaded.dataset, method, k_values, resamples=resamples, seed=seed, n_ref=references,
-        min_share=min_share, n_jobs=APP_JOBS, progress=progress))
+        min_share=min_share, n_jobs=APP_JOBS, progress=progress, starts=1 if one_start else None))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

@@ -93,8 +93,7 @@ else:
     min_share = float(st.session_state["nk_min_share"]) / 100 or None
     nk_low, nk_high = st.session_state["nk_range"]
     selection = shared.cached_selection(shared.selection_key(
-        loaded, lineage_method, tuple(range(int(nk_low), int(nk_high) + 1)), seed, min_share,
-        st.session_state["nk_resamples"], st.session_state["nk_references"]))
+        loaded, lineage_method, tuple(range(int(nk_low), int(nk_high) + 1)), seed, min_share))
     stability = {}
     if selection is not None and selection.survival is not None:
         stability = {(selection.recommended_k, int(p)): float(s)

@@ -304,4 +304,9 @@ def test_number_of_personas_assesses_stability_on_request(app):
     assert "Consensus CDF" in [s.value for s in at.subheader]
     survival = next(d.value for d in at.dataframe if "survival" in d.value.columns)
     assert len(survival) == 5
+    # One start per resample fit is another assessment, not the one just made.
+    at.checkbox(key="_w_nk_one_start").check().run()
+    assert any(b.label == "Assess stability" for b in at.button)
+    at.checkbox(key="_w_nk_one_start").uncheck().run()
+    assert not any(b.label == "Assess stability" for b in at.button)
     at.session_state["nk_range"] = (2, 8)

@@ -453,7 +453,12 @@ def selection_key(loaded: Loaded, method: str, k_values: tuple, seed: int, min_s
     resampling choices as they stand in the session."""
     state = st.session_state
     return (loaded.key, method, tuple(k_values), int(seed), min_share, int(state["nk_resamples"]),
-            int(state["nk_references"]), bool(state["nk_one_start"]))
+            int(state["nk_references"]), bool(state["nk_one_start"]) and has_starts(method))
+
+
+def has_starts(method: str) -> bool:
+    """Whether ``method`` fits from several random starts (so one start per resample means less)."""
+    return "n_init" in get_method(method).get_params()
 
 
 def cached_selection(key: tuple):

@@ -133,6 +133,22 @@ def test_personas_page_has_cards_and_downloads(app):
     assert labels == ["PDF report", "PowerPoint", "personas.json", "personas.md", "assignments.csv", "manifest.json"]
 
 
+def test_one_start_per_resample_is_another_assessment():
+    at = _app(seg_method="kmeans")
+    _open(at, "number_of_personas")
+    at.session_state["nk_range"] = (2, 4)
+    at.session_state["nk_resamples"] = 10
+    at.session_state["nk_references"] = 5
+    at.run()
+    next(b for b in at.button if b.label == "Assess stability").click().run(timeout=240)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any(b.label == "Assess stability" for b in at.button)
+    at.checkbox(key="_w_nk_one_start").check().run()
+    assert any(b.label == "Assess stability" for b in at.button)  # not the 10-start one just made
+    at.checkbox(key="_w_nk_one_start").uncheck().run()
+    assert not any(b.label == "Assess stability" for b in at.button)
+
+
 def test_hdbscan_explains_that_k_is_its_output():
     at = _app(seg_method="hdbscan")
     assert at.sidebar.selectbox(key="_w_seg_method").value == "hdbscan"
@@ -304,9 +320,6 @@ def test_number_of_personas_assesses_stability_on_request(app):
     assert "Consensus CDF" in [s.value for s in at.subheader]
     survival = next(d.value for d in at.dataframe if "survival" in d.value.columns)
     assert len(survival) == 5
-    # One start per resample fit is another assessment, not the one just made.
-    at.checkbox(key="_w_nk_one_start").check().run()
-    assert any(b.label == "Assess stability" for b in at.button)
-    at.checkbox(key="_w_nk_one_start").uncheck().run()
-    assert not any(b.label == "Assess stability" for b in at.button)
+    # NMF restarts are not starts to cut: no one-start option. For k-means it is another assessment.
+    assert not [c for c in at.checkbox if c.key == "_w_nk_one_start"]
     at.session_state["nk_range"] = (2, 8)

@@ -133,15 +133,21 @@ def test_personas_page_has_cards_and_downloads(app):
     assert labels == ["PDF report", "PowerPoint", "personas.json", "personas.md", "assignments.csv", "manifest.json"]
 
 
-def test_one_start_per_resample_is_another_assessment():
-    at = _app(seg_method="kmeans")
-    _open(at, "number_of_personas")
-    at.session_state["nk_range"] = (2, 4)
-    at.session_state["nk_resamples"] = 10
-    at.session_state["nk_references"] = 5
+def _assess(at, **state):
+    """Click "Assess stability" on the open Number of personas page with 10 resamples and 5
+    reference sets (and ``state``). Resampling runs in worker processes; a loaded CI machine gets
+    time to spare."""
+    for key, value in {"nk_resamples": 10, "nk_references": 5, **state}.items():
+        at.session_state[key] = value
     at.run()
     next(b for b in at.button if b.label == "Assess stability").click().run(timeout=240)
     assert not at.exception, [e.value for e in at.exception]
+
+
+def test_one_start_per_resample_is_another_assessment():
+    at = _app(seg_method="kmeans")
+    _open(at, "number_of_personas")
+    _assess(at, nk_range=(2, 4))
     assert not any(b.label == "Assess stability" for b in at.button)
     at.checkbox(key="_w_nk_one_start").check().run()
     assert any(b.label == "Assess stability" for b in at.button)  # not the 10-start one just made
@@ -158,11 +164,7 @@ def test_hdbscan_explains_that_k_is_its_output():
     assert "finds the number of personas itself" in at.info[0].value
     assert not [s for s in at.slider if s.key == "_w_nk_range"]  # no range of k to choose
     # The stability of the number it finds is still assessed: its segment count over resamples.
-    at.session_state["nk_resamples"] = 10
-    at.session_state["nk_references"] = 5
-    at.run()
-    next(b for b in at.button if b.label == "Assess stability").click().run(timeout=240)
-    assert not at.exception, [e.value for e in at.exception]
+    _assess(at)
     recommended = next(m for m in at.metric if m.label == "Recommended number of personas")
     assert int(recommended.value) >= 1
     assert "P(k_hat = k): each criterion's pick over resamples" in [s.value for s in at.subheader]
@@ -305,13 +307,7 @@ def test_segments_page_refuses_a_bad_parameter_clearly(app):
 
 def test_number_of_personas_assesses_stability_on_request(app):
     at = _open(app, "number_of_personas")
-    at.session_state["nk_range"] = (4, 6)
-    at.session_state["nk_resamples"] = 10
-    at.session_state["nk_references"] = 5
-    at.run()
-    # Resampling runs in worker processes; a loaded CI machine gets time to spare.
-    next(b for b in at.button if b.label == "Assess stability").click().run(timeout=240)
-    assert not at.exception, [e.value for e in at.exception]
+    _assess(at, nk_range=(4, 6))
     assert "was the vote's pick" in " ".join(s.value for s in at.success)
     recommended = next(m for m in at.metric if m.label == "Recommended number of personas")
     assert recommended.value == "5"  # the APG sample's five planted audiences

@@ -37,6 +37,7 @@ from persona_lab import pipeline
 from persona_lab import comparison as comparison_module
 from persona_lab.assess import criteria as criteria_module
 from persona_lab.assess import select as select_module
+from persona_lab.assess import stability as stability_module
 from persona_lab.assess.stability import LABELS as STABILITY_LABELS  # noqa: F401 (for the pages)
 from persona_lab.data import infer_roles, list_sheets, profile_columns, read_table
 from persona_lab.data.dataset import Dataset
@@ -458,7 +459,7 @@ def selection_key(loaded: Loaded, method: str, k_values: tuple, seed: int, min_s
 
 def has_starts(method: str) -> bool:
     """Whether ``method`` fits from several random starts (so one start per resample means less)."""
-    return "n_init" in get_method(method).get_params()
+    return stability_module.has_starts(get_method(method))
 
 
 def cached_selection(key: tuple):

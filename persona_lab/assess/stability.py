@@ -217,19 +217,28 @@ def _log_w_per_row(X, labels) -> float:
 
 def _resample_task(job: _Job, statistic: str, b: int):
     """Resample ``b`` of one scheme at every k: one task, so that a worker's round trip is paid
-    once per resample rather than once per fit."""
-    return [_resample_fit(job, statistic, b, k) for k in job.ks]
+    once per resample rather than once per fit, and the rows are drawn once for every k."""
+    n, seed = job.prepared.n_rows, job.index_seeds[statistic]
+    if statistic == "bootstrap_ari":
+        draws = rs.bootstrap_pair(n, seed, b)
+    elif statistic == "jaccard":
+        draws = (np.unique(rs.bootstrap(n, seed, b)),)
+    elif statistic == "prediction_strength":
+        draws = rs.half_split(n, seed, b)
+    else:
+        draws = (rs.subsample(n, job.fraction, seed, b),)
+    return [_resample_fit(job, statistic, b, k, draws) for k in job.ks]
 
 
-def _resample_fit(job: _Job, statistic: str, b: int, k):
-    n, X, seed = job.prepared.n_rows, job.prepared.X, job.index_seeds[statistic]
+def _resample_fit(job: _Job, statistic: str, b: int, k, draws: tuple):
+    X, seed = job.prepared.X, job.index_seeds[statistic]
     fit = lambda rows, j: _fit(job, rows, k, _fit_seed(job, statistic, b, j))  # noqa: E731
     try:
         if statistic == "bootstrap_ari":
-            first, second = rs.bootstrap_pair(n, seed, b)
+            first, second = draws
             return bootstrap_ari(fit(first, 0).assign(X), fit(second, 1).assign(X))
         if statistic == "jaccard":
-            rows = np.unique(rs.bootstrap(n, seed, b))
+            (rows,) = draws
             full = job.full_labels[k]
             model = fit(rows, 0)
             values = clusterboot_jaccard(full[rows], model.labels_, int(full.max()) + 1)
@@ -244,11 +253,11 @@ def _resample_fit(job: _Job, statistic: str, b: int, k):
                           ("log_w_1_per_row", _log_w_per_row(space, np.zeros(rows.size, int)))]
             return values, [(c, v) for _, c, v, _ in scored] + extra
         if statistic == "prediction_strength":
-            left, right = rs.half_split(n, seed, b)
+            left, right = draws
             a, c = fit(left, 0), fit(right, 1)
             return (prediction_strength(a.assign(X[right]), c.labels_)
                     + prediction_strength(c.assign(X[left]), a.labels_)) / 2
-        rows = rs.subsample(n, job.fraction, seed, b)
+        (rows,) = draws
         labels = fit(rows, 0).labels_
         pos = np.minimum(np.searchsorted(rows, job.items), rows.size - 1)
         drawn = rows[pos] == job.items
@@ -375,11 +384,16 @@ def stability(data, method, k_values=(), *, resamples: int = 50, seed: int = 0, 
                            resample_criteria=pd.DataFrame(scored, columns=["resample", "k", "criterion", "value"]))
 
 
+def has_starts(method: SegmentationMethod) -> bool:
+    """Whether ``method`` fits from several random starts, the number that ``starts`` sets."""
+    return "n_init" in method.get_params()
+
+
 def _with_starts(method: SegmentationMethod, starts: int | None) -> SegmentationMethod:
     if starts is not None and int(starts) < 1:
         raise PersonaLabError(f"Resample fits need at least 1 start, got {starts}",
                               fix="Use 1 (the anchors' scheme) or leave it unset (the method's own)")
-    if starts is None or "n_init" not in method.get_params():
+    if starts is None or not has_starts(method):
         return method
     return method.clone().set_params(n_init=int(starts))
 

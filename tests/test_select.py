@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from distributed import Client, LocalCluster
 
 from persona_lab.assess.select import _set_90, select_k
 from persona_lab.assess.stability import stability
@@ -59,6 +60,11 @@ def test_same_json_for_any_number_of_workers(tmp_path):
     one = select_k(dataset, "kmeans", range(2, 5), resamples=6, n_ref=3, null_resamples=3, n_jobs=1)
     two = select_k(dataset, "kmeans", range(2, 5), resamples=6, n_ref=3, null_resamples=3, n_jobs=2)
     assert json.dumps(one.to_dict()) == json.dumps(two.to_dict())
+    # The whole analysis on one Dask cluster: criteria fits, gap references, resamples, null band.
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            three = select_k(dataset, "kmeans", range(2, 5), resamples=6, n_ref=3, null_resamples=3, dask=client)
+    assert json.dumps(three.to_dict()) == json.dumps(one.to_dict())
 
 
 def test_select_k_command_writes_the_contract_json(tmp_path, capsys):

@@ -61,6 +61,11 @@ def test_same_seed_same_partition_and_an_emptied_segment_is_refilled():
     assert np.bincount(labels, minlength=4).min() >= 1
 
 
-def test_nearest_refuses_centres_of_another_width():
+def test_shapes_that_do_not_fit_are_refused():
+    # Compiled code does not check bounds; these would otherwise read past the arrays.
     with pytest.raises(ValueError, match="cannot be compared"):
         nearest(np.zeros((4, 3)), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="one weight per row"):
+        kmeans(np.zeros((4, 2)), 2, sample_weight=np.ones(3))
+    with pytest.raises(ValueError, match="1 <= k <= rows"):
+        kmeans(np.zeros((4, 2)), 5)

@@ -205,6 +205,8 @@ def kmeans(X, k: int, *, n_init: int = 10, max_iter: int = 300, seed: int = 0, s
     if X.ndim != 2 or not 1 <= int(k) <= n:
         raise ValueError(f"k-means needs 1 <= k <= rows, got k = {k} for {n} rows")
     w = np.ones(n) if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)
+    if w.shape != (n,):  # compiled code would read past a shorter array instead of failing
+        raise ValueError(f"k-means needs one weight per row: {w.shape} weights for {n} rows")
     rng = np.random.default_rng(seed)
     trials = 2 + int(np.log(k))
     u_first, u_trials = rng.random(n_init), rng.random((n_init, max(k - 1, 1), trials))

@@ -95,7 +95,7 @@ left.slider("Resamples", min_value=10, max_value=200, step=10, **shared.bind("nk
 right.slider("Structure-free reference sets", min_value=0, max_value=100, step=5, **shared.bind("nk_references"),
              help="0 skips the null band; then nothing tells whether there is any structure at all.")
 if shared.has_starts(method):
-    st.checkbox("One start per resample fit (about 5x faster)", **shared.bind("nk_one_start"),
+    st.checkbox("One start per resample fit (about 3x faster)", **shared.bind("nk_one_start"),
                 help="As fpc's clusterboot and ConsensusClusterPlus do. Faster, but the optimiser's run-to-run "
                      "variation then counts as instability: a split that the method's own starts find every "
                      "time can look unstable. Off: each resample is fitted as the full data is.")

@@ -1,6 +1,6 @@
 """The default "how many personas" analysis: wall time and peak memory, beside a naive baseline.
 
-Default analysis (issue 4): every criterion, the null band (20 reference sets of 5 resamples),
+Default analysis (issue 4): every criterion, the null band (20 reference sets of 3 resamples),
 B = 50 resamples, k = 2..20, k-means, on a 5,000 x 2 set with 15 planted clusters and on
 100,000 x 20 (resampled on select_k's 5,000-row sample). ``--starts default,1`` also times the
 anchors' one start per resample fit.
@@ -30,7 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 SETS = {"small": (5_000, 2, 15), "large": (100_000, 20, 8)}
-NULL_RESAMPLES = 5  # select_k's default null_resamples
+NULL_RESAMPLES = 3  # select_k's default null_resamples
 
 CHILD = r"""
 import json, resource, sys, time
@@ -103,7 +103,7 @@ def main() -> None:
             base = run(name, "naive", args.baseline_resamples, args.baseline_references, 1, args.timeout, starts, step)
             if "per_null_resample_seconds" in base:
                 # The full-data criteria once, then per gap reference set (20, as ours), per resample,
-                # per null reference set and per resample of one (5 each, as ours); and from every
+                # per null reference set and per resample of one (3 each, as ours); and from every
                 # step-th k to all 19 k values.
                 k_scale = 19 / len(range(0, 19, step))
                 base["scaled_seconds"] = k_scale * (

@@ -5,7 +5,7 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
-from persona_lab.methods.lloyd import kmeans, nearest
+from persona_lab.methods.lloyd import _lloyd, kmeans, nearest
 
 
 def blobs(seed=0, n=600, k=6, d=2, spread=0.6):
@@ -31,6 +31,22 @@ def test_result_is_a_fixed_point_with_its_own_inertia():
         assert inertia == pytest.approx((distance ** 2).sum(), rel=1e-12)
         means = np.array([X[labels == j].mean(axis=0) for j in range(k)])
         np.testing.assert_allclose(centres, means, atol=0.02)  # converged up to the tolerance
+
+
+@pytest.mark.parametrize("d, k, weighted", [(2, 3, False), (2, 16, False), (6, 9, True), (20, 12, False)])
+def test_iterations_from_given_centres_are_scikit_learns_lloyd(d, k, weighted):
+    # Structure-free rows: Lloyd creeps for dozens of iterations, so Hamerly's bounds, the
+    # rows left to compare and the segment sums updated per moved row are all exercised.
+    rng = np.random.default_rng(d * k)
+    X = rng.normal(size=(1500, d))
+    weight = rng.uniform(0.5, 2.0, 1500) if weighted else np.ones(1500)
+    start = X[rng.choice(1500, k, replace=False)]
+    theirs = KMeans(k, init=start, n_init=1, algorithm="lloyd").fit(X, sample_weight=weight if weighted else None)
+    tol = 1e-4 * X.var(axis=0).mean()
+    labels, inertia = _lloyd(X, np.ascontiguousarray(X.T), weight, start.copy(), 300, tol)
+    assert theirs.n_iter_ > 10
+    np.testing.assert_array_equal(labels, theirs.labels_)
+    assert inertia == pytest.approx(theirs.inertia_, rel=1e-10)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -59,6 +75,18 @@ def test_same_seed_same_partition_and_an_emptied_segment_is_refilled():
     Y = np.repeat(np.array([[0.0, 0], [0, 1], [1, 0], [5, 5]]), [50, 1, 1, 1], axis=0)
     labels = kmeans(Y, 4, n_init=1, seed=0)[0]
     assert np.bincount(labels, minlength=4).min() >= 1
+
+
+def test_rows_of_weight_zero_leave_no_segment_without_a_centre():
+    # Weights of 0 stand for missing or negative survey weights; a segment of such rows alone
+    # has no mass to average, and its centre must stay a point, not 0 / 0.
+    X, _ = blobs(11, n=300, k=5, spread=0.4)
+    weight = np.ones(300)
+    weight[X[:, 0] > np.quantile(X[:, 0], 0.7)] = 0.0
+    for seed in range(5):
+        labels, centres, inertia = kmeans(X, 8, n_init=2, seed=seed, sample_weight=weight)
+        assert np.isfinite(centres).all() and np.isfinite(inertia)
+        assert labels.min() >= 0 and labels.max() < 8
 
 
 def test_shapes_that_do_not_fit_are_refused():

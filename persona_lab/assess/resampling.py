@@ -37,12 +37,6 @@ def bootstrap(n: int, seed: int, b: int) -> np.ndarray:
     return _rng(seed, b).integers(0, n, size=n)
 
 
-def bootstrap_pair(n: int, seed: int, b: int) -> tuple[np.ndarray, np.ndarray]:
-    """Resample ``b`` of flexclust's ``bootFlexclust``: two independent bootstrap samples."""
-    rng = _rng(seed, b)
-    return rng.integers(0, n, size=n), rng.integers(0, n, size=n)
-
-
 def subsample(n: int, fraction: float, seed: int, b: int) -> np.ndarray:
     """Resample ``b``: ``round(fraction * n)`` distinct rows, sorted (Monti's consensus scheme)."""
     size = min(n, max(2, int(round(float(fraction) * n))))
@@ -62,11 +56,6 @@ def half_split(n: int, seed: int, b: int) -> tuple[np.ndarray, np.ndarray]:
 def bootstraps(n: int, B: int, seed: int) -> list[np.ndarray]:
     _check(n, B)
     return [bootstrap(n, seed, b) for b in range(int(B))]
-
-
-def bootstrap_pairs(n: int, B: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    _check(n, B)
-    return [bootstrap_pair(n, seed, b) for b in range(int(B))]
 
 
 def subsamples(n: int, B: int, fraction: float = 0.8, seed: int = 0) -> list[np.ndarray]:

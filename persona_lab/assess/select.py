@@ -117,7 +117,7 @@ class Selection:
 
 def select_k(
     dataset: Dataset, method: str, k_values, *, resamples: int = 50, seed: int = 0, n_ref: int = 20,
-    null_resamples: int = 5, reference: str | None = None, statistics=STATISTICS, min_share: float | None = None,
+    null_resamples: int = 3, reference: str | None = None, statistics=STATISTICS, min_share: float | None = None,
     max_k: int | None = None, n_jobs: int = 1, dask=None, progress=None, cancel=None, params: dict | None = None,
     periods: bool = True, preparation: Preparation | None = None, starts: int | None = None,
     max_rows: int | None = MAX_ROWS,
@@ -134,7 +134,7 @@ def select_k(
     if "jaccard" not in statistics:
         raise PersonaLabError("The k-hat distribution needs the Jaccard bootstrap", fix="Keep 'jaccard' among the statistics")
     # Shares of the time, as measured on 5,000 rows: full-data criteria, stability, null band
-    # (20 sets x 5 resamples of structure-free data, where k-means converges slowly), periods.
+    # (20 sets x 3 resamples of structure-free data, where k-means converges slowly), periods.
     criteria_part, stability_part, null_part, period_part = (
         part_of(progress, 0.0, 0.05), part_of(progress, 0.05, 0.2), part_of(progress, 0.25, 0.7), part_of(progress, 0.95, 0.05))
     with dask_client(dask, n_jobs) as client:  # one cluster (or none) for every step

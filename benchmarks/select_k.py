@@ -117,15 +117,35 @@ def main() -> None:
             rows.append(row)
             print(json.dumps(row), flush=True)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "select_k.json").write_text(json.dumps(rows, indent=2) + "\n")
-    lines = ["| set | starts | n x d | ours s | ours MB | recommended k (true) | baseline s (scaled) | speed-up |",
-             "|---|---|---|---|---|---|---|---|"]
+    # Rows of sets and starts not run this time are kept, so that the sets can be run apart.
+    path = RESULTS / "select_k.json"
+    ran = {(r["set"], r["starts"]) for r in rows}
+    kept = [r for r in (json.loads(path.read_text()) if path.exists() else []) if (r["set"], r["starts"]) not in ran]
+    rows = sorted(kept + rows, key=lambda r: (list(SETS).index(r["set"]), r["starts"] != "default", r["starts"]))
+    path.write_text(json.dumps(rows, indent=2) + "\n")
+    write_report(rows)
+
+
+#: What follows this line in select_k.md is written by hand (the reading of the figures) and kept.
+NOTES = "<!-- notes: kept when the table is rewritten -->"
+
+
+def write_report(rows: list[dict]) -> None:
+    lines = ["# select-k: the default analysis (benchmarks/select_k.py)", "",
+             "| set | starts | n x d | ours s | ours peak MB | recommended k (true) | k_set_90 | naive s (scaled) | speed-up |",
+             "|---|---|---|---:|---:|---|---|---:|---:|"]
     for r in rows:
         o, b = r["ours"], r["baseline"]
-        lines.append(f"| {r['set']} | {r['starts']} | {r['n']:,} x {r['d']} | {o.get('seconds', o.get('error'))} | {o.get('peak_mb', '')} | "
-                     f"{o.get('recommended_k', '')} ({r['k_true']}) | {b.get('scaled_seconds', b.get('error'))} | {r.get('speedup', '')} |")
-    (RESULTS / "select_k.md").write_text("\n".join(lines) + "\n")
-
+        seconds = f"{o['seconds']:.1f}" if "seconds" in o else o.get("error", "")
+        naive = f"{b['scaled_seconds']:,.0f}" if "scaled_seconds" in b else b.get("error", "")
+        speedup = f"{r['speedup']:.1f}x" if "speedup" in r else ""
+        lines.append(f"| {r['set']} | {r['starts']} | {r['n']:,} x {r['d']} | {seconds} | {o.get('peak_mb', 0):.0f} | "
+                     f"{o.get('recommended_k', '')} ({r['k_true']}) | {', '.join(map(str, o.get('k_set_90', [])))} | "
+                     f"{naive} | {speedup} |")
+    path = RESULTS / "select_k.md"
+    old = path.read_text() if path.exists() else ""
+    kept = old[old.index(NOTES):] if NOTES in old else NOTES + "\n"
+    path.write_text("\n".join(lines) + "\n\n" + kept)
 
 if __name__ == "__main__":
     main()

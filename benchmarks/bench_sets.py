@@ -20,7 +20,7 @@ partition even when told k, so its stability cannot be expected to point at that
 a one-line description of each set, for the reader; it does not decide anything.
 
     python benchmarks/bench_sets.py [--bench ../shared/bench] [--sets a,b] [--resamples 50]
-        [--n-ref 20] [--null-resamples 5] [--jobs 2] [--seed 0]
+        [--n-ref 20] [--null-resamples 3] [--jobs 2] [--seed 0]
 
 Writes benchmarks/results/bench_sets.json and bench_sets.md (rewritten after every set, so an
 interrupted run keeps what it measured).
@@ -182,7 +182,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sets", default="", help="comma-separated set names (default: all in meta.json)")
     parser.add_argument("--resamples", type=int, default=50)
     parser.add_argument("--n-ref", type=int, default=20)
-    parser.add_argument("--null-resamples", type=int, default=5)
+    parser.add_argument("--null-resamples", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULTS / "bench_sets")

@@ -205,8 +205,7 @@ class _Job:
 def _fit(job: _Job, rows, k, seed, with_duplicates: bool = False) -> SegmentationMethod:
     """The method as resamples fit it, on ``rows`` (a bootstrap sample when ``with_duplicates``)."""
     method = job.resampled or job.method
-    sample = drawn_prepared(job.prepared, rows, method.supports_weights) if with_duplicates \
-        else subset_prepared(job.prepared, rows, row_labels=False)
+    sample = drawn_prepared(job.prepared, rows, weighted=with_duplicates and method.supports_weights)
     return method.clone().fit(sample, k=k, seed=seed)
 
 
@@ -254,11 +253,11 @@ def _resample_task(job: _Job, statistic: str, b: int):
 
 def _resample_fit(job: _Job, statistic: str, b: int, k, draws: tuple):
     X, seed = job.prepared.X, job.index_seeds[statistic]
-    fit = lambda rows, j: _fit(job, rows, k, _fit_seed(job, statistic, b, j))  # noqa: E731
+    fit = lambda rows, j, **how: _fit(job, rows, k, _fit_seed(job, statistic, b, j), **how)  # noqa: E731
     try:
         if statistic == "bootstrap_ari":  # this sample's full-data partition; paired in stability()
             (rows,) = draws
-            return _fit(job, rows, k, _fit_seed(job, statistic, b, 0), with_duplicates=True).assign(X).astype(np.int32)
+            return fit(rows, 0, with_duplicates=True).assign(X).astype(np.int32)
         if statistic == "jaccard":
             (rows,) = draws
             full = job.full_labels[k]

@@ -154,9 +154,9 @@ def _own_distances(XT, centres, labels, out):
 def _refill_empty(X, XT, w, centres, labels, lower, sums, mass, count):
     """Re-seed each empty (or weightless) segment with the row farthest from its centre, as
     scikit-learn does."""
-    far_sq = np.empty(X.shape[0])
     for j in range(count.shape[0]):
-        if count[j] == 0 or mass[j] <= 0.0:
+        if count[j] == 0 or mass[j] <= 0.0:  # rare: the distances are only computed then
+            far_sq = np.empty(X.shape[0])
             _own_distances(XT, centres, labels, far_sq)
             far = np.argmax(far_sq)
             mass[j] = 0.0  # exactly empty: no residue of earlier moves

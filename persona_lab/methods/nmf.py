@@ -3,6 +3,26 @@
 V (rows x features) ~ W (rows x k) . H (k x features). Each latent behaviour p is a persona.
 Because the scale of W and H is arbitrary, memberships are normalised (DESIGN.md):
 m[g, p] = W[g, p] |H[p, :]|_1 / sum_q W[g, q] |H[q, :]|_1, and a row's segment is its largest m.
+
+The Kullback-Leibler loss (APG's, on counts) is fitted by our own multiplicative updates (Lee &
+Seung 2001), the algorithm scikit-learn's ``solver="mu"`` runs, because the stability analysis of
+issue 15 fits NMF thousands of times and scikit-learn spent most of each fit outside the
+arithmetic that matters. Where the time goes decides the layout:
+
+- APG matrices are sparse (MovieLens-100k as groups x films: 18% of cells non-zero), and the KL
+  updates need W @ H only where V is non-zero: sum_ij WH_ij = |W|_col . |H|_row gives the rest.
+  Compiled loops over the non-zero cells do each half-update in one pass, with no dense
+  temporaries; above a density threshold (or for large k, where BLAS wins) NumPy's dense
+  products run instead. Both compute the same updates.
+- The loss is checked every ``CHECK_EVERY`` iterations, and fitting stops when it fell by less
+  than ``tol`` (relative) since the last check. scikit-learn's test divides by the *initial*
+  loss, so from a random start it stopped after 30-60 iterations in a state that more
+  iterations still improved by up to 1%.
+- Warm starts: ``fit(..., init_H=H)`` (and optionally ``init_W``) starts from given factors, so
+  that a resample can start from the full-data solution restricted to its rows.
+
+``solver="sklearn"`` keeps scikit-learn's solver (the previous behaviour) for comparison; the
+Frobenius loss always uses scikit-learn's coordinate descent.
 """
 
 from __future__ import annotations
@@ -10,12 +30,31 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from numba import njit
 from sklearn.decomposition import NMF as _SklearnNMF
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.extmath import randomized_svd
 
 from ..errors import PersonaLabError
 from ..prepare import Preparation
-from .base import SegmentationMethod, child_seeds
+from .base import SegmentationMethod, check_whole, child_seeds
+
+#: scikit-learn's floor for W @ H in the ratio V / WH (and for the update denominators).
+EPSILON = float(np.finfo(np.float32).eps)
+#: Iterations between two evaluations of the loss (the stopping test).
+CHECK_EVERY = 10
+#: Above this share of non-zero cells, dense BLAS products beat the compiled sparse passes.
+DENSE_ABOVE = 0.5
+#: From this many components on, the dense path is faster whatever the density.
+DENSE_FROM_K = 40
+#: Transform (W for new rows, H fixed) is a convex problem: solved to a tighter tolerance than
+#: the fit, so that the training rows get back their training labels.
+TRANSFORM_TOL = 1e-6
+TRANSFORM_MAX_ITER = 2000
+#: Iterations of W alone (H fixed) that make a W for a warm start given only H.
+WARM_W_ITER = 20
+
+FAST = {"reassoc", "contract", "arcp", "nsz"}
 
 
 class NMF(SegmentationMethod):
@@ -26,12 +65,13 @@ class NMF(SegmentationMethod):
     criteria = ("reconstruction_error", "silhouette", "calinski_harabasz", "davies_bouldin")
     state_arrays = ("H_",)
 
-    def __init__(self, loss="kullback-leibler", init="nndsvda", n_restarts=4, max_iter=500, tol=1e-4):
+    def __init__(self, loss="kullback-leibler", init="nndsvda", n_restarts=4, max_iter=500, tol=3e-4, solver="mu"):
         self.loss = loss
         self.init = init
         self.n_restarts = n_restarts
         self.max_iter = max_iter
         self.tol = tol
+        self.solver = solver
 
     def default_preparation(self, kind: str) -> Preparation:
         # APG factorises the raw counts; a table is min-max scaled into [0, 1] (one-hot is 0/1).
@@ -44,13 +84,82 @@ class NMF(SegmentationMethod):
             raise PersonaLabError(f"Unknown NMF loss {self.loss!r}", fix="Use kullback-leibler or frobenius")
         if self.init not in ("nndsvda", "random"):
             raise PersonaLabError(f"Unknown NMF initialisation {self.init!r}", fix="Use nndsvda or random")
+        if self.solver not in ("mu", "sklearn"):
+            raise PersonaLabError(f"Unknown NMF solver {self.solver!r}", fix="Use mu or sklearn")
         if int(self.n_restarts) < 1:
             raise PersonaLabError("n_restarts must be at least 1", fix="Use n_restarts=1 or more")
+        check_whole("max_iter", self.max_iter, 1, fix="Use max_iter=500")
+        if not float(self.tol) >= 0:
+            raise PersonaLabError(f"tol must be a number >= 0, got {self.tol!r}", fix="Use tol=3e-4")
+
+    @property
+    def _own_solver(self) -> bool:
+        return self.solver == "mu" and self.loss == "kullback-leibler"
+
+    # -- fitting --------------------------------------------------------------------------------
+
+    def fit(self, prepared, k=None, seed=0, *, init_W=None, init_H=None):
+        """As every method's fit; ``init_H`` (k x features), and optionally ``init_W`` (rows x k),
+        make the first start a warm start from these factors instead of ``init``. Without
+        ``init_W``, W is solved for with H fixed. The other ``n_restarts - 1`` starts stay random,
+        so ``n_restarts=1`` gives a single warm-started fit."""
+        if init_W is not None and init_H is None:
+            raise PersonaLabError("A warm start needs init_H; init_W alone is not enough", fix="Give init_H too")
+        self._warm = None
+        if init_H is not None:
+            H = np.asarray(init_H, dtype=float)
+            if k is None:
+                k = H.shape[0]
+            if H.shape != (int(k), prepared.X.shape[1]) or (H < 0).any() or not np.isfinite(H).all():
+                raise PersonaLabError(
+                    f"init_H must be a non-negative {int(k)} x {prepared.X.shape[1]} matrix, got shape {H.shape}",
+                    fix="Pass the H_ of a fit on the same features with the same k",
+                )
+            W = None
+            if init_W is not None:
+                W = np.asarray(init_W, dtype=float)
+                if W.shape != (prepared.X.shape[0], int(k)) or (W < 0).any() or not np.isfinite(W).all():
+                    raise PersonaLabError(
+                        f"init_W must be a non-negative {prepared.X.shape[0]} x {int(k)} matrix, got shape {W.shape}",
+                        fix="Pass the W_ rows of the rows being fitted",
+                    )
+            if self.solver == "sklearn" or self.loss != "kullback-leibler":
+                raise PersonaLabError("Warm starts need the mu solver and the kullback-leibler loss",
+                                      fix="Use solver='mu' with loss='kullback-leibler'")
+            self._warm = (W, H)
+        try:
+            return super().fit(prepared, k, seed)
+        finally:
+            del self._warm
 
     def _fit(self, X, k, seed, sample_weight):
+        if not self._own_solver:
+            return self._fit_sklearn(X, k, seed)
+        data = _Data(X)
+        warm = getattr(self, "_warm", None)
         # nndsvda is deterministic, so only its first restart uses it; the rest start at random
         # so that restarts explore different optima.
         # nndsvda (an SVD) cannot give more components than min(rows, features).
+        first = self.init if k <= min(X.shape) else "random"
+        inits = ["warm" if warm else first] + ["random"] * (int(self.n_restarts) - 1)
+        best = None
+        for init, child in zip(inits, child_seeds(seed, len(inits))):
+            if init == "warm":
+                W, H = warm
+                # A rough W for the given H is enough: the joint updates refine both.
+                W = _solve_w(data, H, TRANSFORM_TOL, WARM_W_ITER) if W is None else W
+            else:
+                W, H = initial_factors(X, k, init, child)
+            W, H, loss, n_iter = kl_nmf(data, W, H, int(self.max_iter), float(self.tol))
+            if best is None or loss < best[2]:
+                best = (W, H, loss, n_iter)
+        self.W_, self.H_, loss, self.n_iter_ = best
+        # On scikit-learn's scale (sqrt(2 D)), which the criteria and earlier results use.
+        self.reconstruction_err_ = float(np.sqrt(2.0 * max(loss, 0.0)))
+        self.memberships_ = self._memberships(self.W_)
+        self.labels_ = self.memberships_.argmax(axis=1)
+
+    def _fit_sklearn(self, X, k, seed):
         first = self.init if k <= min(X.shape) else "random"
         inits = [first] + ["random"] * (int(self.n_restarts) - 1)
         best = None
@@ -63,6 +172,7 @@ class NMF(SegmentationMethod):
                 best = (model, W)
         self.model_, self.W_ = best
         self.H_ = self.model_.components_
+        self.n_iter_ = int(self.model_.n_iter_)
         self.reconstruction_err_ = float(self.model_.reconstruction_err_)
         self.memberships_ = self._memberships(self.W_)
         self.labels_ = self.memberships_.argmax(axis=1)
@@ -85,7 +195,11 @@ class NMF(SegmentationMethod):
         # A row with no activity at all belongs to nobody in particular: spread it evenly.
         return np.divide(mass, total, out=np.full_like(mass, 1.0 / k), where=total > 0)
 
+    # -- new rows -------------------------------------------------------------------------------
+
     def _restore(self):
+        if self._own_solver:
+            return
         # transform() solves for W with H fixed; it reads only H and the solver's settings.
         self.model_ = self._model(self.H_.shape[0], self.init, self.seed_)
         self.model_.components_ = self.H_
@@ -93,12 +207,15 @@ class NMF(SegmentationMethod):
         self.model_.n_features_in_ = self.H_.shape[1]
 
     def _transform(self, X):
-        """W for new rows, H fixed. An all-zero row makes scikit-learn's stopping test divide
-        0 by 0 (its W is 0 either way), and max_iter is said in a note at fit time."""
+        """W for new rows, H fixed."""
+        X = np.clip(X, 0, None)
+        if self._own_solver:
+            return _solve_w(_Data(X), np.asarray(self.H_, dtype=float), TRANSFORM_TOL, TRANSFORM_MAX_ITER)
+        # An all-zero row makes scikit-learn's stopping test divide 0 by 0 (its W is 0 either way).
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
-            return self.model_.transform(np.clip(X, 0, None))
+            return self.model_.transform(X)
 
     def _predict_memberships(self, X):
         return self._memberships(self._transform(X))
@@ -109,3 +226,235 @@ class NMF(SegmentationMethod):
     def _misfit(self, X):
         # Euclidean reconstruction error: a row no mix of the latent behaviours rebuilds.
         return np.linalg.norm(np.clip(X, 0, None) - self._transform(X) @ self.H_, axis=1)
+
+
+# -- the solver -------------------------------------------------------------------------------------
+
+
+class _Data:
+    """V once, in the forms the updates read: dense, and its non-zero cells row by row (CSR)."""
+
+    def __init__(self, X: np.ndarray):
+        self.X = np.ascontiguousarray(X, dtype=np.float64)
+        rows, cols = np.nonzero(self.X)
+        self.values = self.X[rows, cols]
+        self.indices = cols.astype(np.int64)
+        self.indptr = np.zeros(self.X.shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=self.X.shape[0]), out=self.indptr[1:])
+        self.flat = rows * self.X.shape[1] + cols  # for the dense loss
+        # sum V log V is a constant of the loss: computed once.
+        self.xlogx = float(np.dot(self.values, np.log(self.values)))
+        self.total = float(self.values.sum())
+
+    @property
+    def density(self) -> float:
+        return self.values.size / max(self.X.size, 1)
+
+    def dense_for(self, k: int) -> bool:
+        return self.density > DENSE_ABOVE or k >= DENSE_FROM_K
+
+
+def initial_factors(X: np.ndarray, k: int, init: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Starting W and H as scikit-learn makes them (its ``_initialize_nmf``), from ``seed``.
+
+    "random": |N(0, 1)| scaled by sqrt(mean(V) / k), so that W @ H starts at V's mean level.
+    "nndsvda": Boutsidis & Gallopoulos' (2008) non-negative double SVD, zeros filled with mean(V)
+    (zeros would stay zeros under multiplicative updates).
+    """
+    n, m = X.shape
+    mean = float(X.mean())
+    if init == "random":
+        # scikit-learn's stream (legacy RandomState, H drawn before W): the same seed gives the
+        # same start as the scikit-learn solver, so the two solvers' results can be compared
+        # start for start (restarts land in different local optima, and which ones is luck).
+        rng = np.random.RandomState(seed)
+        scale = np.sqrt(mean / k)
+        H = scale * np.abs(rng.standard_normal((k, m)))
+        return scale * np.abs(rng.standard_normal((n, k))), H
+    U, S, Vt = randomized_svd(X, k, random_state=seed)
+    W, H = np.zeros((n, k)), np.zeros((k, m))
+    W[:, 0] = np.sqrt(S[0]) * np.abs(U[:, 0])
+    H[0] = np.sqrt(S[0]) * np.abs(Vt[0])
+    for j in range(1, k):
+        x, y = U[:, j], Vt[j]
+        xp, yp = np.maximum(x, 0), np.maximum(y, 0)
+        xn, yn = np.abs(np.minimum(x, 0)), np.abs(np.minimum(y, 0))
+        xp_norm, yp_norm, xn_norm, yn_norm = (np.linalg.norm(v) for v in (xp, yp, xn, yn))
+        # Of the singular pair's positive and negative parts, the one with more mass leads.
+        if xp_norm * yp_norm > xn_norm * yn_norm:
+            u, v, sigma = xp / xp_norm, yp / yp_norm, xp_norm * yp_norm
+        else:
+            u, v, sigma = xn / xn_norm, yn / yn_norm, xn_norm * yn_norm
+        scale = np.sqrt(S[j] * sigma)
+        W[:, j], H[j] = scale * u, scale * v
+    W[W < 1e-6] = 0
+    H[H < 1e-6] = 0
+    W[W == 0] = mean
+    H[H == 0] = mean
+    return W, H
+
+
+def kl_nmf(data: "_Data | np.ndarray", W: np.ndarray, H: np.ndarray, max_iter: int = 500, tol: float = 1e-4):
+    """Multiplicative updates for min D_KL(V || W H) from W, H (updated copies are returned).
+
+    Returns ``(W, H, loss, n_iter)``; ``loss`` is the generalised KL divergence of the returned
+    factors. Stops after ``max_iter`` iterations, or at a check (every ``CHECK_EVERY``) where the
+    loss fell by less than ``tol`` times itself since the previous check.
+    """
+    data = data if isinstance(data, _Data) else _Data(data)
+    W = np.array(W, dtype=np.float64, order="C")
+    HT = np.array(np.asarray(H, dtype=np.float64).T, order="C")  # items x k: one item's row is contiguous
+    k = W.shape[1]
+    if data.dense_for(k):
+        return _kl_dense(data, W, np.ascontiguousarray(HT.T), max_iter, tol)
+    scratch = np.zeros_like(HT)
+    previous = np.inf
+    n_iter = 0
+    while n_iter < max_iter:
+        # The W pass measures the loss of the current factors on the way (only when asked).
+        check = n_iter % CHECK_EVERY == 0
+        mass = float(W.sum(axis=0) @ HT.sum(axis=0)) if check else 0.0  # sum of W H before the update
+        fit = _w_pass(data.indptr, data.indices, data.values, W, HT, EPSILON, check)
+        if check:
+            loss = data.xlogx - fit - data.total + mass
+            if previous - loss < tol * abs(loss):
+                break
+            previous = loss
+        _h_pass(data.indptr, data.indices, data.values, W, HT, scratch, EPSILON)
+        n_iter += 1
+    loss = _kl_sparse_loss(data, W, HT)
+    return W, np.ascontiguousarray(HT.T), loss, n_iter
+
+
+def _kl_dense(data: _Data, W, H, max_iter, tol):
+    X = data.X
+    R = np.empty_like(X)
+    previous = np.inf
+    n_iter = 0
+    while n_iter < max_iter:
+        np.matmul(W, H, out=R)
+        np.maximum(R, EPSILON, out=R)
+        if n_iter % CHECK_EVERY == 0:
+            loss = _kl_dense_loss(data, R, W, H)
+            if previous - loss < tol * abs(loss):
+                break
+            previous = loss
+        np.divide(X, R, out=R)
+        W *= (R @ H.T) / np.maximum(H.sum(axis=1), EPSILON)
+        np.matmul(W, H, out=R)
+        np.maximum(R, EPSILON, out=R)
+        np.divide(X, R, out=R)
+        H *= (W.T @ R) / np.maximum(W.sum(axis=0), EPSILON)[:, None]
+        n_iter += 1
+    np.matmul(W, H, out=R)
+    np.maximum(R, EPSILON, out=R)
+    return W, H, _kl_dense_loss(data, R, W, H), n_iter
+
+
+def _kl_dense_loss(data: _Data, WH: np.ndarray, W: np.ndarray, H: np.ndarray) -> float:
+    """The loss from WH floored at EPSILON; sum(WH) from the factors, unfloored, as the sparse
+    path and scikit-learn compute it (the floor only guards the logarithm)."""
+    mass = float(W.sum(axis=0) @ H.sum(axis=1))
+    return data.xlogx - float(np.dot(data.values, np.log(WH.ravel()[data.flat]))) - data.total + mass
+
+
+def _kl_sparse_loss(data: _Data, W, HT) -> float:
+    fit = _w_pass(data.indptr, data.indices, data.values, W.copy(), HT, EPSILON, True)
+    return data.xlogx - fit - data.total + float(W.sum(axis=0) @ HT.sum(axis=0))
+
+
+def _solve_w(data: _Data, H: np.ndarray, tol: float, max_iter: int) -> np.ndarray:
+    """W minimising D_KL(V || W H) for H fixed (convex in W), from a flat start as scikit-learn's
+    transform."""
+    n, k = data.X.shape[0], H.shape[0]
+    W = np.full((n, k), np.sqrt(max(data.X.mean(), EPSILON) / k))
+    HT = np.ascontiguousarray(H.T)
+    if data.dense_for(k):
+        R = np.empty_like(data.X)
+        hsum = np.maximum(H.sum(axis=1), EPSILON)
+        previous = np.inf
+        for n_iter in range(max_iter):
+            np.matmul(W, H, out=R)
+            np.maximum(R, EPSILON, out=R)
+            if n_iter % CHECK_EVERY == 0:
+                loss = _kl_dense_loss(data, R, W, H)
+                if previous - loss < tol * abs(loss):
+                    break
+                previous = loss
+            np.divide(data.X, R, out=R)
+            W *= (R @ H.T) / hsum
+        return W
+    previous = np.inf
+    hsum = HT.sum(axis=0)
+    for n_iter in range(max_iter):
+        check = n_iter % CHECK_EVERY == 0
+        mass = float(W.sum(axis=0) @ hsum) if check else 0.0
+        fit = _w_pass(data.indptr, data.indices, data.values, W, HT, EPSILON, check)
+        # The loss is that of W before this pass's update; stopping after the update costs nothing.
+        if check:
+            loss = data.xlogx - fit - data.total + mass
+            if previous - loss < tol * abs(loss):
+                break
+            previous = loss
+    return W
+
+
+@njit(cache=True, nogil=True, fastmath=FAST)
+def _w_pass(indptr, indices, values, W, HT, eps, measure):
+    """W <- W * ((V / WH) H^T) / rowsums(H), one row at a time (a row's update reads only its
+    own W row). Returns sum over non-zero cells of V log WH before the update when ``measure``."""
+    n, k = W.shape
+    hsum = np.empty(k)
+    for q in range(k):
+        hsum[q] = 0.0
+    for j in range(HT.shape[0]):
+        for q in range(k):
+            hsum[q] += HT[j, q]
+    for q in range(k):
+        hsum[q] = max(hsum[q], eps)
+    numerator = np.empty(k)
+    fit = 0.0
+    for i in range(n):
+        for q in range(k):
+            numerator[q] = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            wh = 0.0
+            for q in range(k):
+                wh += W[i, q] * HT[j, q]
+            wh = max(wh, eps)
+            if measure:
+                fit += values[p] * np.log(wh)
+            ratio = values[p] / wh
+            for q in range(k):
+                numerator[q] += ratio * HT[j, q]
+        for q in range(k):
+            W[i, q] *= numerator[q] / hsum[q]
+    return fit
+
+
+@njit(cache=True, nogil=True, fastmath=FAST)
+def _h_pass(indptr, indices, values, W, HT, numerator, eps):
+    """H <- H * (W^T (V / WH)) / colsums(W), with H stored transposed (items x k)."""
+    n, k = W.shape
+    wsum = np.empty(k)
+    for q in range(k):
+        wsum[q] = 0.0
+    for i in range(n):
+        for q in range(k):
+            wsum[q] += W[i, q]
+    for q in range(k):
+        wsum[q] = max(wsum[q], eps)
+    numerator[:, :] = 0.0
+    for i in range(n):
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            wh = 0.0
+            for q in range(k):
+                wh += W[i, q] * HT[j, q]
+            ratio = values[p] / max(wh, eps)
+            for q in range(k):
+                numerator[j, q] += ratio * W[i, q]
+    for j in range(HT.shape[0]):
+        for q in range(k):
+            HT[j, q] *= numerator[j, q] / wsum[q]

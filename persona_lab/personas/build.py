@@ -45,7 +45,7 @@ def build_personas(
     if prepared.kind == "interactions":
         personas, unassigned = apg_personas(prepared, method, n_traits)
     else:
-        personas, unassigned = table_personas(dataset, prepared, method, n_traits)
+        personas, unassigned = table_personas(dataset, prepared, method, n_traits, seed)
     _add_prevalence(dataset, prepared, method, personas)
     taken: set[str] = set()
     for persona in personas:

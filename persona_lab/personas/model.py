@@ -32,6 +32,12 @@ class Trait:
     standardised mean difference; for a category they are shares of rows having ``level``,
     ``effect`` is Cohen's h (so both kinds rank on one standardised scale) and ``lift`` is the
     segment share over the population share. ``ci_low``/``ci_high`` bound ``value`` (95%).
+
+    A trait is descriptive: the segments were built from its column, so its interval says how
+    precisely ``value`` is known, not that the segment differs. ``q_value`` is the
+    Benjamini-Hochberg q of the same difference tested on a held-out half of the rows against
+    structure-free data (personas/holdout.py), None when untested; ``significant`` means q < 0.05
+    in the trait's direction.
     """
 
     feature: str
@@ -46,6 +52,8 @@ class Trait:
     ci_high: float | None = None
     support: int = 0  # the segment's rows behind the value (having the level, for a category)
     hidden: bool = False  # hidden by the user in the app; exports skip it
+    q_value: float | None = None
+    significant: bool = False
 
 
 @dataclass

@@ -9,8 +9,8 @@ segment's share so that nobody reads a persona as a majority.
 Headline attributes, matched per row (a missing value never matches):
 
 * entity tables: every demographic the persona shows, a category as the segment's (weighted)
-  mode, a number as lying inside the segment's middle half (its interquartile range, the range
-  the card shows); and the persona's top three traits (:data:`N_TRAITS`, hidden ones skipped): a
+  mode, a number as lying inside the segment's weighted middle half (its interquartile range,
+  the range the card shows); and the persona's top three traits (:data:`N_TRAITS`, hidden ones skipped): a
   category level as having it (or, for a negative trait, not having it), a number as being on the
   persona's side of the overall mean. The share is of all rows, weighted as sizes are.
 * the APG shape: the demographic skeleton, i.e. the share of all interactions that come from
@@ -25,6 +25,7 @@ import pandas as pd
 
 from .model import Persona, Trait
 from .narrative import number
+from .stats import weighted_quantiles
 from .traits import MISSING, is_category
 
 #: Traits matched, from the top of the persona's (visible) list.
@@ -75,10 +76,10 @@ def _typical_match(series: pd.Series, inside: np.ndarray, weight: np.ndarray) ->
         mode = str(shares.idxmax())
         return (text == mode).fillna(False).to_numpy(dtype=bool), f"{series.name} = {mode}"
     numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-    own = numbers[inside & ~np.isnan(numbers)]
-    if own.size == 0:
+    # The same weighted middle half as the card shows (tables._typical).
+    low, high = weighted_quantiles(numbers[inside], weight[inside], [0.25, 0.75])
+    if np.isnan(low):
         return np.zeros(len(series), dtype=bool), f"{series.name}: (none)"
-    low, high = np.percentile(own, [25, 75])
     with np.errstate(invalid="ignore"):
         matches = (numbers >= low) & (numbers <= high)
     return matches, f"{series.name} {number(low)}-{number(high)}"

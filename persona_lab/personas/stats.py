@@ -36,6 +36,28 @@ def summarise(x: np.ndarray, w: np.ndarray) -> Summary | None:
     return Summary(mean, sd, float(w.sum() ** 2 / (w**2).sum()), int(ok.sum()))
 
 
+def weighted_quantiles(x: np.ndarray, w: np.ndarray, q) -> np.ndarray:
+    """Quantiles ``q`` (in [0, 1]) of ``x`` under weights ``w``: the inverse of the weighted
+    distribution function, averaging the two neighbours where it is flat at ``q`` (Hyndman and
+    Fan's type 2, so that equal weights give the familiar median of an even count). NaNs and
+    zero weights are dropped; all NaN without data.
+
+    Interpolating between rows as ``np.percentile`` does would let light rows pull a quantile
+    away from where the weight is: with 90% of the weight at 20, the median is 20."""
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    q = np.atleast_1d(np.asarray(q, dtype=float))
+    ok = ~np.isnan(x) & (w > 0)
+    if not ok.any():
+        return np.full(q.shape, np.nan)
+    order = np.argsort(x[ok], kind="stable")
+    x, w = x[ok][order], w[ok][order]
+    share = np.cumsum(w) / w.sum()
+    at = np.searchsorted(share, q - 1e-12).clip(max=x.size - 1)
+    flat = np.isclose(share[at], q, rtol=0, atol=1e-12) & (at + 1 < x.size)
+    after = np.minimum(at + 1, x.size - 1)
+    return np.where(flat, (x[at] + x[after]) / 2, x[at])
+
+
 def mean_ci(s: Summary) -> tuple[float | None, float | None]:
     """Normal-theory 95% interval of a weighted mean (t quantile for small samples)."""
     if s.n_eff < 2:

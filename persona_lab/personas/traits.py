@@ -1,6 +1,9 @@
 """What sets a segment apart: per column, the segment against everybody (traits) and against the
 rest (descriptor tests), on weighted rows.
 
+Traits describe (effect size and share); they are not evidence, since the segments were built from
+the same columns. :mod:`.holdout` says which of them hold up on rows the segmentation never saw.
+
 A :class:`Column` is read once (category codes, or numbers) and then compared with many segments,
 so 100 personas over a wide table stay cheap: each comparison is one pass over the rows.
 """
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..features import is_category
 from .model import Trait
 from .narrative import number
 from .stats import Summary, cohens_h, mean_ci, share_ci, summarise
@@ -20,14 +24,12 @@ from .stats import Summary, cohens_h, mean_ci, share_ci, summarise
 MIN_EFFECT = 0.2
 #: A trait needs at least this many of the segment's rows behind it (rows having the level).
 MIN_SUPPORT = 10
+#: Marks a trait confirmed on held-out rows, on cards and in exports.
+CONFIRMED = "✓"
 #: Category levels compared per column at most (the most common ones): a free-form column with
 #: thousands of levels would only add noise and multiple tests.
 MAX_LEVELS = 20
 MISSING = "(missing)"
-
-
-def is_category(series: pd.Series) -> bool:
-    return pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series)
 
 
 @dataclass(frozen=True)
@@ -121,10 +123,18 @@ def trait(c: Comparison) -> Trait:
 
 
 def is_trait(t: Trait) -> bool:
-    """Large enough, on enough rows, and not noise: the 95% interval excludes the population."""
-    if abs(t.effect) < MIN_EFFECT or t.support < MIN_SUPPORT or t.ci_low is None:
-        return False
-    return not (t.ci_low <= t.population <= t.ci_high)
+    """Large enough, on enough rows. Descriptive only: the segments were built from these columns,
+    so an interval excluding the overall value would pass on any segmentation, structure-free data
+    included; whether a difference holds up is tested on held-out rows (:mod:`.holdout`)."""
+    return abs(t.effect) >= MIN_EFFECT and t.support >= MIN_SUPPORT
+
+
+def traits_note(traits: list[Trait]) -> str:
+    """One line, under the traits on a card, saying how they were chosen and what the mark means."""
+    line = f"Traits: largest gaps to everybody (|effect| ≥ {MIN_EFFECT}), descriptive: the personas were built on them"
+    if any(t.q_value is not None for t in traits):
+        return line + f". {CONFIRMED} held on held-out rows (BH q < 0.05)."
+    return line + "; not tested on held-out rows."
 
 
 def segment_traits(columns: list[Column], inside: np.ndarray, n: int) -> list[Trait]:

@@ -31,6 +31,12 @@ def is_numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
 
 
+def is_category(series: pd.Series) -> bool:
+    """Text (two-valued included) and yes/no columns: categories to every method that models
+    categories; a yes/no column is also a 0/1 number to a method that needs numbers."""
+    return pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series)
+
+
 def _skew(values: np.ndarray) -> float:
     sd = values.std()
     return 0.0 if sd == 0 else float(np.mean(((values - values.mean()) / sd) ** 3))

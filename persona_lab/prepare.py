@@ -16,7 +16,7 @@ import pandas as pd
 from .data.apg import InteractionMatrix, interaction_matrix
 from .data.dataset import Dataset
 from .errors import PersonaLabError
-from .features import BinEncoder, CategoryEncoder, NumericEncoder, as_float, is_numeric
+from .features import MAX_LEVELS, BinEncoder, CategoryEncoder, NumericEncoder, as_float, is_category, is_numeric
 
 Encoder = NumericEncoder | CategoryEncoder | BinEncoder
 
@@ -35,6 +35,9 @@ class Preparation:
     interactions: str = "row"  # APG matrices: raw "counts", "row" shares, or "tfidf"
     encode: str = "onehot"  # categories as 0/1 columns, or as integer "codes" (LCA, k-prototypes)
     bins: int = 0  # > 0: numbers cut into this many quantile bins and treated as categories
+    #: When no segmenting column is a category, the categorical demographics (Gender in the Mall
+    #: Customers table) join them: for k-prototypes, which exists to mix categories with numbers.
+    borrow_categories: bool = False
 
     def __post_init__(self):
         if self.scale not in SCALES:
@@ -227,6 +230,8 @@ def _prepare_entities(dataset: Dataset, prep: Preparation) -> Prepared:
     if len(frame) < 2:
         raise PersonaLabError("The table has fewer than two rows", where=dataset.name, fix="Load more data")
     steps: list[str] = []
+    if prep.borrow_categories:
+        features = features + _borrowed_categories(dataset, features, steps)
     encoders: list[Encoder] = []
     for col in features:
         encoder = _fit_encoder(frame[col], prep)
@@ -264,6 +269,17 @@ def _prepare_entities(dataset: Dataset, prep: Preparation) -> Prepared:
         encoders=encoders,
         feature_mask=keep,
     )
+
+
+def _borrowed_categories(dataset: Dataset, features: list[str], steps: list[str]) -> list[str]:
+    """Categorical demographics to segment on when no feature is a category (else none)."""
+    frame = dataset.frame
+    if any(is_category(frame[c]) for c in features):
+        return []
+    borrowed = [c for c in dataset.columns("demographic")
+                if is_category(frame[c]) and 2 <= frame[c].nunique() <= MAX_LEVELS]
+    steps += [f"{c}: demographic, segmented on as a category too (no feature column is one)" for c in borrowed]
+    return borrowed
 
 
 def _fit_encoder(series: pd.Series, prep: Preparation) -> Encoder | None:

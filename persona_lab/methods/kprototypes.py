@@ -42,7 +42,7 @@ class KPrototypes(SegmentationMethod):
         self.max_fit_rows = max_fit_rows
 
     def default_preparation(self, kind: str) -> Preparation:
-        return Preparation(encode="codes", scale="standard")
+        return Preparation(encode="codes", scale="standard", borrow_categories=True)
 
     def _validate_params(self) -> None:
         if str(self.init).lower() not in ("cao", "huang"):
@@ -57,8 +57,8 @@ class KPrototypes(SegmentationMethod):
         if not categorical:
             raise PersonaLabError(
                 f"{self.label} needs at least one categorical column, but every prepared column is numeric",
-                fix="Use its default preparation (categories kept as codes) on a table with categories, "
-                "or choose k-means (kmeans) for numeric data",
+                fix="Give a text or yes/no column the role 'feature' (or 'demographic': its default preparation "
+                "segments on those when no feature is a category), or choose k-means (kmeans) for numeric data",
             )
         options = dict(n_clusters=k, init=str(self.init), n_init=int(self.n_init), max_iter=int(self.max_iter),
                        random_state=seed, n_jobs=1)

@@ -109,9 +109,13 @@ def held_out_tests(frame: pd.DataFrame, prepared: Prepared, method: Segmentation
         _differences(X, half.assign(X), weight, tests, persona_of)
         for X in (reference_prepared(held, method, reference, s).X for s in child_seeds(reference_seed, N_REFERENCE))
     ])
-    spread = np.nanstd(null, axis=0, ddof=1)
+    # A segment no stand-in row reaches has no null spread: that test is left out.
+    seen = np.isfinite(null).sum(axis=0)
+    filled = np.where(np.isfinite(null), null, 0.0)
+    centre = filled.sum(axis=0) / np.maximum(seen, 1)
+    spread = np.sqrt(((filled - centre) ** 2 * np.isfinite(null)).sum(axis=0) / np.maximum(seen - 1, 1))
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = (observed - np.nanmean(null, axis=0)) / spread
+        z = np.where((seen >= N_REFERENCE // 2) & (spread > 0), (observed - centre) / spread, np.nan)
     keys, p_values, signs = [], [], []
     for (persona, t), value in np.ndenumerate(z):
         if np.isfinite(value):

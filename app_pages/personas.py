@@ -9,6 +9,7 @@ from persona_lab import charts
 from persona_lab.export.included import identity
 from persona_lab.personas.privacy import segment_size, withhold, withheld_note
 from persona_lab.personas.text import scrub
+from persona_lab.personas.traits import traits_note
 
 st.title("Personas & export")
 loaded = shared.require_dataset()
@@ -183,6 +184,7 @@ def card(persona, position: int) -> None:
         if shown:
             st.markdown("**What sets them apart**")
             st.markdown("\n".join(f"- {shared.md(t.text or t.feature)}" for t in shown[:5]))
+            st.caption(shared.md(traits_note(shown)))
         elif persona.interests:
             st.markdown("**Interests**")
             st.markdown("\n".join(f"- {shared.md(i.label or i.item)}" + (f" ({shared.md(i.topic)})" if i.topic else "")

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .personas.model import Persona, PersonaSet
+from .personas.traits import CONFIRMED
 
 # Tableau 10 then 10 more distinguishable hues; ids beyond wrap around.
 PALETTE = [
@@ -244,7 +245,9 @@ def persona_profile(persona: Persona, n: int = 8) -> alt.Chart:
         traits = shown[:n]
         data = pd.DataFrame(
             {
-                "what": [t.feature if t.level is None else f"{t.feature}={t.level}" for t in traits],
+                # The mark leads, so that a label cut to the chart's width keeps it.
+                "what": [(f"{CONFIRMED} " if t.significant else "")
+                         + (t.feature if t.level is None else f"{t.feature}={t.level}") for t in traits],
                 "detail": [t.text for t in traits],
                 "effect": [t.effect for t in traits],
             }

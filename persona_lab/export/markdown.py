@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..personas.model import Persona, PersonaSet
 from ..personas.privacy import withheld_note
+from ..personas.traits import traits_note
 from .atomic import atomic_write
 from .included import identity, included
 from .layout import percent
@@ -66,6 +67,7 @@ def _section(p: Persona, unit: str) -> list[str]:
     if p.traits:
         lines += ["", "**What sets them apart**", ""]
         lines += [f"- {escape(t.text or t.feature)} (effect {t.effect:+.2f})" for t in p.traits[:8]]
+        lines += ["", f"*{escape(traits_note(p.traits))}*"]
     elif p.interests:
         lines += ["", "**Interests**", ""]
         lines += [f"- {escape(i.label or i.item)} ({percent(i.weight)})" for i in p.interests[:8]]

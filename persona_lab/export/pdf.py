@@ -22,6 +22,7 @@ from .. import charts
 from ..errors import PersonaLabError
 from ..personas.model import Persona, PersonaSet
 from ..personas.privacy import withheld_note
+from ..personas.traits import traits_note
 from . import layout as L
 from .atomic import atomic_write
 from .included import identity, included
@@ -246,10 +247,12 @@ def _persona_chart(pdf: _Document, persona: Persona, colour, max_height: float) 
     else:
         L.heading(pdf, "Interests", colour)
     spec = charts.persona_profile(persona, n=TOP_N).properties(width=440)
-    L.chart(pdf, spec.to_json(), max_height=max_height - 10)
+    L.chart(pdf, spec.to_json(), max_height=max_height - 10 - (L.LINE if persona.traits else 0))
     hidden_by_n = max(len(persona.traits or persona.interests) - TOP_N, 0)
     if hidden_by_n:
         L.cell(pdf, pdf.epw, L.LINE, f"+{hidden_by_n} more not shown", 8, L.MUTED, newline=True)
+    if persona.traits:
+        L.cell(pdf, pdf.epw, L.LINE, traits_note(persona.traits), 7, L.MUTED, newline=True)
 
 
 # --- appendix --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from persona_lab.personas.build import build_personas
 from persona_lab.personas.model import Persona
 from persona_lab.personas.prevalence import table_prevalence
 from persona_lab.personas.stats import weighted_quantiles
+from persona_lab.personas.traits import Column
 from persona_lab.prepare import prepare
 
 
@@ -82,3 +83,14 @@ def test_descriptor_tests_use_the_weighted_means_and_kish_effective_size():
     se2, rest_se2 = var / n_eff, 0.0
     t = (mean - 10.0) / np.sqrt(se2 + rest_se2)
     assert revenue.p_value == pytest.approx(2 * stats.t.sf(abs(t), n_eff - 1))
+
+
+def test_a_level_every_row_has_is_a_share_of_one_with_no_spread():
+    # These weights sum a hair higher in np.bincount than in np.sum: the share was 1 + 2e-16 and
+    # its sd NaN (a RuntimeWarning and a trait without an interval).
+    rng = np.random.default_rng(0)
+    w = rng.gamma(2, 1, rng.integers(5, 200))  # 170 weights
+    assert np.bincount(np.zeros(170, int), weights=w)[0] > w.sum()
+    column = Column(pd.Series(["yes"] * 170, name="all"), w)
+    (share,) = column.compare(np.ones(170, dtype=bool))
+    assert share.segment.value == 1.0 and share.segment.sd == 0.0

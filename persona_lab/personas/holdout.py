@@ -87,7 +87,9 @@ def held_out_tests(frame: pd.DataFrame, prepared: Prepared, method: Segmentation
     """Test every persona's column differences on a held-out half (see the module docstring)."""
     n = prepared.n_rows
     k = method.n_segments_
-    if n < 2 * MIN_ROWS or k < 2:
+    if k < 2:
+        return HeldOut({}, "not tested on held-out rows: one segment has nothing to differ from")
+    if n < 2 * MIN_ROWS:
         return HeldOut({}, f"not tested on held-out rows: {n} rows are too few to split")
     split_seed, fit_seed, test_seed, reference_seed = child_seeds(seed, 4)
     fit_rows, test_rows = half_split(n, split_seed, 0)

@@ -98,7 +98,8 @@ class Column:
         level_rows = np.bincount(codes, minlength=len(self.levels))
         out = {}
         for i in self.keep:
-            p = float(level_weight[i] / total)
+            # Summed weights can land a hair above the total: a share of 1.0000000002 has no sd.
+            p = float(min(level_weight[i] / total, 1.0))
             out[i] = Summary(p, float(np.sqrt(p * (1 - p))), n_eff, int(level_rows[i]))
         return out
 

@@ -126,6 +126,15 @@ cols[1].metric("Its probability over resamples",
 cols[2].metric("k values holding 90%", ", ".join(map(str, selection.k_set_90)))
 for note in selection.notes:
     st.info(shared.md(note), icon=":material/info:")
+if selection.rule.get("full_data_only"):
+    st.caption("The rule (on the full data and on every resample alike) uses "
+               + ", ".join(shared.criterion_label(c) for c in selection.rule["criteria"])
+               + ". Shown above but not in the rule: "
+               + "; ".join(f"{shared.criterion_label(c)} ({why})" for c, why in selection.rule["full_data_only"].items())
+               + ".")
+not_pickable = selection.rule.get("not_pickable", {})
+if not_pickable:
+    st.caption("Not pickable: " + "; ".join(f"k = {k}: {why}" for k, why in not_pickable.items()) + ".")
 
 p = selection.p_k_hat()
 if not p.empty:
@@ -136,8 +145,10 @@ if not p.empty:
 if selection.null is not None:
     st.subheader("Stability per k against the null band")
     st.altair_chart(charts.stability_bands(selection.null, shared.STABILITY_LABELS))
-    st.caption("Grey: 5-95% of the statistic on structure-free reference sets. Red points beat the band "
-               "(family-wise over k); PAC and delta area: lower is more stable.")
+    st.caption(f"Grey: 5-95% of the statistic on structure-free reference sets, each resampled "
+               f"{selection.stability.compared_resamples} times; the points are the data's statistic over as many "
+               "resamples (its first ones), so both sides mean the same. Red points beat the band (family-wise over "
+               "k); PAC and delta area: lower is more stable.")
 if selection.survival is not None and selection.recommended_k > 1:
     st.subheader(f"Persona survival at k = {selection.recommended_k}")
     run = shared.run_personas(loaded, method, selection.recommended_k, seed)

@@ -45,7 +45,7 @@ REPO = HERE.parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(REPO))
 
-from persona_lab.assess.select import _stable_ks, select_k  # noqa: E402
+from persona_lab.assess.select import select_k  # noqa: E402
 from persona_lab.data.dataset import Dataset  # noqa: E402
 from persona_lab.prepare import Preparation, prepare  # noqa: E402
 
@@ -128,7 +128,7 @@ def run_set(bench: Path, name: str, meta: dict, args) -> dict:
         "full_data_picks": None if result.curves is None else {c: int(k) for c, k in result.curves.picks.items()},
         "p_k_hat": {c: {str(int(k)): round(float(v), 3) for k, v in zip(g["k"], g["probability"])}
                     for c, g in result.p_k_hat().groupby("criterion", sort=False)},
-        "stable_ks": None if result.null is None else _stable_ks(result.null),
+        "stable_ks": None if result.null is None else result.stable,
         "hit": int(result.recommended_k) == ref_k, "in_set": ref_k in result.k_set_90,
         "seconds": round(seconds, 1),
     }

@@ -1,7 +1,7 @@
 """The default "how many personas" analysis: wall time and peak memory, beside a naive baseline.
 
-Default analysis (issue 4): every criterion, the null band (20 reference sets of 3 resamples),
-B = 50 resamples, k = 2..20, k-means, on a 5,000 x 2 set with 15 planted clusters and on
+Default analysis (issues 4, 15): every criterion, the null band (20 reference sets of 10 resamples, as many
+as the data's compared statistics), B = 50 resamples, k = 2..20, k-means, on a 5,000 x 2 set with 15 planted clusters and on
 100,000 x 20 (resampled on select_k's 5,000-row sample). ``--starts default,1`` also times the
 anchors' one start per resample fit.
 
@@ -30,7 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 SETS = {"small": (5_000, 2, 15), "large": (100_000, 20, 8)}
-NULL_RESAMPLES = 3  # select_k's default null_resamples
+NULL_RESAMPLES = 10  # select_k's default null_resamples
 
 CHILD = r"""
 import json, resource, sys, time
@@ -57,6 +57,13 @@ if what == "persona_lab":
     data = Dataset(frame, {c: "feature" for c in frame.columns}, "entities", name="bench")
     result = select_k(data, "kmeans", k_values, resamples=resamples, n_ref=references, n_jobs=jobs, starts=starts)
     answer = {"recommended_k": result.recommended_k, "k_set_90": result.k_set_90}
+elif what == "anchors":
+    import subprocess, tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as handle:
+        pd.DataFrame(X, columns=[f"x{i}" for i in range(d)]).to_csv(handle, index=False)
+    done = subprocess.run(["Rscript", "--vanilla", str(__import__("pathlib").Path(sys.path[0]) / "anchors.R"),
+                           handle.name, str(resamples), str(k_values[-1])], capture_output=True, text=True, check=True)
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
 else:
     from naive import naive_select_k
     # Every ``every``-th k only: the caller scales the seconds back up to all 19.
@@ -93,6 +100,9 @@ def main() -> None:
     parser.add_argument("--baseline-every", default="small:1,large:9",
                         help="the baseline fits every n-th k of the 19 (per set) and is scaled up")
     parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--anchors", action="store_true",
+                        help="also time fpc::clusterboot + fpc::prediction.strength + cluster::clusGap (needs R) on the "
+                        "same data with the same B and k range, in the same run")
     args = parser.parse_args()
     every = {name: int(n) for name, n in (part.split(":") for part in args.baseline_every.split(","))}
     rows = []
@@ -114,6 +124,10 @@ def main() -> None:
                    "ours": ours, "baseline": base}
             if "seconds" in ours and "scaled_seconds" in base:
                 row["speedup"] = base["scaled_seconds"] / ours["seconds"]
+            if args.anchors:
+                row["anchors"] = run(name, "anchors", args.resamples, 0, 1, args.timeout)
+                if "seconds" in ours and "seconds" in row["anchors"]:
+                    row["anchors_ratio"] = row["anchors"]["seconds"] / ours["seconds"]
             rows.append(row)
             print(json.dumps(row), flush=True)
     RESULTS.mkdir(exist_ok=True)
@@ -132,16 +146,20 @@ NOTES = "<!-- notes: kept when the table is rewritten -->"
 
 def write_report(rows: list[dict]) -> None:
     lines = ["# select-k: the default analysis (benchmarks/select_k.py)", "",
-             "| set | starts | n x d | ours s | ours peak MB | recommended k (true) | k_set_90 | naive s (scaled) | speed-up |",
-             "|---|---|---|---:|---:|---|---|---:|---:|"]
+             "| set | starts | n x d | ours s | ours peak MB | recommended k (true) | k_set_90 | naive s (scaled) | speed-up "
+             "| anchors s (R, same run) | anchors / ours |",
+             "|---|---|---|---:|---:|---|---|---:|---:|---:|---:|"]
     for r in rows:
         o, b = r["ours"], r["baseline"]
         seconds = f"{o['seconds']:.1f}" if "seconds" in o else o.get("error", "")
         naive = f"{b['scaled_seconds']:,.0f}" if "scaled_seconds" in b else b.get("error", "")
         speedup = f"{r['speedup']:.1f}x" if "speedup" in r else ""
+        a = r.get("anchors", {})
+        anchors = f"{a['seconds']:.1f}" if "seconds" in a else a.get("error", "")
+        ratio = f"{r['anchors_ratio']:.2f}x" if "anchors_ratio" in r else ""
         lines.append(f"| {r['set']} | {r['starts']} | {r['n']:,} x {r['d']} | {seconds} | {o.get('peak_mb', 0):.0f} | "
                      f"{o.get('recommended_k', '')} ({r['k_true']}) | {', '.join(map(str, o.get('k_set_90', [])))} | "
-                     f"{naive} | {speedup} |")
+                     f"{naive} | {speedup} | {anchors} | {ratio} |")
     path = RESULTS / "select_k.md"
     old = path.read_text() if path.exists() else ""
     kept = old[old.index(NOTES):] if NOTES in old else NOTES + "\n"

@@ -76,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     select.add_argument("--k-range", default="2:10", help="first:last k, e.g. 2:15")
     select.add_argument("--resamples", type=int, default=50, help="bootstrap and other resamples per k")
     select.add_argument("--null", type=int, default=20, help="structure-free reference sets (0: no null band)")
+    select.add_argument("--null-resamples", type=int, default=10,
+                        help="resamples of each reference set, and of the data's statistics compared with them")
     select.add_argument("--starts", type=int, default=None,
                         help="random starts of each resample fit (default: the method's own; 1 is fpc's and "
                         "ConsensusClusterPlus's scheme, about 3x faster, but adds the optimiser's variation)")
@@ -292,16 +294,20 @@ def _select_k(args) -> int:
     try:
         dataset = _load(args)
         result = select_k(dataset, args.method, _k_range(args.k_range), resamples=args.resamples, seed=args.seed,
-                          n_ref=args.null, min_share=args.min_share, n_jobs=args.jobs, dask=args.dask, progress=bar,
+                          n_ref=args.null, null_resamples=args.null_resamples, min_share=args.min_share, n_jobs=args.jobs, dask=args.dask, progress=bar,
                           preparation=_preparation(args, dataset.kind), starts=args.starts,
                           max_rows=args.max_rows or None)
     finally:
         bar.close()
     print(result.statement)
     if result.curves is not None:
-        picks = ", ".join(f"{c} {k}" for c, k in result.curves.picks.items())
-        print(f"full-data picks: {picks}; vote {result.curves.vote}")
-    print("P(k_hat = k) for the vote: " + ", ".join(f"{k}: {p:.0%}" for k, p in result.k_distribution.items()))
+        rule = result.rule
+        picks = ", ".join(f"{c} {k}" for c, k in rule["full_data_picks"].items() if k is not None)
+        print(f"the rule on the full data: {picks}; vote {rule['full_data_k']}")
+        if rule["full_data_only"]:
+            print("shown on the full data only, not in the rule: " + ", ".join(
+                f"{c} pick {result.curves.picks.get(c)} ({why})" for c, why in rule["full_data_only"].items()))
+    print("P(k_hat = k) for the rule: " + ", ".join(f"{k}: {p:.0%}" for k, p in result.k_distribution.items()))
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     if args.json:

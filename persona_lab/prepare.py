@@ -172,8 +172,7 @@ def _prepare_interactions(dataset: Dataset, prep: Preparation) -> Prepared:
     totals = V.sum(axis=1)
     steps = [f"group x item matrix: {V.shape[0]} groups x {V.shape[1]} items, {V.sum():,.0f} interactions"]
     steps += list(matrix.warnings)
-    idf = _idf(V) if prep.interactions == "tfidf" else None
-    X = _weighted(V, prep.interactions, idf)
+    X, idf = weigh_counts(V, prep.interactions)
     if prep.interactions == "counts":
         steps.append("raw counts (each group weighs by its volume)")
         sample_weight = None
@@ -197,6 +196,27 @@ def _prepare_interactions(dataset: Dataset, prep: Preparation) -> Prepared:
         matrix=matrix,
         item_weights=idf,
     )
+
+
+def weigh_counts(V: np.ndarray, weighting: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Counts as a method fits them under ``weighting``, and the item weights (IDF) learnt from
+    them: what preparing a group x item matrix does, for any counts (null reference sets too)."""
+    idf = _idf(V) if weighting == "tfidf" else None
+    return _weighted(V, weighting, idf), idf
+
+
+def raw_counts(prepared: "Prepared") -> np.ndarray:
+    """The group x item counts behind an APG preparation: its matrix where carried, else rebuilt
+    from raw counts or row shares and the group totals (a TF-IDF row cannot be turned back)."""
+    if prepared.matrix is not None:
+        return prepared.matrix.V
+    weighting = prepared.preparation.interactions
+    if weighting == "counts":
+        return np.asarray(prepared.X, float)
+    if weighting == "row":
+        return np.asarray(prepared.X, float) * np.asarray(prepared.size_weight, float)[:, None]
+    raise PersonaLabError("The counts behind this TF-IDF matrix were not kept",
+                          fix="Prepare the interaction data again (its matrix is carried with it)")
 
 
 def _weighted(V: np.ndarray, weighting: str, idf: np.ndarray | None) -> np.ndarray:

@@ -18,7 +18,7 @@ import pytest
 from persona_lab.assess.select import select_k
 from persona_lab.data.dataset import Dataset
 
-SETTINGS = dict(resamples=8, n_ref=20, null_resamples=3)
+SETTINGS = dict(resamples=10, n_ref=20, null_resamples=10)
 # select_k gives the same result for any number of workers; use both cores unless pytest-xdist
 # already does.
 N_JOBS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2

@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pytest
 from distributed import Client, LocalCluster
-from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
 from helpers import blobs_dataset
@@ -15,7 +14,7 @@ from persona_lab.assess import resampling as rs
 from persona_lab.assess.consensus import (NOT_SAMPLED, cdf_area, consensus_cdf, consensus_distribution, consensus_matrix,
                                           delta_area, pac, pair_distribution)
 from persona_lab.assess.stability import (
-    adjusted_rand, bootstrap_ari, clusterboot_jaccard, drawn_prepared, jaccard, prediction_strength, segment_jaccard, stability,
+    adjusted_rand, bootstrap_ari, clusterboot_jaccard, jaccard, prediction_strength, segment_jaccard, stability,
     subset_prepared,
 )
 from persona_lab.errors import PersonaLabError
@@ -182,22 +181,6 @@ def test_result_shapes_and_json(blobs):
     assert np.all(np.diff(cdf) >= 0) and cdf[-1] == 1.0
     data = json.loads(json.dumps(blobs.to_dict(), allow_nan=False))
     assert data["statistics"]["bootstrap_ari"]["3"] > 0.99 and len(data["per_resample"]["jaccard"]["5"]) == 15
-
-
-def test_a_bootstrap_sample_is_fitted_as_its_distinct_rows_weighted_by_draws():
-    dataset, _ = blobs_dataset(n_per=40, k=3, d=2)
-    prepared = prepare(dataset, get_method("kmeans").default_preparation("entities"))
-    rows = rs.bootstrap(prepared.n_rows, 3, 0)
-    distinct = drawn_prepared(prepared, rows, weighted=True)
-    assert distinct.n_rows == np.unique(rows).size < rows.size
-    assert distinct.sample_weight.sum() == rows.size  # every draw counted once
-    np.testing.assert_array_equal(drawn_prepared(prepared, rows, weighted=False).X, prepared.X[rows])
-    # The same k-means objective: the same fixed point from the same start as with duplicates.
-    start = prepared.X[rows[:3]]
-    kept = KMeans(3, init=start, n_init=1).fit(prepared.X[rows])
-    weighted = KMeans(3, init=start, n_init=1).fit(distinct.X, sample_weight=distinct.sample_weight)
-    np.testing.assert_allclose(weighted.cluster_centers_, kept.cluster_centers_)
-    assert weighted.inertia_ == pytest.approx(kept.inertia_)
 
 
 def test_bootstrap_ari_pairs_consecutive_samples_so_more_resamples_only_add_pairs():

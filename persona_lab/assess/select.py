@@ -1,19 +1,24 @@
-"""How many personas, and how stable that number is: the whole selection rule, re-run on every
-resample.
+"""How many personas, and how stable that number is: one selection rule, applied to the full
+data and re-run on every resample.
 
-1. Criteria of k on the full data (one fit per k; :mod:`.criteria`), each with its pick, and
-   the majority vote.
-2. Resampling stability per k (:mod:`.stability`); the Jaccard bootstrap fits are also scored by
-   every criterion, so each criterion's rule and the vote give a k-hat on every resample:
-   P(k_hat = k) per criterion and for the vote. The gap statistic is re-run per resample against
-   the data's own reference sets (:func:`.gap.resample_gap`); NMF's consensus criteria need 30
-   more fits per resample and are applied to the full data only.
-3. The same stability on structure-free reference sets gives a null band; a k is stable only
-   when it beats the band family-wise over k (:func:`.null.beats_null`) on at least half of the
-   stability statistics.
-4. ``recommended_k`` is the vote's most frequent k-hat; 1, with a sentence, when no k beats the
-   null band. ``k_set_90`` is the smallest set of k values holding 90% of the vote's k-hats.
-5. The recommended solution's personas: how often each is recovered (Jaccard > 0.75); and, when
+1. Criteria of k on the full data (one fit per k; :mod:`.criteria`), each with its pick.
+2. Resampling stability per k (:mod:`.stability`). Each bootstrap sample's fit is also scored by
+   every criterion, and each half split gives a prediction strength, so every criterion's rule
+   gives a k-hat on every resample.
+3. The same stability, with the same schemes and as many resamples, on structure-free reference
+   sets (:mod:`.null`) gives a null band; a k is *stable* when it beats the band family-wise over
+   k (:func:`.null.beats_null`) on at least half of the stability statistics, and its full-data
+   fit and most of its resample fits did not collapse (fewer non-empty segments than k).
+4. The rule: each criterion picks its k (prediction strength: the largest k with PS >= 0.8,
+   Tibshirani & Walther 2005), and the majority vote counts only picks at stable k (and above
+   a ``min_share`` limit). The rule uses the criteria that are computed on every resample, on the
+   full data and on each resample alike; criteria computed on the full data only (NMF's
+   cophenetic correlation and dispersion need 30 more fits per k) are shown beside it and named in
+   ``rule["full_data_only"]``.
+5. ``recommended_k`` is the rule's most frequent pick over resamples, so always a stable k; 1,
+   with a sentence, when no k is stable. P(k_hat = k) and ``k_set_90`` (the smallest set of k
+   values holding 90% of the picks) are over the resamples where the rule picked a stable k.
+6. The recommended solution's personas: how often each is recovered (Jaccard > 0.75); and, when
    the data has a date column, personas per period.
 """
 
@@ -35,7 +40,7 @@ from .null import band_of, beats_null, default_reference, null_values
 from .periods import PeriodPersonas, personas_by_period
 from ..sampling import sample_rows
 from .stability import STATISTICS, SUMMARIES, StabilityResult, json_number, stability, subset_prepared
-from .vote import ELBOWS, RULES, pick, vote
+from .vote import ELBOWS, RULES, pick, tally, vote
 
 NO_STRUCTURE = (
     "No number of personas is more stable than on structure-free reference data ({n_ref} reference "
@@ -47,7 +52,13 @@ NO_STRUCTURE = (
 MAX_ROWS = 5_000
 REFERENCE_NAMES = {"gaussian_box": "Gaussians with the data's covariance and uniform boxes on its principal components",
                    "gaussian": "a Gaussian with the data's covariance", "pca_box": "uniform in the data's principal-component box",
-                   "permute": "each column shuffled on its own"}
+                   "permute": "each column shuffled on its own",
+                   "independence": "the independence model of the group x item table (group totals kept, items from the pooled mix)"}
+#: Criteria the rule cannot re-run per resample, and why.
+FULL_DATA_ONLY = {"cophenetic": "needs 30 more factorisations per k and resample",
+                  "dispersion": "needs 30 more factorisations per k and resample"}
+UNSTABLE = "not more stable than structure-free data"
+COLLAPSED = "the method collapsed: fewer non-empty segments than k"
 
 
 @dataclass
@@ -59,7 +70,7 @@ class Selection:
     curves: CriterionCurves | None
     stability: StabilityResult
     null: pd.DataFrame | None  # the stability table with its band and whether each k beats it
-    k_hat: pd.DataFrame  # resample, criterion, k (criterion "vote": the vote's pick)
+    k_hat: pd.DataFrame  # resample, criterion, k (criterion "vote": the rule's pick)
     recommended_k: int
     recommended_probability: float
     k_distribution: dict[int, float]
@@ -68,6 +79,11 @@ class Selection:
     survival: pd.DataFrame | None = None  # persona id, recovered share, mean Jaccard, band
     periods: PeriodPersonas | None = None
     notes: list[str] = field(default_factory=list)
+    #: The rule itself: its criteria, those shown on the full data only (and why), the k values it
+    #: may not pick (and why), and its pick on the full data.
+    rule: dict = field(default_factory=dict)
+    #: k values more stable than structure-free data (every k when there is no null band).
+    stable: list[int] = field(default_factory=list)
 
     @property
     def headline(self) -> str:
@@ -111,21 +127,25 @@ class Selection:
                 for r in self.null.to_dict("records")],
             "survival": None if self.survival is None else self.survival.to_dict("records"),
             "periods": None if self.periods is None else self.periods.to_dict(),
+            "rule": self.rule,
+            "stable_k": self.stable,
             "notes": self.notes,
         }
 
 
 def select_k(
     dataset: Dataset, method: str, k_values, *, resamples: int = 50, seed: int = 0, n_ref: int = 20,
-    null_resamples: int = 3, reference: str | None = None, statistics=STATISTICS, min_share: float | None = None,
+    null_resamples: int = 10, reference: str | None = None, statistics=STATISTICS, min_share: float | None = None,
     max_k: int | None = None, n_jobs: int = 1, dask=None, progress=None, cancel=None, params: dict | None = None,
     periods: bool = True, preparation: Preparation | None = None, starts: int | None = None,
     max_rows: int | None = MAX_ROWS,
 ) -> Selection:
     """The full assessment of ``method`` over ``k_values`` under ``preparation`` (the method's
-    default one unless given); see the module docstring. ``starts``: random starts of each
-    resample fit (None: the method's own; see :mod:`.stability`). Above ``max_rows`` rows the
-    resampling and the null band run on a seeded sample of that many rows (None: all rows)."""
+    default one unless given); see the module docstring. ``null_resamples``: the resamples of each
+    reference set, and of the data's statistics compared with them (at most ``resamples``).
+    ``starts``: random starts of each resample fit (None: the method's own; see :mod:`.stability`).
+    Above ``max_rows`` rows the resampling and the null band run on a seeded sample of that many
+    rows (None: all rows)."""
     template = get_method(method, **(params or {}))
     reference = reference or default_reference(dataset.kind)
     k_values = sorted({int(k) for k in k_values if max_k is None or int(k) <= int(max_k)})
@@ -133,10 +153,13 @@ def select_k(
         raise PersonaLabError("Choosing k needs at least two k values of 2 or more", fix="Use a range such as 2:10")
     if "jaccard" not in statistics:
         raise PersonaLabError("The k-hat distribution needs the Jaccard bootstrap", fix="Keep 'jaccard' among the statistics")
-    # Shares of the time, as measured on 5,000 rows: full-data criteria, stability, null band
-    # (20 sets x 3 resamples of structure-free data, where k-means converges slowly), periods.
+    compared = max(1, min(int(null_resamples), int(resamples)))
+    # Shares of the time: full-data criteria, the data's resamples, the null band (n_ref sets
+    # resampled ``compared`` times each, on structure-free data where fits converge slowly), periods.
+    data_part = resamples / (resamples + 2 * n_ref * compared) if n_ref else 1.0
     criteria_part, stability_part, null_part, period_part = (
-        part_of(progress, 0.0, 0.05), part_of(progress, 0.05, 0.2), part_of(progress, 0.25, 0.7), part_of(progress, 0.95, 0.05))
+        part_of(progress, 0.0, 0.05), part_of(progress, 0.05, 0.9 * data_part),
+        part_of(progress, 0.05 + 0.9 * data_part, 0.9 * (1 - data_part)), part_of(progress, 0.95, 0.05))
     with dask_client(dask, n_jobs) as client:  # one cluster (or none) for every step
         engine = dict(n_jobs=n_jobs, dask=client, cancel=cancel, params=params, starts=starts)
         curves = None
@@ -153,29 +176,44 @@ def select_k(
             full_fits = None if full_fits is None else {k: (labels[sample], notes) for k, (labels, notes) in full_fits.items()}
         result = stability(prepared, method, k_values, resamples=resamples, seed=seed, statistics=statistics,
                            progress=stability_part, criteria_space=common.X, with_gap=curves is not None and curves.gap is not None,
-                           full_fits=full_fits, **engine)
-        null, beaten = None, True
+                           full_fits=full_fits, compare_resamples=compared, **engine)
+        null = None
         if n_ref:
             values = null_values(prepared, method, k_values, statistics, n_ref=n_ref, reference=reference, seed=seed + 1,
-                                 resamples=null_resamples, progress=null_part, **engine)
-            null = beats_null(result.table, band_of(values), values)
-            beaten = bool(_stable_ks(null))
-    k_hat = _k_hats(result, template.k_is_output, min_share, curves)
-    distribution = _distribution(k_hat[k_hat["criterion"] == "vote"]["k"])
+                                 resamples=compared, progress=null_part, **engine)
+            null = beats_null(result.compared, band_of(values), values)
     notes = list(result.notes)
     if sample is not None:
         notes.insert(0, f"Resampling statistics, k-hats and the null band were computed on a seeded sample of "
                         f"{len(sample):,} of the {total:,} rows (max_rows); the criteria on all rows.")
-    if beaten and distribution:
+    stable = _stable_ks(null, result) if null is not None else [int(k) for k in result.k_values]
+    if template.k_is_output:
+        rule = {"criteria": ["n_segments"], "full_data_only": {}, "not_pickable": {}, "full_data_k": result.k_values[0]}
+        k_hat = _segment_counts(result)
+        distribution = _distribution(k_hat["k"]) if stable else {}
+    else:
+        rule = _rule(curves, result, stable, min_share)
+        k_hat = _k_hats(result, curves, rule)
+        distribution = _distribution(k_hat[k_hat["criterion"] == "vote"]["k"])
+    if distribution:
         recommended = max(distribution, key=lambda k: (distribution[k], -k))
         probability = distribution[recommended]
         k_set = _set_90(distribution)
-        statement = (f"k = {recommended} was the vote's pick in {probability:.0%} of {resamples} resamples; "
-                     f"{sum(distribution[k] for k in k_set):.0%} of them picked k in {{{', '.join(map(str, k_set))}}}.")
+        picked = int(k_hat[k_hat["criterion"] == "vote"]["k"].notna().sum())
+        statement = (f"k = {recommended} was the rule's pick in {probability:.0%} of the {picked} resamples where it "
+                     f"picked a stable k (of {resamples}); {sum(distribution[k] for k in k_set):.0%} of them picked k in "
+                     f"{{{', '.join(map(str, k_set))}}}.")
+    elif stable:
+        # Stable k values exist but no criterion ever picked one: name the most clearly stable.
+        recommended = _most_stable(null, stable) if null is not None else stable[0]
+        probability, k_set = float("nan"), [recommended]
+        statement = (f"No criterion picked a stable k on any resample; k = {recommended} is the k most clearly more "
+                     f"stable than structure-free data.")
     else:
         recommended, probability, k_set = 1, float("nan"), [1]
-        statement = NO_STRUCTURE.format(n_ref=n_ref, reference=REFERENCE_NAMES.get(reference, reference)) if not beaten else \
-            "No resample gave the vote a pick, so no number of personas can be recommended; the answer is 1."
+        statement = NO_STRUCTURE.format(n_ref=n_ref, reference=REFERENCE_NAMES.get(reference, reference))
+    if null is not None and recommended > 1:
+        statement += " " + _beaten_sentence(null, recommended, n_ref, compared)
     survival = _survival(result, recommended)
     by_period = None
     if periods and dataset.columns("date") and recommended >= 2:
@@ -187,46 +225,118 @@ def select_k(
     if progress:
         progress(1.0, "done")
     return Selection(template.name, result.k_values, int(seed), int(resamples), curves, result, null, k_hat,
-                     int(recommended), probability, distribution, k_set, statement, survival, by_period, notes)
+                     int(recommended), probability, distribution, k_set, statement, survival, by_period, notes, rule,
+                     stable)
 
 
-def _stable_ks(null: pd.DataFrame) -> list[int]:
+def _stable_ks(null: pd.DataFrame, result: StabilityResult) -> list[int]:
     """k values more stable than structure-free data: beating the null band on at least half of
-    the statistics that have a direction. One statistic alone would beat it by chance too often
-    (each is a 5% test; family-wise over k, but not over the statistics)."""
+    the statistics that have a direction (one statistic alone would beat it by chance too often:
+    each is a 5% test, family-wise over k but not over the statistics), and not collapsed."""
     directional = null[null["statistic"].map(SUMMARIES).isin(["max", "min"]) & null["value"].notna()]
     share = directional.groupby("k")["beats"].mean()
-    return [int(k) for k, s in share.items() if s >= 0.5]
+    gone = set(result.collapsed_ks())
+    return [int(k) for k, s in share.items() if s >= 0.5 and int(k) not in gone]
 
 
-def _k_hats(result: StabilityResult, k_is_output: bool, min_share: float | None,
-            curves: CriterionCurves | None = None) -> pd.DataFrame:
-    """Every criterion's pick, and the vote's, on every resample's fits (the gap statistic's
-    against the full data's reference sets, in ``curves``)."""
+def _most_stable(null: pd.DataFrame, stable: list[int]) -> int:
+    beaten = null[null["k"].isin(stable)].groupby("k")["beats"].mean()
+    return int(max(beaten.index, key=lambda k: (beaten[k], -k)))
+
+
+def _beaten_sentence(null: pd.DataFrame, k: int, n_ref: int, resamples: int) -> str:
+    """Which statistics k beat the null band on, and by how much (the data's value over the
+    same number of resamples as each reference set, against the band's edge)."""
+    rows = null[(null["k"] == k) & null["statistic"].map(SUMMARIES).isin(["max", "min"])]
+    parts = []
+    for r in rows.itertuples():
+        up = SUMMARIES[r.statistic] == "max"
+        edge = r.p95 if up else r.p05
+        mark = "" if r.beats else " (not beaten)"
+        parts.append(f"{STATISTIC_NAMES.get(r.statistic, r.statistic)} {r.value:.2f} against {edge:.2f}{mark}")
+    beaten = int(rows["beats"].sum())
+    return (f"At k = {k} it beats structure-free data on {beaten} of {len(rows)} statistics, each over {resamples} "
+            f"resamples as on each of {n_ref} reference sets, against the references' 95th percentile (5th for PAC): "
+            f"{'; '.join(parts)}.")
+
+
+STATISTIC_NAMES = {"bootstrap_ari": "bootstrap ARI", "jaccard": "mean Jaccard", "jaccard_min": "least Jaccard",
+                   "prediction_strength": "prediction strength", "pac": "PAC"}
+
+
+def _rule(curves: CriterionCurves, result: StabilityResult, stable: list[int], min_share: float | None) -> dict:
+    """The selection rule as applied on the full data and on every resample: its criteria (those
+    computed on every resample, and prediction strength), those shown on the full data only, the k
+    values it may not pick and why, and its pick on the full data."""
+    resampled = set(result.resample_criteria["criterion"])
+    full = [c for c in curves.table["criterion"].drop_duplicates()]
+    criteria = [c for c in full if c in resampled or c == "gap"] + ["prediction_strength"]
+    full_only = {c: FULL_DATA_ONLY.get(c, "not computed per resample") for c in full if c not in criteria}
+    not_pickable = {k: why for k, why in curves.marked.items()}
+    collapsed = set(result.collapsed_ks())
+    for k in result.k_values:
+        if k in collapsed:
+            not_pickable.setdefault(int(k), COLLAPSED)
+        elif k not in stable:
+            not_pickable.setdefault(int(k), UNSTABLE)
+    table = curves.table[curves.table["criterion"].isin(criteria)].pivot_table(
+        index="k", columns="criterion", values="value", aggfunc="first")
+    table["prediction_strength"] = result.table[result.table["statistic"] == "prediction_strength"].set_index("k")["value"]
+    picks = _picks(table, curves.values("gap") if curves.gap is not None else None, curves.gap_rule)
+    counted = {c: k for c, k in picks.items() if k is not None}
+    return {"criteria": criteria, "full_data_only": full_only, "min_share": min_share,
+            "not_pickable": {int(k): why for k, why in sorted(not_pickable.items())},
+            "full_data_picks": {c: (None if k is None else int(k)) for c, k in picks.items()},
+            "full_data_tally": tally(counted, excluded=not_pickable),
+            "full_data_k": vote(counted, excluded=not_pickable)}
+
+
+def _picks(table: pd.DataFrame, gap, gap_rule: str) -> dict:
+    """Every criterion's pick from its values over k (a k x criterion table)."""
+    picks = {}
+    for criterion in table.columns:
+        for name in (criterion, ELBOWS.get(criterion)):
+            if name in RULES and name != "gap":
+                picks[name] = pick(name, table[criterion].dropna())
+    if gap is not None:
+        picks["gap"] = pick("gap", gap, gap_rule)
+    return picks
+
+
+def _k_hats(result: StabilityResult, curves: CriterionCurves, rule: dict) -> pd.DataFrame:
+    """Every criterion's pick, and the rule's, on every resample: the bootstrap sample's fits
+    scored by the rule's criteria (the gap against the full data's reference sets) and the half
+    split's prediction strength."""
     scored = result.resample_criteria
+    strength = result.resample_values[result.resample_values["statistic"] == "prediction_strength"]
+    strength = {b: g.set_index("k")["value"] for b, g in strength.groupby("resample")}
     rows = []
     for b, per in scored.groupby("resample", sort=True):
-        if k_is_output:
-            # The method's own answer on this resample is its number of segments.
-            segments = per[per["criterion"] == "n_segments"]["value"]
-            rows.append((b, "vote", float(segments.iloc[0]) if len(segments) else np.nan))
-            continue
         table = per.pivot_table(index="k", columns="criterion", values="value", aggfunc="first")
-        excluded = []
-        if min_share and "smallest_share" in table:
-            excluded = [int(k) for k, s in table["smallest_share"].items() if s < min_share]
-        picks = {}
-        for criterion in table.columns:
-            for name in (criterion, ELBOWS.get(criterion)):
-                if name in RULES:
-                    picks[name] = pick(name, table[criterion].dropna())
-        if curves is not None and curves.gap is not None and "log_w_per_row" in table:
+        gap = None
+        if curves.gap is not None and "log_w_per_row" in table:
             log_w = {1: float(table["log_w_1_per_row"].dropna().iloc[0]), **table["log_w_per_row"].dropna().to_dict()}
-            picks["gap"] = pick("gap", resample_gap(curves.gap, log_w), curves.gap_rule)
+            gap = resample_gap(curves.gap, log_w)
+        table = table[[c for c in table.columns if c in rule["criteria"]]]
+        if b in strength:
+            table["prediction_strength"] = strength[b]
+        picks = _picks(table, gap, curves.gap_rule)
         rows += [(b, c, np.nan if k is None else float(k)) for c, k in picks.items()]
+        excluded = {k for k, why in rule["not_pickable"].items() if why in (UNSTABLE, COLLAPSED)}
+        if rule["min_share"] and "smallest_share" in per["criterion"].values:
+            shares = per[per["criterion"] == "smallest_share"].set_index("k")["value"]
+            excluded |= {int(k) for k, share in shares.items() if share < rule["min_share"]}
         chosen = vote({c: k for c, k in picks.items() if k is not None}, excluded=excluded)
         rows.append((b, "vote", np.nan if chosen is None else float(chosen)))
     return pd.DataFrame(rows, columns=["resample", "criterion", "k"])
+
+
+def _segment_counts(result: StabilityResult) -> pd.DataFrame:
+    """For a method whose k is an output, its own answer on each resample: its number of segments."""
+    per = result.resample_criteria
+    segments = per[per["criterion"] == "n_segments"]
+    return pd.DataFrame({"resample": segments["resample"].to_numpy(), "criterion": "vote",
+                         "k": segments["value"].to_numpy(float)})
 
 
 def _distribution(picks: pd.Series) -> dict[int, float]:

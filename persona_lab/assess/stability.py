@@ -3,14 +3,18 @@
 - ``bootstrap_ari`` (flexclust ``bootFlexclust``): fit on two bootstrap samples, predict every
   row with each model, ARI between the two full-data partitions; mean over pairs. Pair ``b`` is
   bootstrap samples ``b`` and ``b + 1`` (B + 1 fits for B pairs, where bootFlexclust makes 2B):
-  each pair is still two independent bootstrap samples, so each ARI has bootFlexclust's
-  distribution and the mean its expectation; neighbouring pairs share a fit, so the per-resample
-  values are not independent (the mean does not need them to be).
-- ``jaccard`` (fpc ``clusterboot``): fit on a bootstrap sample with duplicates removed; each
-  full-data segment's best Jaccard with a resample segment, on the rows in the sample; mean over
-  resamples, dissolved (<= 0.5) and recovered (> 0.75) counts, fpc's bands 0.6 / 0.75 / 0.85.
-  A segment with no row in a bootstrap sample is left out of that resample (fpc scores it 0).
-  ``jaccard`` in the table is the mean over segments, ``jaccard_min`` the least stable one.
+  each pair is still two independent bootstrap samples; neighbouring pairs share a fit, so the
+  per-resample values are not independent (the mean does not need them to be).
+- ``jaccard`` (fpc ``clusterboot``): each full-data segment's best Jaccard with a segment of a
+  bootstrap sample's fit, on the rows drawn; mean over resamples, dissolved (<= 0.5) and
+  recovered (> 0.75) counts, fpc's bands 0.6 / 0.75 / 0.85. A segment with no row in a sample is
+  left out of that resample (fpc scores it 0). ``jaccard`` in the table is the mean over
+  segments, ``jaccard_min`` the least stable one.
+
+  One fit of each bootstrap sample serves both: it is fitted on the sample's distinct rows, as
+  clusterboot does (bootFlexclust keeps the duplicates; a density method would take them for
+  dense little segments, and fitting them weighted by their draws recovered fewer segments than
+  fpc on tests/fixtures/r_reference's overlapping blobs).
 - ``prediction_strength`` (Tibshirani & Walther 2005, as fpc): cluster both halves of a random
   split, assign each half with the other half's model, the minimum over test segments of the
   share of within-segment pairs kept together; both directions averaged; mean over splits.
@@ -18,15 +22,24 @@
   replacement; the consensus matrix of a fixed seeded item sample (at most 2,000 rows, never
   n x n), its CDF, PAC over (0.1, 0.9] and the delta area across k (as ConsensusClusterPlus).
 
-Resamples are shared across k (one seed per scheme). A method that takes row weights fits a
-bootstrap sample as its distinct rows weighted by how often each was drawn: the same objective
-as the sample with its duplicates, on about 63% of the rows. Each resample fit uses the method's own
+Resamples are shared across k (one seed per scheme). Each resample fit uses the method's own
 number of random starts (``n_init``) unless ``starts`` says otherwise, so that a statistic
 measures how the researcher's procedure reproduces under resampling. ``starts=1`` is the
 anchors' scheme (fpc's ``kmeansCBI`` runs once per resample, ConsensusClusterPlus calls
 ``kmeans`` with one start) and about 3x faster, but it adds the optimiser's run-to-run variation
 to the sampling variation: on fcps_twodiamonds, z-scored, one start splits k = 2 the wrong way in
 many resamples (bootstrap ARI 0.54, against 1.00 with the method's 10 starts).
+
+A fit with fewer non-empty segments than k is no solution at k (NMF, for one, can leave a factor
+that is no row's strongest): it counts as reproducing nothing (0) in bootstrap ARI, Jaccard and
+prediction strength, and is left out of the consensus tallies (it would put every pair together);
+``collapsed`` counts such fits per k, and a k whose full-data fit, or most of whose resample fits,
+collapsed is never stable (:meth:`StabilityResult.collapsed_ks`).
+
+``compared`` is the same table over the first ``compare_resamples`` resamples alone: a statistic
+set beside reference sets is computed on as many resamples as each reference set gets (PAC, for
+one, depends strongly on their number), while the table over every resample is the more precise
+description.
 
 Methods whose k is an output (HDBSCAN) are assessed on their one solution, reported under its
 number of segments; unassigned rows belong to no segment (they lower Jaccard and prediction
@@ -59,8 +72,10 @@ SUMMARIES = {"bootstrap_ari": "max", "jaccard": "max", "jaccard_min": "max",
 LABELS = {"bootstrap_ari": "Bootstrap ARI (higher: stabler)", "jaccard": "Mean segment Jaccard (higher: stabler)",
           "jaccard_min": "Least stable segment's Jaccard", "prediction_strength": "Prediction strength (>= 0.8: stable)",
           "pac": "PAC (lower: stabler)", "delta_area": "Consensus CDF delta area"}
-SCHEMES = {"bootstrap_ari": "bootstrap_chain", "jaccard": "bootstrap", "prediction_strength": "half_split",
+SCHEMES = {"bootstrap_ari": "bootstrap", "jaccard": "bootstrap", "prediction_strength": "half_split",
            "consensus": "subsample"}
+#: Each scheme's seeds come from its place here, whichever statistics are asked for.
+SCHEME_ORDER = ("bootstrap", "half_split", "subsample")
 DISSOLVED, RECOVERED = 0.5, 0.75
 BANDS = ((0.6, "unstable"), (0.75, "doubtful"), (0.85, "stable"), (np.inf, "highly stable"))
 
@@ -202,23 +217,10 @@ class _Job:
     ks: list = field(default_factory=list)
 
 
-def _fit(job: _Job, rows, k, seed, with_duplicates: bool = False) -> SegmentationMethod:
-    """The method as resamples fit it, on ``rows`` (a bootstrap sample when ``with_duplicates``)."""
+def _fit(job: _Job, rows, k, seed) -> SegmentationMethod:
+    """The method as resamples fit it, on ``rows`` (for a bootstrap sample: its distinct rows)."""
     method = job.resampled or job.method
-    sample = drawn_prepared(job.prepared, rows, weighted=with_duplicates and method.supports_weights)
-    return method.clone().fit(sample, k=k, seed=seed)
-
-
-def drawn_prepared(prepared: Prepared, rows, weighted: bool) -> Prepared:
-    """A bootstrap sample ``rows`` (with duplicates) as a method fits it: with ``weighted`` its
-    distinct rows, each weighted by how often it was drawn (times its survey weight), which is
-    the same objective on fewer rows; otherwise the rows with their duplicates."""
-    if not weighted:
-        return subset_prepared(prepared, rows, row_labels=False)
-    distinct, drawn = np.unique(np.asarray(rows, dtype=np.intp), return_counts=True)
-    subset = subset_prepared(prepared, distinct, row_labels=False)
-    weight = drawn.astype(float) if subset.sample_weight is None else drawn * np.asarray(subset.sample_weight, float)
-    return dataclasses.replace(subset, sample_weight=weight)
+    return method.clone().fit(subset_prepared(job.prepared, rows, row_labels=False), k=k, seed=seed)
 
 
 def _fit_seed(job: _Job, statistic: str, b: int, j: int) -> int:
@@ -236,55 +238,88 @@ def _log_w_per_row(X, labels) -> float:
         return float(np.log(within_ss(X, labels) / X.shape[0]))
 
 
-def _resample_task(job: _Job, statistic: str, b: int):
+def _resample_task(job: _Job, scheme: str, b: int):
     """Resample ``b`` of one scheme at every k: one task, so that a worker's round trip is paid
     once per resample rather than once per fit, and the rows are drawn once for every k."""
-    n, seed = job.prepared.n_rows, job.index_seeds[statistic]
-    if statistic == "bootstrap_ari":
-        draws = (rs.bootstrap(n, seed, b),)
-    elif statistic == "jaccard":
+    n, seed = job.prepared.n_rows, job.index_seeds[scheme]
+    if scheme == "bootstrap":
         draws = (np.unique(rs.bootstrap(n, seed, b)),)
-    elif statistic == "prediction_strength":
+    elif scheme == "half_split":
         draws = rs.half_split(n, seed, b)
     else:
         draws = (rs.subsample(n, job.fraction, seed, b),)
-    return [_resample_fit(job, statistic, b, k, draws) for k in job.ks]
+    return [_resample_fit(job, scheme, b, k, draws) for k in job.ks]
 
 
-def _resample_fit(job: _Job, statistic: str, b: int, k, draws: tuple):
-    X, seed = job.prepared.X, job.index_seeds[statistic]
-    fit = lambda rows, j, **how: _fit(job, rows, k, _fit_seed(job, statistic, b, j), **how)  # noqa: E731
+class Collapsed:
+    """A resample fit with fewer non-empty segments than k: no solution at k (see the module
+    docstring), kept apart from fits that failed outright."""
+
+
+COLLAPSED = Collapsed()
+
+
+def collapsed(labels, k) -> bool:
+    """Whether a partition asked for ``k`` segments has fewer non-empty ones (k None: never)."""
+    labels = np.asarray(labels)
+    return k is not None and np.unique(labels[labels >= 0]).size < int(k)
+
+
+def _resample_fit(job: _Job, scheme: str, b: int, k, draws: tuple):
+    X = job.prepared.X
+    fit = lambda rows, j, **how: _fit(job, rows, k, _fit_seed(job, scheme, b, j), **how)  # noqa: E731
     try:
-        if statistic == "bootstrap_ari":  # this sample's full-data partition; paired in stability()
-            (rows,) = draws
-            return fit(rows, 0, with_duplicates=True).assign(X).astype(np.int32)
-        if statistic == "jaccard":
-            (rows,) = draws
-            full = job.full_labels[k]
-            model = fit(rows, 0)
-            values = clusterboot_jaccard(full[rows], model.labels_, int(full.max()) + 1)
-            if job.criteria_space is None:
-                return values
-            scored = criteria_of_fit(job.method, model, job.criteria_space[rows], k, seed)
-            share = smallest_share(model.labels_, np.asarray(job.prepared.size_weight)[rows])
-            extra = [("smallest_share", share), ("n_segments", float(model.n_segments_))]
-            if job.with_gap:
-                space = job.criteria_space[rows]
-                extra += [("log_w_per_row", _log_w_per_row(space, model.labels_)),
-                          ("log_w_1_per_row", _log_w_per_row(space, np.zeros(rows.size, int)))]
-            return values, [(c, v) for _, c, v, _ in scored] + extra
-        if statistic == "prediction_strength":
+        if scheme == "bootstrap":
+            return _bootstrap_fit(job, b, k, draws[0], fit(draws[0], 0))
+        if scheme == "half_split":
             left, right = draws
             a, c = fit(left, 0), fit(right, 1)
+            if collapsed(a.labels_, k) or collapsed(c.labels_, k):
+                return COLLAPSED
             return (prediction_strength(a.assign(X[right]), c.labels_)
                     + prediction_strength(c.assign(X[left]), a.labels_)) / 2
         (rows,) = draws
         labels = fit(rows, 0).labels_
+        if collapsed(labels, k):
+            return COLLAPSED
         pos = np.minimum(np.searchsorted(rows, job.items), rows.size - 1)
         drawn = rows[pos] == job.items
         return np.where(drawn, labels[pos], NOT_SAMPLED).astype(np.int32)
     except PersonaLabError:
         return None  # this resample cannot be fitted (e.g. too few distinct rows): left out
+
+
+def _bootstrap_fit(job: _Job, b: int, k, rows, model) -> dict:
+    """What the fit of one bootstrap sample's distinct ``rows`` gives every statistic that reads it: its full-data
+    partition (bootstrap ARI, paired in :func:`stability`), each full-data segment's Jaccard on the
+    distinct rows drawn (clusterboot) and, with a criteria space, every criterion of k on it."""
+    distinct, labels = rows, model.labels_
+    out = {"collapsed": collapsed(labels, k)}
+    out["partition"] = None if out["collapsed"] else model.assign(job.prepared.X).astype(np.int32)
+    if k in job.full_labels:
+        full = job.full_labels[k]
+        width = int(full.max()) + 1
+        out["jaccard"] = np.zeros(width) if out["collapsed"] else clusterboot_jaccard(full[distinct], labels, width)
+    if job.criteria_space is not None:
+        space = job.criteria_space[distinct]
+        scored = criteria_of_fit(job.method, _Labelled(model, labels), space, k, job.index_seeds["bootstrap"])
+        share = smallest_share(labels, np.asarray(job.prepared.size_weight)[distinct])
+        extra = [("smallest_share", share), ("n_segments", float(np.unique(labels[labels >= 0]).size))]
+        if job.with_gap:
+            extra += [("log_w_per_row", _log_w_per_row(space, labels)),
+                      ("log_w_1_per_row", _log_w_per_row(space, np.zeros(distinct.size, int)))]
+        out["criteria"] = [(c, v) for _, c, v, _ in scored] + extra
+    return out
+
+
+class _Labelled:
+    """A fitted model read through other labels (its labels on the distinct rows drawn)."""
+
+    def __init__(self, model, labels):
+        self._model, self.labels_ = model, labels
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
 
 
 @dataclass
@@ -303,6 +338,19 @@ class StabilityResult:
     #: resample, k, criterion, value: each Jaccard resample's fit scored by the criteria of k
     #: (only when asked for with ``criteria_space``).
     resample_criteria: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["resample", "k", "criterion", "value"]))
+    #: The table over the first ``compared_resamples`` resamples only: what is compared with
+    #: reference sets resampled as often (:mod:`.null`).
+    compared: pd.DataFrame | None = None
+    compared_resamples: int | None = None
+    #: k, full_data (the full-data fit collapsed), resample_fits (how many collapsed), of.
+    collapsed: pd.DataFrame | None = None
+
+    def collapsed_ks(self) -> list[int]:
+        """k values with no solution: the full-data fit or most resample fits collapsed."""
+        if self.collapsed is None:
+            return []
+        c = self.collapsed
+        return [int(k) for k in c.loc[c["full_data"] | (c["resample_fits"] * 2 > c["of"]), "k"]]
 
     def value(self, statistic: str, k: int) -> float:
         row = self.table[(self.table["statistic"] == statistic) & (self.table["k"] == k)]
@@ -322,6 +370,13 @@ class StabilityResult:
                                    "recovered": int(r.recovered), "band": r.band} for r in g.itertuples()]
                          for k, g in self.segments.groupby("k", sort=True)},
             "consensus_cdf": {"grid": [float(x) for x in CDF_GRID], "cdf": by_k(self.consensus_cdf, "cdf")},
+            "compared_resamples": self.compared_resamples,
+            "compared": None if self.compared is None else {
+                s: {str(int(k)): json_number(v) for k, v in zip(g["k"], g["value"])}
+                for s, g in self.compared.groupby("statistic", sort=False)},
+            "collapsed": None if self.collapsed is None else [
+                {"k": int(r.k), "full_data": bool(r.full_data), "resample_fits": int(r.resample_fits), "of": int(r.of)}
+                for r in self.collapsed.itertuples()],
             "notes": list(self.notes),
         }
 
@@ -330,7 +385,8 @@ def stability(data, method, k_values=(), *, resamples: int = 50, seed: int = 0, 
               n_jobs: int = 1, dask=None, progress=None, cancel=None, params: dict | None = None,
               fraction: float = 0.8, items: int = rs.CONSENSUS_ITEMS,
               criteria_space: np.ndarray | None = None, with_gap: bool = False,
-              full_fits: dict | None = None, starts: int | None = None) -> StabilityResult:
+              full_fits: dict | None = None, starts: int | None = None,
+              compare_resamples: int | None = None) -> StabilityResult:
     """Stability of ``method`` at each k in ``k_values`` on a Dataset (under the method's default
     preparation) or an already Prepared matrix. See the module docstring for the statistics.
 
@@ -339,7 +395,9 @@ def stability(data, method, k_values=(), *, resamples: int = 50, seed: int = 0, 
     ``with_gap`` also by log(W_k / rows) there. ``full_fits`` (k -> (labels, notes), e.g.
     :attr:`.criteria.CriterionCurves.fits` under the same preparation and seed) are used as the
     full-data partitions instead of fitting every k again. ``starts`` sets the resample fits'
-    number of random starts (None: the method's own)."""
+    number of random starts (None: the method's own). ``compare_resamples``: also summarise the
+    first that many resamples alone (``compared``), to be set beside reference sets resampled as
+    often."""
     template = method.clone() if isinstance(method, SegmentationMethod) else get_method(method, **(params or {}))
     unknown = set(statistics) - set(STATISTICS)
     if unknown or not statistics:
@@ -356,16 +414,21 @@ def stability(data, method, k_values=(), *, resamples: int = 50, seed: int = 0, 
         ks = sorted({int(k) for k in k_values})
         if not ks or ks[0] < 2:
             raise PersonaLabError("Stability needs k values of at least 2", fix="Use a range such as 2:10")
-    roots = child_seeds(seed, 2 * len(SCHEMES) + 1)
+    schemes = sorted({SCHEMES[s] for s in statistics}, key=list(SCHEME_ORDER).index)
+    roots = child_seeds(seed, 2 * len(SCHEME_ORDER) + 1)
     job = _Job(dataclasses.replace(prepared, matrix=None), template,
-               {s: roots[i] for i, s in enumerate(SCHEMES)}, {s: roots[len(SCHEMES) + i] for i, s in enumerate(SCHEMES)},
+               {s: roots[i] for i, s in enumerate(SCHEME_ORDER)},
+               {s: roots[len(SCHEME_ORDER) + i] for i, s in enumerate(SCHEME_ORDER)},
                float(fraction), rs.item_sample(prepared.n_rows, items, roots[-1]),
                criteria_space=None if criteria_space is None else np.asarray(criteria_space, float),
                with_gap=bool(with_gap) and criteria_space is not None,
                resampled=_with_starts(template, starts), ks=ks)
+    B = int(resamples)
     # Pair b of the bootstrap ARI compares samples b and b + 1: one more sample than pairs.
-    tasks = [(s, b) for b in range(int(resamples) + 1) for s in statistics if s == "bootstrap_ari" or b < int(resamples)]
+    extra = "bootstrap_ari" in statistics
+    tasks = [(s, b) for b in range(B + 1) for s in schemes if b < B or (s == "bootstrap" and extra)]
     share = len(ks) / (len(ks) + len(tasks) * len(ks))
+    compared = min(int(compare_resamples or B), B)
 
     with dask_client(dask, n_jobs) as client:
         engine = dict(n_jobs=n_jobs, dask=client, cancel=cancel)
@@ -381,31 +444,70 @@ def stability(data, method, k_values=(), *, resamples: int = 50, seed: int = 0, 
         outputs = run_tasks(_resample_task, tasks, shared=job, progress=part_of(progress, share, 1 - share),
                             label="resamples", **engine)
         out = {(s, b, k): value for (s, b), values in zip(tasks, outputs) for k, value in zip(ks, values)}
-        if "bootstrap_ari" in statistics:
-            out.update(_chained_ari(out, ks, int(resamples)))
+        out, scored, collapse = _by_statistic(out, statistics, ks, B)
         pairs = {}
         if "consensus" in statistics:
-            # Tallying pairs is 75 ms per k at 50 resamples: spread over the workers too.
-            drawn = [[out[("consensus", b, k)] for b in range(int(resamples)) if out[("consensus", b, k)] is not None]
-                     for k in ks]
-            pairs = dict(zip(ks, run_tasks(_consensus_task, [(i,) for i in range(len(ks))], shared=drawn,
-                                           label="consensus tallies", **engine)))
+            # Tallying pairs is 75 ms per k at 50 resamples: spread over the workers too, for
+            # every resample and, for the null comparison, the first ``compared`` ones.
+            heads = sorted({B, compared})
+            drawn = [[out[("consensus", b, k)] for b in range(head) if isinstance(out[("consensus", b, k)], np.ndarray)]
+                     for head in heads for k in ks]
+            tallies = run_tasks(_consensus_task, [(i,) for i in range(len(drawn))], shared=drawn,
+                                label="consensus tallies", **engine)
+            pairs = {(head, k): tallies[i * len(ks) + j] for i, head in enumerate(heads) for j, k in enumerate(ks)}
     widths = {k: max(int(job.full_labels[k].max()) + 1, 1) for k in ks}
     named = {k: (widths[k] if k is None else k) for k in ks}
-    scored = []
-    if job.criteria_space is not None:
-        for (s, b, k), value in out.items():
-            if s == "jaccard" and value is not None:
-                out[(s, b, k)], rows = value
-                scored += [(b, named[k], c, v) for c, v in rows]
-    result = _summarise(out, pairs, statistics, ks, named, widths, int(resamples))
+    result = _summarise(out, pairs, statistics, ks, named, widths, B)
+    head_table = result[0] if compared == B else _summarise(out, pairs, statistics, ks, named, widths, compared)[0]
     failed = sum(o is None for o in out.values())
     if failed:
         notes.append(f"{failed} of {len(out)} resample fits failed and were left out")
-    return StabilityResult(template.name, [named[k] for k in ks], int(resamples), int(seed), *result,
+    full_collapsed = [named[k] for k in ks if collapsed(job.full_labels[k], k)]
+    if full_collapsed:
+        notes.append(f"{template.label} collapsed at k = {', '.join(map(str, full_collapsed))}: fewer non-empty "
+                     "segments than asked for on the full data, so there is no solution at that k")
+    collapse_table = pd.DataFrame(
+        [(named[k], named[k] in full_collapsed, collapse.get(k, (0, 0))[0], collapse.get(k, (0, 0))[1]) for k in ks],
+        columns=["k", "full_data", "resample_fits", "of"])
+    return StabilityResult(template.name, [named[k] for k in ks], B, int(seed), *result,
                            item_sample_size=int(job.items.size) if "consensus" in statistics else None,
                            k_is_output=template.k_is_output, notes=notes,
-                           resample_criteria=pd.DataFrame(scored, columns=["resample", "k", "criterion", "value"]))
+                           resample_criteria=pd.DataFrame(scored, columns=["resample", "k", "criterion", "value"]),
+                           compared=head_table, compared_resamples=compared, collapsed=collapse_table)
+
+
+def _by_statistic(out: dict, statistics, ks, B: int):
+    """The raw outputs per scheme turned into per-statistic values: the bootstrap fits give
+    bootstrap ARI (pairs of samples), Jaccard and the criteria of each sample; collapsed fits
+    count as reproducing nothing (0), except in consensus, where they are left out (a collapsed
+    fit would put every pair together, the opposite of what it means). Returns the values, the
+    criteria rows (resample, k, criterion, value) and k -> (collapsed fits, fits)."""
+    values, scored, collapse = {}, [], {}
+    for (scheme, b, k), value in out.items():
+        done, of = collapse.get(k, (0, 0))
+        if scheme == "bootstrap":
+            is_collapsed = value is not None and value["collapsed"]
+            if b < B:
+                collapse[k] = (done + is_collapsed, of + 1)
+                if "jaccard" in statistics:
+                    values[("jaccard", b, k)] = None if value is None else value["jaccard"]
+                if value is not None and "criteria" in value:
+                    scored += [(b, k, c, v) for c, v in value["criteria"]]
+            continue
+        statistic = "prediction_strength" if scheme == "half_split" else "consensus"
+        is_collapsed = isinstance(value, Collapsed)
+        collapse[k] = (done + is_collapsed, of + 1)
+        if is_collapsed:
+            value = 0.0 if statistic == "prediction_strength" else None
+        values[(statistic, b, k)] = value
+    if "bootstrap_ari" in statistics:
+        for b in range(B):
+            for k in ks:
+                one, two = out[("bootstrap", b, k)], out[("bootstrap", b + 1, k)]
+                values[("bootstrap_ari", b, k)] = (
+                    None if one is None or two is None else
+                    0.0 if one["collapsed"] or two["collapsed"] else bootstrap_ari(one["partition"], two["partition"]))
+    return values, scored, collapse
 
 
 def has_starts(method: SegmentationMethod) -> bool:
@@ -420,14 +522,6 @@ def _with_starts(method: SegmentationMethod, starts: int | None) -> Segmentation
     if starts is None or not has_starts(method):
         return method
     return method.clone().set_params(n_init=int(starts))
-
-
-def _chained_ari(out: dict, ks, B: int) -> dict:
-    """Pair b's ARI from the full-data partitions of bootstrap samples b and b + 1 (None where
-    either could not be fitted)."""
-    partitions = {b: {k: out.pop(("bootstrap_ari", b, k)) for k in ks} for b in range(B + 1)}
-    return {("bootstrap_ari", b, k): None if partitions[b][k] is None or partitions[b + 1][k] is None
-            else bootstrap_ari(partitions[b][k], partitions[b + 1][k]) for b in range(B) for k in ks}
 
 
 def _consensus_task(drawn, i):
@@ -453,9 +547,9 @@ def _summarise(out: dict, pairs: dict, statistics, ks, named, widths, B):
             table += [(name, "jaccard", _mean(summary["jaccard"])),
                       (name, "jaccard_min", float(summary["jaccard"].min()))]
         if "consensus" in statistics:
-            curves[name] = consensus_cdf(pairs[k])
+            curves[name] = consensus_cdf(pairs[(B, k)])
             cdfs.append(pd.DataFrame({"k": name, "consensus": CDF_GRID, "cdf": curves[name]}))
-            table.append((name, "pac", pac(pairs[k])))
+            table.append((name, "pac", pac(pairs[(B, k)])))
     if len(curves) > 1:
         table += [(k, "delta_area", v) for k, v in delta_area(curves).items()]
     order = {s: i for i, s in enumerate(SUMMARIES)}

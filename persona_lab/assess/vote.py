@@ -34,7 +34,10 @@ RULES: dict[str, tuple[str, str]] = {
     "reconstruction_error_elbow": ("elbow", "elbow of the decreasing curve (Kneedle)"),
     "cost_elbow": ("elbow", "elbow of the decreasing curve (Kneedle)"),
     "varexpl_elbow": ("elbow_up", "elbow of the increasing curve (Kneedle)"),
+    "prediction_strength": ("threshold", "largest k with prediction strength >= 0.8 (Tibshirani & Walther 2005)"),
 }
+#: Tibshirani & Walther's cutoff: a k whose segments predict themselves in >= 80% of pairs.
+STRENGTH_CUTOFF = 0.8
 #: Monotone curves whose elbow is a criterion of its own: curve -> its elbow criterion.
 ELBOWS = {"inertia": "inertia_elbow", "reconstruction_error": "reconstruction_error_elbow",
           "cost": "cost_elbow", "varexpl": "varexpl_elbow"}
@@ -78,6 +81,10 @@ def pick(criterion: str, values, gap_rule: str = "Tibs2001SEmax") -> int | None:
         return knee(series, curve="concave", direction="increasing")
     if kind == "fall":
         return before_first_fall(series)
+    if kind == "threshold":
+        # No k reaching the cutoff is the paper's k = 1; as the gap's 1, the null band's call.
+        strong = series[series >= STRENGTH_CUTOFF - 1e-12]
+        return int(strong.index.max()) if len(strong) else None
     raise AssertionError(kind)
 
 

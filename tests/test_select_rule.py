@@ -1,0 +1,161 @@
+"""Issue 15: the selection rule recommends only stable k, never a collapsed one, compares like with
+like, uses a null that fits the kind of data, counts prediction strength's own rule, and is the
+same rule on the full data and on every resample."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import blobs_dataset
+from persona_lab.assess.null import independence_counts, reference_prepared
+from persona_lab.assess.select import select_k
+from persona_lab.assess.stability import collapsed, stability
+from persona_lab.assess.vote import pick, vote
+from persona_lab.data.dataset import Dataset
+from persona_lab.data.synthetic_apg import independence_apg, planted_apg
+from persona_lab.methods import get_method
+from persona_lab.methods.kmeans import KMeans
+from persona_lab.prepare import prepare
+
+KMEANS = {"n_init": 3}
+
+
+# -- 1. only a k that beats the null, and the sentence says by how much ---------------------------
+
+
+def test_the_recommendation_is_a_stable_k_and_the_statement_names_what_it_beat():
+    dataset, _ = blobs_dataset(n_per=40, k=4, d=3, seed=2)
+    result = select_k(dataset, "kmeans", range(2, 7), resamples=10, n_ref=10, null_resamples=5, seed=1, params=KMEANS)
+    assert result.recommended_k == 4 and 4 in result.stable
+    assert set(result.k_distribution) <= set(result.stable)  # P(k_hat) only over stable k
+    assert set(result.k_set_90) <= set(result.stable)
+    assert "beats structure-free data on" in result.statement and "bootstrap ARI" in result.statement
+    assert all(why for k, why in result.rule["not_pickable"].items() if k not in result.stable)
+
+
+def test_a_vote_for_an_unstable_k_is_not_counted():
+    picks = {"silhouette": 5, "calinski_harabasz": 5, "davies_bouldin": 3}
+    assert vote(picks) == 5
+    assert vote(picks, excluded={5}) == 3  # 5 not more stable than structure-free data
+    assert vote({"silhouette": 5}, excluded={5}) is None
+
+
+# -- 2. a collapsed fit is no solution at k ---------------------------------------------------
+
+
+class _CollapsingKMeans(KMeans):
+    """k-means that puts every row in one segment from k = 3 on (as NMF can at high k)."""
+
+    def _fit(self, X, k, seed, sample_weight):
+        super()._fit(X, k, seed, sample_weight)
+        if k >= 3:
+            self.labels_ = np.zeros_like(self.labels_)
+
+
+def test_collapsed_means_fewer_non_empty_segments_than_asked():
+    assert collapsed([0, 0, 2, 2], 3) and not collapsed([0, 1, 2, 2], 3)
+    assert not collapsed([0, 0, -1], None)  # a method whose k is an output never collapses
+
+
+def test_a_collapsed_k_reproduces_nothing_and_is_never_stable():
+    dataset, _ = blobs_dataset(n_per=30, k=3, d=2, seed=4)
+    result = stability(dataset, _CollapsingKMeans(n_init=2), [2, 3], resamples=4, seed=0)
+    assert result.collapsed_ks() == [3]
+    assert "collapsed at k = 3" in " ".join(result.notes)
+    # Every row in one segment in both fits would be a perfect ARI of 1; a collapse counts 0.
+    assert result.value("bootstrap_ari", 3) == 0 and result.value("prediction_strength", 3) == 0
+    assert result.value("bootstrap_ari", 2) > 0
+
+
+# -- 3. the data's compared statistics use as many resamples as each reference set ------------
+
+
+def test_the_compared_table_is_the_first_resamples_exactly():
+    dataset, _ = blobs_dataset(n_per=30, k=3, d=2, seed=6)
+    longer = stability(dataset, "kmeans", [2, 3], resamples=6, seed=3, params=KMEANS, compare_resamples=3)
+    shorter = stability(dataset, "kmeans", [2, 3], resamples=3, seed=3, params=KMEANS)
+    assert longer.compared_resamples == 3
+    pd.testing.assert_frame_equal(longer.compared.reset_index(drop=True), shorter.table.reset_index(drop=True))
+    assert not longer.table.equals(longer.compared)  # six resamples are another figure
+
+
+def test_select_k_resamples_references_as_often_as_the_compared_statistics():
+    dataset, _ = blobs_dataset(n_per=30, k=3, d=2, seed=6)
+    result = select_k(dataset, "kmeans", range(2, 5), resamples=8, n_ref=3, null_resamples=4, seed=0, params=KMEANS)
+    assert result.stability.compared_resamples == 4
+    compared = result.stability.compared.set_index(["k", "statistic"])["value"]
+    in_null = result.null.set_index(["k", "statistic"])["value"]
+    pd.testing.assert_series_equal(in_null.sort_index(), compared.sort_index(), check_names=False)
+
+
+# -- 4. a null that fits the kind of data -----------------------------------------------------
+
+
+def test_the_independence_reference_keeps_group_totals_and_the_pooled_item_mix():
+    V = planted_apg(n_groups=60, n_items=80, n_behaviours=3, nonzero=3000, seed=1).counts
+    Y = independence_counts(V, seed=2)
+    np.testing.assert_allclose(Y.sum(axis=1), V.sum(axis=1))
+    # Items from one pooled mix: each group's item shares scatter around it, whatever its behaviour.
+    mix = V.sum(axis=0) / V.sum()
+    assert np.corrcoef((Y / Y.sum(axis=1, keepdims=True)).mean(axis=0), mix)[0, 1] > 0.99
+    assert np.array_equal(Y, independence_counts(V, seed=2)) and not np.array_equal(Y, independence_counts(V, seed=3))
+
+
+def test_apg_references_are_the_independence_model_of_the_prepared_counts():
+    data = planted_apg(n_groups=40, n_items=50, n_behaviours=3, nonzero=1500, seed=0).dataset()
+    nmf = get_method("nmf")
+    prepared = prepare(data, nmf.default_preparation("interactions"))
+    ref = reference_prepared(prepared, nmf, "independence", seed=0)
+    np.testing.assert_allclose(ref.X.sum(axis=1), prepared.X.sum(axis=1))
+    assert ref.X.shape == prepared.X.shape and (ref.X >= 0).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_structure_free_apg_gets_no_structure(seed):
+    # The issue's case: groups that all watch from one item mix. NMF at low k can put every group
+    # in one segment, "perfectly stable"; that must not count.
+    data = independence_apg(n_groups=48, n_items=60, nonzero=1500, seed=seed).dataset()
+    result = select_k(data, "nmf", range(2, 6), resamples=6, n_ref=8, null_resamples=4, seed=seed,
+                      params={"n_restarts": 1})
+    assert result.recommended_k == 1 and result.k_set_90 == [1], (result.stable, result.statement)
+
+
+# -- 5. prediction strength's own rule ---------------------------------------------------------
+
+
+def test_prediction_strength_picks_the_largest_k_at_or_above_its_cutoff():
+    assert pick("prediction_strength", {2: 0.95, 3: 0.85, 4: 0.5, 5: 0.81}) == 5
+    assert pick("prediction_strength", {2: 0.95, 3: 0.8, 4: 0.79}) == 3
+    assert pick("prediction_strength", {2: 0.7, 3: 0.6}) is None  # the paper's k = 1: the null's call
+
+
+# -- 6. one rule on the full data and on every resample ---------------------------------------
+
+
+def test_the_rule_on_resamples_is_the_rule_on_the_full_data():
+    dataset, _ = blobs_dataset(n_per=30, k=3, d=2, seed=7)
+    result = select_k(dataset, "kmeans", range(2, 6), resamples=6, n_ref=4, null_resamples=3, seed=0, params=KMEANS)
+    rule = result.rule
+    assert "prediction_strength" in rule["criteria"] and rule["full_data_only"] == {}
+    per_resample = set(result.k_hat["criterion"]) - {"vote"}
+    assert per_resample == set(rule["full_data_picks"])  # the same criteria, each with its pick
+    assert rule["full_data_k"] == 3 and result.recommended_k == 3
+
+
+def test_nmf_names_the_criteria_it_shows_on_the_full_data_only():
+    data = planted_apg(n_groups=40, n_items=50, n_behaviours=3, nonzero=1500, seed=2).dataset()
+    result = select_k(data, "nmf", range(2, 5), resamples=4, n_ref=3, null_resamples=3, seed=0,
+                      params={"n_restarts": 1})
+    assert set(result.rule["full_data_only"]) == {"cophenetic", "dispersion"}
+    assert not {"cophenetic", "dispersion"} & set(result.k_hat["criterion"])
+    doc = result.to_dict()
+    assert doc["rule"]["full_data_only"] and "stable_k" in doc
+
+
+def test_a_table_null_is_not_an_apg_null():
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(30, 2)), columns=["a", "b"])
+    prepared = prepare(Dataset(frame, {"a": "feature", "b": "feature"}, "entities"))
+    with pytest.raises(Exception, match="independence reference is for APG"):
+        reference_prepared(prepared, get_method("kmeans"), "independence", seed=0)

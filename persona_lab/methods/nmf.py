@@ -28,6 +28,7 @@ Frobenius loss always uses scikit-learn's coordinate descent.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -50,9 +51,11 @@ CHECK_EVERY = 10
 #: iteration about 3-4 ns per cell at k <= 8 (112 x 200 at 92% density: 0.07 ms dense, 0.2 ms
 #: sparse; 168 x 1,682 at 18%: 1.1 ms dense, 0.5 ms sparse, and still 5.5 against 4.1 ms at k = 100).
 DENSE_ABOVE = 0.3
-#: Transform (W for new rows, H fixed) is a convex problem: solved to a tighter tolerance than
-#: the fit, so that the training rows get back their training labels.
-TRANSFORM_TOL = 1e-6
+#: Transform (W for new rows, H fixed) is a convex problem, solved to a tighter tolerance than
+#: the fit. Tighter still buys nothing: at 1e-4 the labels of 168 x 1,682 groups differ from the
+#: fully converged ones in at most 1 group at k = 8 (the fit's own labels in 2), at 2.5x less
+#: time than 1e-6; the stability analysis assigns every row after each resample fit.
+TRANSFORM_TOL = 1e-4
 TRANSFORM_MAX_ITER = 2000
 #: Iterations of W alone (H fixed) that make a W for a warm start given only H.
 WARM_W_ITER = 20
@@ -239,17 +242,21 @@ class _Data:
 
     def __init__(self, X: np.ndarray):
         self.X = np.ascontiguousarray(X, dtype=np.float64)
-        rows, cols = np.nonzero(self.X)
-        self.values = self.X[rows, cols]
-        self.indices = cols.astype(np.int64)
-        self.indptr = np.zeros(self.X.shape[0] + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=self.X.shape[0]), out=self.indptr[1:])
-        self.flat = rows * self.X.shape[1] + cols  # for the dense loss
-        # nndsvda's randomized SVD runs its products on the sparse form: a third faster.
-        self.csr = scipy.sparse.csr_matrix((self.values, self.indices, self.indptr), shape=self.X.shape)
-        # sum V log V is a constant of the loss: computed once.
-        self.xlogx = float(np.dot(self.values, np.log(self.values)))
+        # One compiled pass instead of np.nonzero and fancy indexing (3 ms -> 0.3 ms at 168 x
+        # 1,682): every fit and every assign builds this.
+        self.indptr, self.indices, self.values, self.xlogx = _to_csr(self.X)
         self.total = float(self.values.sum())
+
+    @functools.cached_property
+    def flat(self) -> np.ndarray:
+        """Flat positions of the non-zero cells, for the dense path's loss."""
+        rows = np.repeat(np.arange(self.X.shape[0]), np.diff(self.indptr))
+        return rows * self.X.shape[1] + self.indices
+
+    @functools.cached_property
+    def csr(self):
+        # nndsvda's randomized SVD runs its products on the sparse form: a third faster.
+        return scipy.sparse.csr_matrix((self.values, self.indices, self.indptr), shape=self.X.shape)
 
     @property
     def density(self) -> float:
@@ -403,6 +410,32 @@ def _solve_w(data: _Data, H: np.ndarray, tol: float, max_iter: int) -> np.ndarra
                 break
             previous = loss
     return W
+
+
+@njit(cache=True, nogil=True)
+def _to_csr(X):
+    """(indptr, indices, values, sum of v log v) of X's non-zero cells, row by row."""
+    n, m = X.shape
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        count = 0
+        for j in range(m):
+            if X[i, j] != 0.0:
+                count += 1
+        indptr[i + 1] = indptr[i] + count
+    indices = np.empty(indptr[n], dtype=np.int64)
+    values = np.empty(indptr[n])
+    xlogx = 0.0
+    p = 0
+    for i in range(n):
+        for j in range(m):
+            v = X[i, j]
+            if v != 0.0:
+                indices[p] = j
+                values[p] = v
+                xlogx += v * np.log(v)
+                p += 1
+    return indptr, indices, values, xlogx
 
 
 @njit(cache=True, nogil=True, fastmath=FAST)

@@ -201,15 +201,18 @@ def options(prepared, k, seeds) -> list[dict]:
             seconds, method = _timed(make, resample, k, seed, 1, **fit)
             results[label].append((seconds, _loss(method), method.labels_, int(method.n_iter_)))
     cold_s = statistics.median(r[0] for r in results["cold4"])
-    for label, name in [("cold4", "resample: cold, 4 restarts (reference)"), ("cold1", "resample: cold, 1 restart"),
-                        ("warm", "resample: warm start from full-data W and H"), ("warmH", "resample: warm start from full-data H only")]:
+    for label, name in [("cold4", "resample: cold, 4 restarts (reference)"),
+                        ("cold1", "resample: cold, 1 restart"),
+                        ("warm", "resample: warm start from full-data W and H"),
+                        ("warmH", "resample: warm start from full-data H only")]:
         runs = results[label]
         seconds = statistics.median(r[0] for r in runs)
         rows.append(dict(
             k=k, option=name, seconds=seconds, speedup=cold_s / seconds,
             loss_ratio=float(np.mean([r[1] / c[1] for r, c in zip(runs, results["cold4"])])),
             ari_vs_old=float(np.mean([adjusted_rand_score(c[2], r[2]) for r, c in zip(runs, results["cold4"])])),
-            note=f"against the cold 4-restart fit of the same resample; {statistics.median(r[3] for r in runs):.0f} iterations",
+            note=f"against the cold 4-restart fit of the same resample; "
+                 f"{statistics.median(r[3] for r in runs):.0f} iterations",
         ))
     return rows
 
@@ -222,24 +225,28 @@ def markdown(result: dict) -> str:
     lines = ["# NMF speed: one fit, our KL solver against scikit-learn's (the previous path)", "",
              f"{result['machine']}; one BLAS thread; each figure over seeds 0..{result['seeds'] - 1} "
              "(k >= 40: seed 0 only), old and new fitted with the same seed one after the other. Seconds: "
-             "CPU seconds per fit (process time, one thread), median. Loss ratio: new KL divergence / old, mean (worst) over seeds; < 1 is better. "
+             "CPU seconds per fit (process time, one thread), median. Loss ratio: new KL divergence / old, "
+             "mean (worst) over seeds; < 1 is better. "
              "ARI new-old: agreement of the two fits' hard labels, mean (lowest). ARI old seeds: the old "
              "solver against itself with the next seed (how reproducible the old answer was). ARI truth: "
              "against the planted behaviours.", "",
              "Assign: CPU seconds to assign() every training row after the fit (the stability analysis "
              "does this after each resample fit), and the most training rows (over seeds) whose assigned "
              "label differs from the fitted one.", "",
-             "| data | k | old s | new s | speed-up | loss ratio | ARI new-old | ARI old seeds | iterations old / new (seed 0) | ARI truth old / new | assign s old / new | assign differs old / new |",
+             "| data | k | old s | new s | speed-up | loss ratio | ARI new-old | ARI old seeds "
+             "| iterations old / new (seed 0) | ARI truth old / new | assign s old / new | assign differs old / new |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["fits"]:
         truth = f"{r['ari_truth_old']:.3f} / {r['ari_truth_new']:.3f}" if "ari_truth_old" in r else ""
         lines.append(f"| {r['data']} | {r['k']} | {r['old_s']:.3f} | {r['new_s']:.3f} | {r['speedup']:.1f}x | "
-                     f"{r['loss_ratio']:.4f} ({r['loss_ratio_max']:.4f}) | {r['ari_new_old']:.3f} ({r['ari_new_old_min']:.3f}) | {r['ari_old_seeds']:.3f} | "
+                     f"{r['loss_ratio']:.4f} ({r['loss_ratio_max']:.4f}) | "
+                     f"{r['ari_new_old']:.3f} ({r['ari_new_old_min']:.3f}) | {r['ari_old_seeds']:.3f} | "
                      f"{r['old_iter']} / {r['new_iter']} | {truth} | {r['assign_old_s']:.3f} / {r['assign_new_s']:.3f} | "
                      f"{r['assign_mismatch_old']} / {r['assign_mismatch_new']} |")
     lines += ["", "## Options one at a time (generated matrix)", "",
               "Against the old default fit with the same seed (resample rows: against a cold default fit of "
-              "the same bootstrap resample). Seconds: CPU seconds per fit, median; loss ratio and ARI: means over seeds.", "",
+              "the same bootstrap resample). Seconds: CPU seconds per fit, median; loss ratio and ARI: "
+              "means over seeds.", "",
               "| k | option | s per fit | speed-up | loss ratio | ARI vs baseline | note |", "|---|---|---|---|---|---|---|"]
     for r in result["options"]:
         lines.append(f"| {r['k']} | {r['option']} | {r['seconds']:.3f} | {r['speedup']:.1f}x | {r['loss_ratio']:.4f} | "

@@ -1,26 +1,20 @@
-"""Does select_k recommend the reference number of clusters on public benchmark sets? (issue 4)
+"""Does select_k recommend the reference number of clusters on public benchmark sets? (issues 4, 15)
 
 For every set in the benchmark folder (a selection from Gagolewski's clustering benchmark
-battery; see its README.md and meta.json) this runs the default k-means assessment,
-``select_k(dataset, "kmeans", 2..max(15, ref_k + 5) capped at 35)``, and reports the recommended k,
-its probability over resamples, k_set_90, whether the recommendation is the reference k (hit)
-and whether the reference k is inside k_set_90 (in_set).
-
-Preparation: the synthetic batteries (fcps, graves, h2mg, sipu, wut) are points in a plane or
-space, every column in the same unit, so they are analysed as a researcher would analyse such
-data: columns kept in their unit (``Preparation(scale="none", log_counts=False)``, which the criteria then share;
-z-scoring stretches the narrow axis, turning sipu_unbalance's round clusters into 4.5:1 ellipses
-and making silhouette split each of fcps_twodiamonds' diamonds). The UCI sets measure different
-things in different units and are z-scored (k-means' default preparation).
+battery; see its README.md and meta.json) this runs the default k-means assessment with
+select_k's defaults and no per-set settings: k-means' default preparation (z-scored columns),
+50 resamples, 20 reference sets of 10 resamples, and k = 2..min(35, n // 20) (at least 20 rows a
+segment on average: a range a researcher could choose without knowing the answer). It reports
+the recommended k, its probability over resamples, k_set_90, whether the recommendation is the
+reference k (hit) and whether the reference k is inside k_set_90 (in_set).
 
 Which sets are "roughly convex" is decided by an objective rule computed here: k-means with the
-reference k (on standardised columns, as kmeans' default preparation; 10 starts, seed 0) reaches
-ARI >= 0.9 with the reference labels. On the other sets k-means cannot reproduce the reference
-partition even when told k, so its stability cannot be expected to point at that k. SHAPES gives
-a one-line description of each set, for the reader; it does not decide anything.
+reference k (z-scored, 10 starts, seed 0) reaches ARI >= 0.9 with the reference labels. On the
+other sets k-means cannot reproduce the reference partition even when told k, so its stability
+cannot be expected to point at that k. SHAPES gives a one-line description of each set, for the
+reader; it does not decide anything.
 
-    python benchmarks/bench_sets.py [--bench ../shared/bench] [--sets a,b] [--resamples 50]
-        [--n-ref 20] [--null-resamples 3] [--jobs 2] [--seed 0]
+    python benchmarks/bench_sets.py [--bench ../shared/bench] [--sets a,b] [--jobs 2] [--seed 0]
 
 Writes benchmarks/results/bench_sets.json and bench_sets.md (rewritten after every set, so an
 interrupted run keeps what it measured).
@@ -47,7 +41,8 @@ sys.path.insert(0, str(REPO))
 
 from persona_lab.assess.select import select_k  # noqa: E402
 from persona_lab.data.dataset import Dataset  # noqa: E402
-from persona_lab.prepare import Preparation, prepare  # noqa: E402
+from persona_lab.methods import get_method  # noqa: E402
+from persona_lab.prepare import prepare  # noqa: E402
 
 #: The objective convexity rule: k-means with the reference k reaches this ARI.
 CONVEX_ARI = 0.9
@@ -83,25 +78,20 @@ def load(bench: Path, name: str) -> tuple[pd.DataFrame, np.ndarray]:
     return frame, labels
 
 
-def preparation(name: str) -> Preparation | None:
-    """Columns in one unit for the synthetic batteries; k-means' default (z-scores) for UCI."""
-    return None if name.startswith("uci_") else Preparation(scale="none", log_counts=False)
-
-
 def convex_ari(dataset: Dataset, labels: np.ndarray, k: int) -> float:
     """ARI of k-means with the reference k (under the set's preparation) against the reference
     labels, noise points (label 0, where present) left out."""
     from sklearn.cluster import KMeans
     from sklearn.metrics import adjusted_rand_score
 
-    Z = prepare(dataset, preparation(dataset.name) or Preparation()).X
+    Z = prepare(dataset, get_method("kmeans").default_preparation("entities")).X
     fitted = KMeans(n_clusters=k, n_init=10, random_state=0).fit(Z).labels_
     keep = labels > 0
     return float(adjusted_rand_score(labels[keep], fitted[keep]))
 
 
-def k_range(ref_k: int) -> list[int]:
-    return list(range(2, min(K_CAP, max(15, ref_k + 5)) + 1))
+def k_range(n: int) -> list[int]:
+    return list(range(2, max(3, min(K_CAP, n // 20)) + 1))
 
 
 def run_set(bench: Path, name: str, meta: dict, args) -> dict:
@@ -109,23 +99,21 @@ def run_set(bench: Path, name: str, meta: dict, args) -> dict:
     ref_k = int(meta["k"])
     dataset = Dataset(frame, {c: "feature" for c in frame.columns}, "entities", name=name)
     ari = convex_ari(dataset, labels, ref_k)
-    ks = k_range(ref_k)
+    ks = k_range(len(frame))
     start = time.perf_counter()
-    result = select_k(dataset, "kmeans", ks, resamples=args.resamples, n_ref=args.n_ref,
-                      null_resamples=args.null_resamples, seed=args.seed, n_jobs=args.jobs, periods=False,
-                      preparation=preparation(name))
+    result = select_k(dataset, "kmeans", ks, seed=args.seed, n_jobs=args.jobs, periods=False)
     seconds = time.perf_counter() - start
     p = result.recommended_probability
     return {
         "set": name, "n": int(frame.shape[0]), "d": int(frame.shape[1]), "ref_k": ref_k,
         "k_range": [ks[0], ks[-1]], "kmeans_ari_at_ref_k": round(ari, 3), "convex": bool(ari >= CONVEX_ARI),
-        "shape": SHAPES.get(name, ""), "scale": (preparation(name) or Preparation()).scale,
+        "shape": SHAPES.get(name, ""),
         "recommended_k": int(result.recommended_k),
         "probability": None if p is None or not np.isfinite(p) else round(float(p), 3),
         "k_set_90": [int(k) for k in result.k_set_90],
         "k_distribution": {str(k): round(v, 3) for k, v in result.k_distribution.items()},
-        "full_data_vote": None if result.curves is None else result.curves.vote,
-        "full_data_picks": None if result.curves is None else {c: int(k) for c, k in result.curves.picks.items()},
+        "full_data_rule": result.rule.get("full_data_k"),
+        "full_data_picks": result.rule.get("full_data_picks"),
         "p_k_hat": {c: {str(int(k)): round(float(v), 3) for k, v in zip(g["k"], g["probability"])}
                     for c, g in result.p_k_hat().groupby("criterion", sort=False)},
         "stable_ks": None if result.null is None else result.stable,
@@ -151,12 +139,10 @@ def markdown(rows: list[dict], summary: dict, settings: dict) -> str:
         return "n/a" if x is None else f"{x:.0%}"
 
     lines = [
-        "# select_k on the public benchmark sets (issue 4)", "",
-        "Generated by `benchmarks/bench_sets.py`. Method: k-means; columns kept in their unit for the synthetic "
-        "batteries (all coordinates in one unit), z-scored for UCI (see the script's docstring); "
-        f"settings: resamples {settings['resamples']}, n_ref {settings['n_ref']}, null_resamples "
-        f"{settings['null_resamples']}, seed {settings['seed']}, jobs {settings['jobs']}; k range 2..max(15, ref k + 5), "
-        f"capped at {K_CAP}.", "",
+        "# select_k on the public benchmark sets (issues 4, 15)", "",
+        "Generated by `benchmarks/bench_sets.py`. Method: k-means with select_k's defaults and no per-set settings "
+        "(z-scored columns; 50 resamples; 20 reference sets of 10 resamples); "
+        f"seed {settings['seed']}, jobs {settings['jobs']}; k range 2..min({K_CAP}, n // 20).", "",
         f"Roughly convex = k-means told the reference k reaches ARI >= {CONVEX_ARI} with the reference labels "
         "(computed in the script).", "",
         f"- Hit rate (recommended k = reference k), convex sets: **{pct(summary['hit_rate_convex'])}** "
@@ -180,9 +166,6 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bench", type=Path, default=REPO.parent / "shared" / "bench")
     parser.add_argument("--sets", default="", help="comma-separated set names (default: all in meta.json)")
-    parser.add_argument("--resamples", type=int, default=50)
-    parser.add_argument("--n-ref", type=int, default=20)
-    parser.add_argument("--null-resamples", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULTS / "bench_sets")
@@ -190,7 +173,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     meta = json.loads((args.bench / "meta.json").read_text())
     names = [s for s in args.sets.split(",") if s] or sorted(meta)
-    settings = {k: getattr(args, k) for k in ("resamples", "n_ref", "null_resamples", "seed", "jobs")}
+    settings = {k: getattr(args, k) for k in ("seed", "jobs")}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     rows = []
     print(f"{'set':18s} {'n':>5s} {'d':>3s} {'ref':>4s} {'ARI':>6s} conv {'rec':>4s} {'P':>5s} k_set_90      hit in_set     s")

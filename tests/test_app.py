@@ -308,7 +308,7 @@ def test_segments_page_refuses_a_bad_parameter_clearly(app):
 def test_number_of_personas_assesses_stability_on_request(app):
     at = _open(app, "number_of_personas")
     _assess(at, nk_range=(4, 6))
-    assert "was the rule's pick" in " ".join(s.value for s in at.success)
+    assert "was the rule's answer" in " ".join(s.value for s in at.success)
     recommended = next(m for m in at.metric if m.label == "Recommended number of personas")
     assert recommended.value == "5"  # the APG sample's five planted audiences
     assert "P(k_hat = k): each criterion's pick over resamples" in [s.value for s in at.subheader]

@@ -7,17 +7,19 @@ data and re-run on every resample.
    gives a k-hat on every resample.
 3. The same stability, with the same schemes and as many resamples, on structure-free reference
    sets (:mod:`.null`) gives a null band; a k is *stable* when it beats the band family-wise over
-   k (:func:`.null.beats_null`) on at least half of the stability statistics, and its full-data
-   fit and most of its resample fits did not collapse (fewer non-empty segments than k).
+   k (:func:`.null.beats_null`) on most of the four statistics (:data:`COUNTED`: three of four),
+   and its full-data fit and most of its resample fits did not collapse (fewer non-empty segments
+   than k).
 4. The rule: each criterion picks its k (prediction strength: the largest k with PS >= 0.8,
    Tibshirani & Walther 2005), and the majority vote counts only picks at stable k (and above
    a ``min_share`` limit). The rule uses the criteria that are computed on every resample, on the
    full data and on each resample alike; criteria computed on the full data only (NMF's
    cophenetic correlation and dispersion need 30 more fits per k) are shown beside it and named in
    ``rule["full_data_only"]``.
-5. ``recommended_k`` is the rule's most frequent pick over resamples, so always a stable k; 1,
-   with a sentence, when no k is stable. P(k_hat = k) and ``k_set_90`` (the smallest set of k
-   values holding 90% of the picks) are over the resamples where the rule picked a stable k.
+5. On a resample where no criterion picks a stable k the rule's answer is 1 (no segment
+   structure it can trust). ``recommended_k`` is the rule's most frequent answer over resamples
+   (ties to the smaller k), so a stable k or 1; P(k_hat = k) and ``k_set_90`` (the smallest set of k
+   values holding 90% of the answers) are over every resample.
 6. The recommended solution's personas: how often each is recovered (Jaccard > 0.75); and, when
    the data has a date column, personas per period.
 """
@@ -58,6 +60,10 @@ REFERENCE_NAMES = {"gaussian_box": "Gaussians with the data's covariance and uni
 FULL_DATA_ONLY = {"cophenetic": "needs 30 more factorisations per k and resample",
                   "dispersion": "needs 30 more factorisations per k and resample"}
 UNSTABLE = "not more stable than structure-free data"
+#: The statistics whose beating the band counts, one per resampling scheme's question: the least
+#: stable segment's Jaccard is banded and shown, but counting it too would let clusterboot's
+#: bootstrap speak twice (at k = 2 the two are nearly the same number).
+COUNTED = ("bootstrap_ari", "jaccard", "prediction_strength", "pac")
 COLLAPSED = "the method collapsed: fewer non-empty segments than k"
 
 
@@ -89,6 +95,9 @@ class Selection:
     def headline(self) -> str:
         """One sentence for people who want only that."""
         if self.recommended_k == 1:
+            if self.stable and self.curves is not None:
+                return (f"No stable segment structure: one audience (the rule picked a stable k on only "
+                        f"{1 - self.recommended_probability:.0%} of {self.resamples} resamples)")
             return "No stable segment structure: one audience (no k is more stable than structure-free data)"
         ks = self.k_set_90
         cover = f"{ks[0]}-{ks[-1]}" if len(ks) > 1 and ks == list(range(ks[0], ks[-1] + 1)) else ", ".join(map(str, ks))
@@ -195,22 +204,20 @@ def select_k(
         rule = _rule(curves, result, stable, min_share)
         k_hat = _k_hats(result, curves, rule)
         distribution = _distribution(k_hat[k_hat["criterion"] == "vote"]["k"])
-    if distribution:
-        recommended = max(distribution, key=lambda k: (distribution[k], -k))
+    recommended = max(distribution, key=lambda k: (distribution[k], -k)) if distribution and stable else 1
+    if recommended > 1:
         probability = distribution[recommended]
         k_set = _set_90(distribution)
-        picked = int(k_hat[k_hat["criterion"] == "vote"]["k"].notna().sum())
-        statement = (f"k = {recommended} was the rule's pick in {probability:.0%} of the {picked} resamples where it "
-                     f"picked a stable k (of {resamples}); {sum(distribution[k] for k in k_set):.0%} of them picked k in "
-                     f"{{{', '.join(map(str, k_set))}}}.")
+        statement = (f"k = {recommended} was the rule's answer on {probability:.0%} of {resamples} resamples; "
+                     f"{sum(distribution[k] for k in k_set):.0%} of them answered k in {{{', '.join(map(str, k_set))}}}.")
     elif stable:
-        # Stable k values exist but no criterion ever picked one: name the most clearly stable.
-        recommended = _most_stable(null, stable) if null is not None else stable[0]
-        probability, k_set = float("nan"), [recommended]
-        statement = (f"No criterion picked a stable k on any resample; k = {recommended} is the k most clearly more "
-                     f"stable than structure-free data.")
+        probability, k_set = distribution.get(1, float("nan")), _set_90(distribution)
+        statement = (f"k = {', '.join(map(str, stable))} {'is' if len(stable) == 1 else 'are'} more stable than "
+                     f"structure-free data, but the rule picked {'it' if len(stable) == 1 else 'one of them'} on only "
+                     f"{1 - probability:.0%} of {resamples} resamples; on the rest no criterion's pick was stable. "
+                     "That is no segment structure to build personas on: the recommendation is 1 (one audience).")
     else:
-        recommended, probability, k_set = 1, float("nan"), [1]
+        probability, k_set = float("nan"), [1]
         statement = NO_STRUCTURE.format(n_ref=n_ref, reference=REFERENCE_NAMES.get(reference, reference))
     if null is not None and recommended > 1:
         statement += " " + _beaten_sentence(null, recommended, n_ref, compared)
@@ -230,24 +237,19 @@ def select_k(
 
 
 def _stable_ks(null: pd.DataFrame, result: StabilityResult) -> list[int]:
-    """k values more stable than structure-free data: beating the null band on at least half of
-    the statistics that have a direction (one statistic alone would beat it by chance too often:
-    each is a 5% test, family-wise over k but not over the statistics), and not collapsed."""
-    directional = null[null["statistic"].map(SUMMARIES).isin(["max", "min"]) & null["value"].notna()]
-    share = directional.groupby("k")["beats"].mean()
+    """k values more stable than structure-free data: beating the null band on most of the
+    :data:`COUNTED` statistics (one statistic alone would beat it by chance too often: each is a 5%
+    test, family-wise over k but not over the statistics), and not collapsed."""
+    counted = null[null["statistic"].isin(COUNTED) & null["value"].notna()]
+    beaten = counted.groupby("k")["beats"].agg(["sum", "count"])
     gone = set(result.collapsed_ks())
-    return [int(k) for k, s in share.items() if s >= 0.5 and int(k) not in gone]
-
-
-def _most_stable(null: pd.DataFrame, stable: list[int]) -> int:
-    beaten = null[null["k"].isin(stable)].groupby("k")["beats"].mean()
-    return int(max(beaten.index, key=lambda k: (beaten[k], -k)))
+    return [int(k) for k, row in beaten.iterrows() if 2 * row["sum"] > row["count"] and int(k) not in gone]
 
 
 def _beaten_sentence(null: pd.DataFrame, k: int, n_ref: int, resamples: int) -> str:
     """Which statistics k beat the null band on, and by how much (the data's value over the
     same number of resamples as each reference set, against the band's edge)."""
-    rows = null[(null["k"] == k) & null["statistic"].map(SUMMARIES).isin(["max", "min"])]
+    rows = null[(null["k"] == k) & null["statistic"].isin(COUNTED)]
     parts = []
     for r in rows.itertuples():
         up = SUMMARIES[r.statistic] == "max"
@@ -327,7 +329,7 @@ def _k_hats(result: StabilityResult, curves: CriterionCurves, rule: dict) -> pd.
             shares = per[per["criterion"] == "smallest_share"].set_index("k")["value"]
             excluded |= {int(k) for k, share in shares.items() if share < rule["min_share"]}
         chosen = vote({c: k for c, k in picks.items() if k is not None}, excluded=excluded)
-        rows.append((b, "vote", np.nan if chosen is None else float(chosen)))
+        rows.append((b, "vote", 1.0 if chosen is None else float(chosen)))
     return pd.DataFrame(rows, columns=["resample", "criterion", "k"])
 
 

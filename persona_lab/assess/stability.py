@@ -510,9 +510,18 @@ def _by_statistic(out: dict, statistics, ks, B: int):
     return values, scored, collapse
 
 
+#: The parameter that counts a method's starts: k-means, GMM, LCA and k-prototypes name it as
+#: scikit-learn does; NMF's restarts (the first from NNDSVDa, the rest random) are its starts.
+STARTS_PARAMETERS = ("n_init", "n_restarts")
+
+
+def _starts_parameter(method: SegmentationMethod) -> str | None:
+    return next((p for p in STARTS_PARAMETERS if p in method.get_params()), None)
+
+
 def has_starts(method: SegmentationMethod) -> bool:
     """Whether ``method`` fits from several random starts, the number that ``starts`` sets."""
-    return "n_init" in method.get_params()
+    return _starts_parameter(method) is not None
 
 
 def _with_starts(method: SegmentationMethod, starts: int | None) -> SegmentationMethod:
@@ -521,7 +530,7 @@ def _with_starts(method: SegmentationMethod, starts: int | None) -> Segmentation
                               fix="Use 1 (the anchors' scheme) or leave it unset (the method's own)")
     if starts is None or not has_starts(method):
         return method
-    return method.clone().set_params(n_init=int(starts))
+    return method.clone().set_params(**{_starts_parameter(method): int(starts)})
 
 
 def _consensus_task(drawn, i):

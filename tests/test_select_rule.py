@@ -11,7 +11,8 @@ import pytest
 from helpers import blobs_dataset
 from persona_lab.assess.null import independence_counts, reference_prepared
 from persona_lab.assess.select import select_k
-from persona_lab.assess.stability import collapsed, stability
+from persona_lab.assess.criteria import collapsed
+from persona_lab.assess.stability import stability
 from persona_lab.assess.vote import pick, vote
 from persona_lab.data.dataset import Dataset
 from persona_lab.data.synthetic_apg import independence_apg, planted_apg
@@ -80,6 +81,20 @@ def test_a_collapsed_k_reproduces_nothing_and_is_never_stable():
     # Every row in one segment in both fits would be a perfect ARI of 1; a collapse counts 0.
     assert result.value("bootstrap_ari", 3) == 0 and result.value("prediction_strength", 3) == 0
     assert result.value("bootstrap_ari", 2) > 0
+
+
+def test_a_collapsed_full_data_fit_is_not_scored_as_a_partition_into_k():
+    from persona_lab.assess.criteria import criteria_of_fit
+
+    dataset, _ = blobs_dataset(n_per=30, k=3, d=2, seed=4)
+    prepared = prepare(dataset, get_method("kmeans").default_preparation("entities"))
+    rows = {c: v for _, c, v, _ in criteria_of_fit(get_method("kmeans"), _CollapsingKMeans(n_init=2).fit(prepared, k=3),
+                                                  prepared.X, 3, 0)}
+    assert np.isnan(rows["silhouette"]) and np.isnan(rows["calinski_harabasz"])
+    assert np.isfinite(rows["inertia"])  # the centres still exist; the elbow reads them
+    fine = {c: v for _, c, v, _ in criteria_of_fit(get_method("kmeans"), get_method("kmeans").fit(prepared, k=3),
+                                                  prepared.X, 3, 0)}
+    assert fine["silhouette"] > 0.5
 
 
 # -- 3. the data's compared statistics use as many resamples as each reference set ------------

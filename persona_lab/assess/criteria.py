@@ -223,6 +223,9 @@ def criterion_curves(
     result.picks = {c: k for c, k in all_picks.items() if k is not None}
     result.smallest_share = {k: smallest_share(m.labels_, prepared.size_weight) for k, m in fits.items()}
     result.marked = _marks(result.smallest_share, min_share, above, max_k)
+    for k, model in fits.items():
+        if collapsed(model.labels_, k):
+            result.marked.setdefault(k, "collapsed: fewer non-empty segments than k")
     result.tally = tally(result.picks, excluded=result.marked)
     result.vote = vote(result.picks, excluded=result.marked)
     result.votes = _votes_table(all_picks, result.marked, gap_rule)
@@ -240,16 +243,28 @@ def _fit_k(shared, k):
 def criteria_of_fit(template, model, X_common, k, seed) -> list[tuple]:
     """(k, criterion, value, NaN) for every criterion one fit yields by itself: the distance
     criteria in the common space and those the method computed while fitting. (The gap and NMF's
-    consensus criteria need further fits and are not among them.)"""
+    consensus criteria need further fits and are not among them.)
+
+    A collapsed fit (fewer non-empty segments than k) is no partition into k segments: its
+    partition criteria are NaN, or a k = 6 fit with an empty segment would score as the k = 5
+    partition it is. Monotone curves (inertia, reconstruction error) keep their value: the
+    factorisation or the centres still exist."""
     rows = []
+    gone = collapsed(model.labels_, k)
     for name in CRITERIA:
         if name in template.criteria:
-            rows.append((k, name, score(name, X_common, model.labels_, seed), np.nan))
-    attributes = {**{n: spec[0] for n, spec in FITTED.items()}, **MONOTONE}
-    for name, attribute in attributes.items():
+            rows.append((k, name, np.nan if gone else score(name, X_common, model.labels_, seed), np.nan))
+    attributes = {**{n: (spec[0], True) for n, spec in FITTED.items()}, **{n: (a, False) for n, a in MONOTONE.items()}}
+    for name, (attribute, partition) in attributes.items():
         if name in template.criteria and hasattr(model, attribute):
-            rows.append((k, name, float(getattr(model, attribute)), np.nan))
+            rows.append((k, name, np.nan if gone and partition else float(getattr(model, attribute)), np.nan))
     return rows
+
+
+def collapsed(labels, k) -> bool:
+    """Whether a partition asked for ``k`` segments has fewer non-empty ones (k None: never)."""
+    labels = np.asarray(labels)
+    return k is not None and np.unique(labels[labels >= 0]).size < int(k)
 
 
 def smallest_share(labels: np.ndarray, size_weight: np.ndarray) -> float:

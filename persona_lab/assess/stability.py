@@ -59,7 +59,7 @@ from ..errors import PersonaLabError
 from ..methods import SegmentationMethod, get_method
 from ..methods.base import child_seeds
 from ..prepare import Prepared, prepare
-from .criteria import criteria_of_fit, smallest_share
+from .criteria import collapsed, criteria_of_fit, smallest_share
 from .gap import within_ss
 from . import resampling as rs
 from .consensus import CDF_GRID, NOT_SAMPLED, consensus_cdf, consensus_distribution, delta_area, pac
@@ -257,12 +257,6 @@ class Collapsed:
 
 
 COLLAPSED = Collapsed()
-
-
-def collapsed(labels, k) -> bool:
-    """Whether a partition asked for ``k`` segments has fewer non-empty ones (k None: never)."""
-    labels = np.asarray(labels)
-    return k is not None and np.unique(labels[labels >= 0]).size < int(k)
 
 
 def _resample_fit(job: _Job, scheme: str, b: int, k, draws: tuple):

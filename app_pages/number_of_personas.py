@@ -132,9 +132,11 @@ if selection.rule.get("full_data_only"):
                + ". Shown above but not in the rule: "
                + "; ".join(f"{shared.criterion_label(c)} ({why})" for c, why in selection.rule["full_data_only"].items())
                + ".")
-not_pickable = selection.rule.get("not_pickable", {})
-if not_pickable:
-    st.caption("Not pickable: " + "; ".join(f"k = {k}: {why}" for k, why in not_pickable.items()) + ".")
+if selection.rule.get("unstable"):
+    st.caption("Not more stable than structure-free data, so never the answer (a resample whose vote lands there "
+               f"answers 1): k = {', '.join(map(str, selection.rule['unstable']))}.")
+for k, why in selection.rule.get("limits", {}).items():
+    st.caption(f"k = {k} left out of the vote: {why}.")
 
 p = selection.p_k_hat()
 if not p.empty:

@@ -34,7 +34,7 @@ def test_the_recommendation_is_a_stable_k_and_the_statement_names_what_it_beat()
     assert set(result.k_distribution) <= set(result.stable) | {1}
     assert set(result.k_set_90) <= set(result.stable) | {1}
     assert "beats structure-free data on" in result.statement and "bootstrap ARI" in result.statement
-    assert all(why for k, why in result.rule["not_pickable"].items() if k not in result.stable)
+    assert sorted(result.rule["unstable"] + result.stable) == list(range(2, 7))
 
 
 def test_a_stable_k_the_rule_rarely_picks_is_no_recommendation():
@@ -49,11 +49,14 @@ def test_a_stable_k_the_rule_rarely_picks_is_no_recommendation():
     assert result.k_distribution.get(1, 0) > 0.5 and 1 in result.k_set_90
 
 
-def test_a_vote_for_an_unstable_k_is_not_counted():
-    picks = {"silhouette": 5, "calinski_harabasz": 5, "davies_bouldin": 3}
-    assert vote(picks) == 5
-    assert vote(picks, excluded={5}) == 3  # 5 not more stable than structure-free data
-    assert vote({"silhouette": 5}, excluded={5}) is None
+def test_the_vote_counts_only_picks_at_stable_k():
+    from persona_lab.assess.select import _answer
+
+    picks = {"silhouette": 5, "calinski_harabasz": 5, "davies_bouldin": 3, "gap": None}
+    rule = {"limits": {}, "unstable": [5]}
+    assert vote(picks) == 5 and _answer(picks, rule) == 3  # 5 is not more stable than noise
+    assert _answer(picks, {"limits": {}, "unstable": [3, 5]}) == 1  # no stable pick: no structure
+    assert _answer(picks, {"limits": {3: "too small"}, "unstable": [5]}) == 1
 
 
 # -- 2. a collapsed fit is no solution at k ---------------------------------------------------
@@ -187,3 +190,14 @@ def test_a_table_null_is_not_an_apg_null():
     prepared = prepare(Dataset(frame, {"a": "feature", "b": "feature"}, "entities"))
     with pytest.raises(Exception, match="independence reference is for APG"):
         reference_prepared(prepared, get_method("kmeans"), "independence", seed=0)
+
+
+def test_nmf_resample_fits_start_once_and_k_means_keeps_its_starts():
+    from persona_lab.assess.stability import has_starts, resample_method
+
+    nmf = get_method("nmf", tol=1e-3)
+    assert resample_method(nmf).get_params()["n_restarts"] == 1 and resample_method(nmf).tol == 3e-3
+    assert nmf.n_restarts == 4  # the full-data fit keeps the method's own settings
+    assert not has_starts(nmf) and has_starts(get_method("kmeans"))
+    assert resample_method(get_method("kmeans"), starts=1).n_init == 1
+    assert resample_method(get_method("kmeans")).n_init == 10

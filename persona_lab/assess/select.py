@@ -11,8 +11,8 @@ data and re-run on every resample.
    and its full-data fit and most of its resample fits did not collapse (fewer non-empty segments
    than k).
 4. The rule: each criterion picks its k (prediction strength: the largest k with PS >= 0.8,
-   Tibshirani & Walther 2005), and the majority vote counts only picks at stable k (and above
-   a ``min_share`` limit). The rule uses the criteria that are computed on every resample, on the
+   Tibshirani & Walther 2005), and the majority vote counts only picks at stable k (leaving out
+   k below a ``min_share`` limit and collapsed k too); with no such pick the answer is 1. The rule uses the criteria that are computed on every resample, on the
    full data and on each resample alike; criteria computed on the full data only (NMF's
    cophenetic correlation and dispersion need 30 more fits per k) are shown beside it and named in
    ``rule["full_data_only"]``.
@@ -59,7 +59,6 @@ REFERENCE_NAMES = {"gaussian_box": "Gaussians with the data's covariance and uni
 #: Criteria the rule cannot re-run per resample, and why.
 FULL_DATA_ONLY = {"cophenetic": "needs 30 more factorisations per k and resample",
                   "dispersion": "needs 30 more factorisations per k and resample"}
-UNSTABLE = "not more stable than structure-free data"
 #: The statistics whose beating the band counts, one per resampling scheme's question: the least
 #: stable segment's Jaccard is banded and shown, but counting it too would let clusterboot's
 #: bootstrap speak twice (at k = 2 the two are nearly the same number).
@@ -197,7 +196,8 @@ def select_k(
                         f"{len(sample):,} of the {total:,} rows (max_rows); the criteria on all rows.")
     stable = _stable_ks(null, result) if null is not None else [int(k) for k in result.k_values]
     if template.k_is_output:
-        rule = {"criteria": ["n_segments"], "full_data_only": {}, "not_pickable": {}, "full_data_k": result.k_values[0]}
+        rule = {"criteria": ["n_segments"], "full_data_only": {}, "limits": {}, "unstable": [],
+                "full_data_k": result.k_values[0]}
         k_hat = _segment_counts(result)
         distribution = _distribution(k_hat["k"]) if stable else {}
     else:
@@ -274,23 +274,29 @@ def _rule(curves: CriterionCurves, result: StabilityResult, stable: list[int], m
     full = [c for c in curves.table["criterion"].drop_duplicates()]
     criteria = [c for c in full if c in resampled or c == "gap"] + ["prediction_strength"]
     full_only = {c: FULL_DATA_ONLY.get(c, "not computed per resample") for c in full if c not in criteria}
-    not_pickable = {k: why for k, why in curves.marked.items()}
-    collapsed = set(result.collapsed_ks())
-    for k in result.k_values:
-        if k in collapsed:
-            not_pickable.setdefault(int(k), COLLAPSED)
-        elif k not in stable:
-            not_pickable.setdefault(int(k), UNSTABLE)
+    limits = {int(k): why for k, why in curves.marked.items()}
+    for k in result.collapsed_ks():
+        limits.setdefault(int(k), COLLAPSED)
+    unstable = [int(k) for k in result.k_values if k not in stable and k not in limits]
     table = curves.table[curves.table["criterion"].isin(criteria)].pivot_table(
         index="k", columns="criterion", values="value", aggfunc="first")
     table["prediction_strength"] = result.table[result.table["statistic"] == "prediction_strength"].set_index("k")["value"]
     picks = _picks(table, curves.values("gap") if curves.gap is not None else None, curves.gap_rule)
     counted = {c: k for c, k in picks.items() if k is not None}
-    return {"criteria": criteria, "full_data_only": full_only, "min_share": min_share,
-            "not_pickable": {int(k): why for k, why in sorted(not_pickable.items())},
+    rule = {"criteria": criteria, "full_data_only": full_only, "min_share": min_share,
+            "limits": dict(sorted(limits.items())), "unstable": unstable,
             "full_data_picks": {c: (None if k is None else int(k)) for c, k in picks.items()},
-            "full_data_tally": tally(counted, excluded=not_pickable),
-            "full_data_k": vote(counted, excluded=not_pickable)}
+            "full_data_tally": tally(counted, excluded={*limits, *unstable})}
+    rule["full_data_k"] = _answer(counted, rule)
+    return rule
+
+
+def _answer(picks: dict, rule: dict, excluded=()) -> int:
+    """The rule's answer from the criteria's picks: the vote among stable k (leaving out the
+    limits and ``excluded``), or 1 when no criterion picked a stable k."""
+    chosen = vote({c: k for c, k in picks.items() if k is not None},
+                  excluded={*rule["limits"], *rule["unstable"], *excluded})
+    return 1 if chosen is None else int(chosen)
 
 
 def _picks(table: pd.DataFrame, gap, gap_rule: str) -> dict:
@@ -324,12 +330,13 @@ def _k_hats(result: StabilityResult, curves: CriterionCurves, rule: dict) -> pd.
             table["prediction_strength"] = strength[b]
         picks = _picks(table, gap, curves.gap_rule)
         rows += [(b, c, np.nan if k is None else float(k)) for c, k in picks.items()]
-        excluded = {k for k, why in rule["not_pickable"].items() if why in (UNSTABLE, COLLAPSED)}
+        # This resample's own smallest segments decide the min_share limit, as the full data's did.
+        own = {**rule, "limits": {k: why for k, why in rule["limits"].items() if why == COLLAPSED}}
+        small = set()
         if rule["min_share"] and "smallest_share" in per["criterion"].values:
             shares = per[per["criterion"] == "smallest_share"].set_index("k")["value"]
-            excluded |= {int(k) for k, share in shares.items() if share < rule["min_share"]}
-        chosen = vote({c: k for c, k in picks.items() if k is not None}, excluded=excluded)
-        rows.append((b, "vote", 1.0 if chosen is None else float(chosen)))
+            small = {int(k) for k, share in shares.items() if share < rule["min_share"]}
+        rows.append((b, "vote", float(_answer(picks, own, small))))
     return pd.DataFrame(rows, columns=["resample", "criterion", "k"])
 
 

@@ -23,7 +23,9 @@
   n x n), its CDF, PAC over (0.1, 0.9] and the delta area across k (as ConsensusClusterPlus).
 
 Resamples are shared across k (one seed per scheme). Each resample fit uses the method's own
-number of random starts (``n_init``) unless ``starts`` says otherwise, so that a statistic
+settings, and its number of random starts (``n_init``), unless ``starts`` says otherwise or the
+method declares other settings for resample fits (:func:`resample_method`; NMF: its NNDSVDa start
+alone, a looser tolerance), so that a statistic
 measures how the researcher's procedure reproduces under resampling. ``starts=1`` is the
 anchors' scheme (fpc's ``kmeansCBI`` runs once per resample, ConsensusClusterPlus calls
 ``kmeans`` with one start) and about 3x faster, but it adds the optimiser's run-to-run variation
@@ -416,7 +418,7 @@ def stability(data, method, k_values=(), *, resamples: int = 50, seed: int = 0, 
                float(fraction), rs.item_sample(prepared.n_rows, items, roots[-1]),
                criteria_space=None if criteria_space is None else np.asarray(criteria_space, float),
                with_gap=bool(with_gap) and criteria_space is not None,
-               resampled=_with_starts(template, starts), ks=ks)
+               resampled=resample_method(template, starts), ks=ks)
     B = int(resamples)
     # Pair b of the bootstrap ARI compares samples b and b + 1: one more sample than pairs.
     extra = "bootstrap_ari" in statistics
@@ -514,17 +516,23 @@ def _starts_parameter(method: SegmentationMethod) -> str | None:
 
 
 def has_starts(method: SegmentationMethod) -> bool:
-    """Whether ``method`` fits from several random starts, the number that ``starts`` sets."""
-    return _starts_parameter(method) is not None
+    """Whether ``method``'s resample fits start from several random starts, the number that
+    ``starts`` sets."""
+    parameter = _starts_parameter(method)
+    return parameter is not None and int(resample_method(method).get_params()[parameter]) > 1
 
 
-def _with_starts(method: SegmentationMethod, starts: int | None) -> SegmentationMethod:
+def resample_method(method: SegmentationMethod, starts: int | None = None) -> SegmentationMethod:
+    """The method as each resample fits it: its resample settings
+    (:meth:`SegmentationMethod.resample_params`), and ``starts`` random starts where given."""
     if starts is not None and int(starts) < 1:
         raise PersonaLabError(f"Resample fits need at least 1 start, got {starts}",
                               fix="Use 1 (the anchors' scheme) or leave it unset (the method's own)")
-    if starts is None or not has_starts(method):
-        return method
-    return method.clone().set_params(**{_starts_parameter(method): int(starts)})
+    resampled = method.clone().set_params(**method.resample_params())
+    parameter = _starts_parameter(method)
+    if starts is not None and parameter is not None:
+        resampled.set_params(**{parameter: int(starts)})
+    return resampled
 
 
 def _consensus_task(drawn, i):

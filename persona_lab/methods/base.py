@@ -87,6 +87,11 @@ class SegmentationMethod:
         """The preparation under which this method runs on a table of ``kind``."""
         return Preparation()
 
+    def resample_params(self) -> dict:
+        """Parameters that resample fits (stability, the null band) use instead of this method's:
+        none by default, so that stability measures the researcher's own procedure."""
+        return {}
+
     def fit(self, prepared: Prepared, k: int | None = None, seed: int = 0) -> "SegmentationMethod":
         self._validate_params()
         self._check_data(prepared)

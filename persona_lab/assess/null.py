@@ -45,6 +45,7 @@ import joblib
 import numpy as np
 import pandas as pd
 
+from ..data.synthetic_apg import independence_counts
 from ..errors import PersonaLabError
 from ..methods import SegmentationMethod, get_method
 from ..methods.base import child_seeds
@@ -81,19 +82,6 @@ def permuted_reference(X, seed: int = 0) -> np.ndarray:
     return np.column_stack([rng.permutation(column) for column in X.T])
 
 
-def independence_counts(V, seed: int = 0) -> np.ndarray:
-    """Counts from the independence model of the contingency table ``V``: each group keeps its
-    total, its items drawn from the pooled item mix (totals that are not whole numbers are drawn
-    rounded and scaled back)."""
-    V = np.asarray(V, float)
-    rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
-    totals = V.sum(axis=1)
-    mix = V.sum(axis=0) / V.sum()
-    drawn = np.maximum(np.rint(totals), 1).astype(np.int64)
-    Y = rng.multinomial(drawn, mix).astype(float)
-    return Y * (totals / drawn)[:, None]
-
-
 def default_reference(kind: str) -> str:
     """The reference that is structure-free for this kind of data (see the module docstring)."""
     return "independence" if kind == "interactions" else "gaussian_box"
@@ -105,7 +93,8 @@ def reference_prepared(prepared: Prepared, method: SegmentationMethod, reference
         if prepared.kind != "interactions":
             raise PersonaLabError("The independence reference is for APG interaction matrices",
                                   fix="Use gaussian_box for a per-customer table")
-        X, idf = weigh_counts(independence_counts(raw_counts(prepared), seed), prepared.preparation.interactions)
+        rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
+        X, idf = weigh_counts(independence_counts(raw_counts(prepared), rng), prepared.preparation.interactions)
         # Group totals are kept, so the groups weigh as the data's do.
         return dataclasses.replace(prepared, X=X, item_weights=idf, matrix=None)
     makers = {"gaussian": gaussian_reference, "pca_box": pca_box_reference, "permute": permuted_reference}

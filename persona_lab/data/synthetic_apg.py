@@ -157,11 +157,9 @@ def independence_apg(
             raise ValueError("like must be a non-negative, finite 2-d counts matrix with some counts")
         n_groups, n_items = V.shape
         groups = _groups(n_groups, rng)
-        totals = np.rint(V.sum(axis=1)).astype(np.int64)
-        pooled = V.sum(axis=0) / V.sum()
-        counts = rng.multinomial(totals, pooled).astype(float)
-        volume = totals.astype(float)
-        item_mix = pooled
+        counts = independence_counts(V, rng)
+        volume = V.sum(axis=1)
+        item_mix = V.sum(axis=0) / V.sum()
     else:
         _check(n_groups, n_items, nonzero)
         groups = _groups(n_groups, rng)
@@ -175,6 +173,17 @@ def independence_apg(
 
 
 # -- parts ----------------------------------------------------------------------------------------
+
+
+def independence_counts(V, rng: np.random.Generator) -> np.ndarray:
+    """Counts from the independence model of the contingency table ``V``: each group keeps its
+    total, its items drawn (multinomially) from the pooled item mix. Totals that are not whole
+    numbers are drawn rounded (at least 1) and scaled back, so every group keeps its total."""
+    V = np.asarray(V, float)
+    totals = V.sum(axis=1)
+    drawn = np.maximum(np.rint(totals), 1).astype(np.int64)
+    Y = rng.multinomial(drawn, V.sum(axis=0) / V.sum()).astype(float)
+    return Y * (totals / drawn)[:, None]
 
 
 def _check(n_groups: int, n_items: int, nonzero: int) -> None:

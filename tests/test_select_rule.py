@@ -198,6 +198,8 @@ def test_nmf_resample_fits_start_once_and_k_means_keeps_its_starts():
 
     nmf = get_method("nmf", tol=1e-3)
     assert resample_method(nmf).get_params()["n_restarts"] == 1 and resample_method(nmf).tol == 3e-3
+    slow = resample_method(get_method("nmf", resample_tol=1e-3), starts=4)  # as the full-data fit
+    assert slow.n_restarts == 4 and slow.tol == 1e-3
     assert nmf.n_restarts == 4  # the full-data fit keeps the method's own settings
     assert not has_starts(nmf) and has_starts(get_method("kmeans"))
     assert resample_method(get_method("kmeans"), starts=1).n_init == 1

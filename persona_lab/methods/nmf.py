@@ -74,13 +74,15 @@ class NMF(SegmentationMethod):
     criteria = ("reconstruction_error", "silhouette", "calinski_harabasz", "davies_bouldin")
     state_arrays = ("H_",)
 
-    def __init__(self, loss="kullback-leibler", init="nndsvda", n_restarts=4, max_iter=500, tol=1e-3, solver="mu"):
+    def __init__(self, loss="kullback-leibler", init="nndsvda", n_restarts=4, max_iter=500, tol=1e-3, solver="mu",
+                 resample_tol=3e-3):
         self.loss = loss
         self.init = init
         self.n_restarts = n_restarts
         self.max_iter = max_iter
         self.tol = tol
         self.solver = solver
+        self.resample_tol = resample_tol
 
     def default_preparation(self, kind: str) -> Preparation:
         # APG factorises the raw counts; a table is min-max scaled into [0, 1] (one-hot is 0/1).
@@ -89,13 +91,14 @@ class NMF(SegmentationMethod):
         return Preparation(scale="minmax")
 
     def resample_params(self) -> dict:
-        """A resample fit runs from the NNDSVDa start alone and stops at a relative fall of 3e-3:
-        the stability analysis of an APG matrix makes thousands of fits (its null band most of
-        them), and on the generated 168 x 1,682 matrix that fit had the loss and the partition of
-        the 4-restart, tol 1e-3 fit at k = 5, 7.8x faster (benchmarks/results/nmf_speed.md). The
-        data's resamples and the reference sets are fitted alike, so the comparison stays fair;
-        the full-data fits keep the method's own settings."""
-        return {"n_restarts": 1, "tol": max(float(self.tol), 3e-3)}
+        """A resample fit runs from the NNDSVDa start alone (``starts`` of the stability analysis
+        can ask for more) and stops at a relative fall of ``resample_tol``: the stability analysis
+        of an APG matrix makes thousands of fits (its null band most of them), and on the
+        generated 168 x 1,682 matrix that fit had the loss and the partition of the 4-restart,
+        tol 1e-3 fit at k = 5, 7.8x faster (benchmarks/results/nmf_speed.md). The data's
+        resamples and the reference sets are fitted alike, so the comparison stays fair; the
+        full-data fits keep the method's own settings."""
+        return {"n_restarts": 1, "tol": float(self.resample_tol)}
 
     def _validate_params(self) -> None:
         if self.loss not in ("kullback-leibler", "frobenius"):
@@ -104,6 +107,8 @@ class NMF(SegmentationMethod):
             raise PersonaLabError(f"Unknown NMF initialisation {self.init!r}", fix="Use nndsvda or random")
         if self.solver not in ("mu", "sklearn"):
             raise PersonaLabError(f"Unknown NMF solver {self.solver!r}", fix="Use mu or sklearn")
+        if not float(self.resample_tol) > 0:
+            raise PersonaLabError(f"resample_tol must be positive, got {self.resample_tol}", fix="Use e.g. 3e-3")
         if int(self.n_restarts) < 1:
             raise PersonaLabError("n_restarts must be at least 1", fix="Use n_restarts=1 or more")
         check_whole("max_iter", self.max_iter, 1, fix="Use max_iter=500")

@@ -83,6 +83,12 @@ class SegmentationMethod:
 
     # -- the protocol -------------------------------------------------------------------------
 
+    @classmethod
+    def requested_k(cls, k: int | None) -> int | None:
+        """The k to ask a fit for: None when the method finds k itself (its k is an output),
+        else ``k`` as an int. The one place that decides whether k is an input."""
+        return None if cls.k_is_output or k is None else int(k)
+
     def default_preparation(self, kind: str) -> Preparation:
         """The preparation under which this method runs on a table of ``kind``."""
         return Preparation()

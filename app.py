@@ -1,63 +1,66 @@
-"""Persona Lab: the router and frame.
+"""Persona Lab: the router and the sidebar, nothing else.
 
-Pages live in app_pages/, not pages/: Streamlit would also serve a pages/ folder as legacy
-auto-discovered pages, so a deep link would run a page without this router. Shared state,
-loading and cached runs are in app_shared.py; cards and tables as people read them in app_views.py.
+Everything else of the app lives in ui/: pages in ui/pages/ (not pages/: Streamlit would also
+serve a top-level pages/ folder as legacy auto-discovered pages, so a deep link would run a page
+without this router), session state in ui/state.py, every cached call in ui/runs.py, the dataset
+in use in ui/dataset.py, and how results are shown in ui/views.py.
 """
 
 import streamlit as st
 
-import app_embed
-import app_shared as shared
+from persona_lab.methods import METHODS
+from ui import dataset, runs, state
+from ui.state import K_MAX, K_MIN, k_is_output, method_label
+from ui.views import md
 
 st.set_page_config(page_title="Persona Lab", page_icon=":material/groups:", layout="wide")
-shared.init_state()
-app_embed.start_warm_up()  # UMAP's import and numba compile, in a worker process, once per server
+state.init_state()
+runs.start_warm_up()  # UMAP's import and numba compile, in a worker process, once per server
 
 pages = [
-    st.Page("app_pages/data.py", title="Data", icon=":material/table:", default=True),
-    st.Page("app_pages/segments.py", title="Segments", icon=":material/donut_large:"),
-    st.Page("app_pages/number_of_personas.py", title="Number of personas", icon=":material/query_stats:"),
-    st.Page("app_pages/compare_k.py", title="Compare k", icon=":material/compare_arrows:"),
-    st.Page("app_pages/map.py", title="Map", icon=":material/scatter_plot:"),
-    st.Page("app_pages/personas.py", title="Personas & export", icon=":material/badge:"),
-    st.Page("app_pages/score.py", title="Score new data", icon=":material/person_search:"),
-    st.Page("app_pages/typing_tool.py", title="Typing tool", icon=":material/quiz:"),
+    st.Page("ui/pages/data.py", title="Data", icon=":material/table:", default=True),
+    st.Page("ui/pages/segments.py", title="Segments", icon=":material/donut_large:"),
+    st.Page("ui/pages/number_of_personas.py", title="Number of personas", icon=":material/query_stats:"),
+    st.Page("ui/pages/compare_k.py", title="Compare k", icon=":material/compare_arrows:"),
+    st.Page("ui/pages/map.py", title="Map", icon=":material/scatter_plot:"),
+    st.Page("ui/pages/personas.py", title="Personas & export", icon=":material/badge:"),
+    st.Page("ui/pages/score.py", title="Score new data", icon=":material/person_search:"),
+    st.Page("ui/pages/typing_tool.py", title="Typing tool", icon=":material/quiz:"),
 ]
 page = st.navigation(pages)
 
 with st.sidebar:
-    loaded = shared.current_dataset()
+    loaded = dataset.current_dataset()
     st.markdown("**Dataset**")
     if loaded.dataset is not None:
         data = loaded.dataset
         st.caption(
-            f"{shared.md(data.name)}  \n{len(data.frame):,} rows x {data.frame.shape[1]} columns  \n"
-            f"{shared.KIND_LABELS[data.kind]}"
+            f"{md(data.name)}  \n{len(data.frame):,} rows x {data.frame.shape[1]} columns  \n"
+            f"{dataset.KIND_LABELS[data.kind]}"
         )
     elif loaded.error:
-        st.caption(f"{shared.md(loaded.source.name) if loaded.source else 'No data'}: cannot be read")
+        st.caption(f"{md(loaded.source.name) if loaded.source else 'No data'}: cannot be read")
     else:
         st.caption("No data chosen yet")
 
     st.markdown("**Segmentation**")
-    st.selectbox("Method", list(shared.METHODS), format_func=shared.method_label, **shared.bind("seg_method"))
-    finds_k = shared.k_is_output(st.session_state["seg_method"])
+    st.selectbox("Method", list(METHODS), format_func=method_label, **state.bind("seg_method"))
+    finds_k = k_is_output(st.session_state["seg_method"])
     st.number_input(
         "Number of personas k",
-        min_value=shared.K_MIN,
-        max_value=shared.K_MAX,
+        min_value=K_MIN,
+        max_value=K_MAX,
         step=1,
         disabled=finds_k,
         help=(
-            f"{shared.method_label(st.session_state['seg_method'])} finds the number of segments itself."
+            f"{method_label(st.session_state['seg_method'])} finds the number of segments itself."
             if finds_k
             else "How many personas the method forms."
         ),
-        **shared.bind("seg_k"),
+        **state.bind("seg_k"),
     )
     st.number_input(
-        "Seed", min_value=0, max_value=2**31 - 1, step=1, help="Same seed, same result.", **shared.bind("seg_seed")
+        "Seed", min_value=0, max_value=2**31 - 1, step=1, help="Same seed, same result.", **state.bind("seg_seed")
     )
 
 page.run()

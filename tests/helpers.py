@@ -35,7 +35,7 @@ def blobs_dataset(category: bool = False, **kwargs) -> tuple[Dataset, np.ndarray
 
 
 def app_page(page: str, **state):
-    """A new app session on ``app_pages/<page>.py`` with ``state`` set after the first run (as a
+    """A new app session on ``ui/pages/<page>.py`` with ``state`` set after the first run (as a
     user's earlier choices would be), and no exception."""
     from pathlib import Path
 
@@ -45,7 +45,7 @@ def app_page(page: str, **state):
     at.run()
     for key, value in state.items():
         at.session_state[key] = value
-    at.switch_page(f"app_pages/{page}.py")
+    at.switch_page(f"ui/pages/{page}.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

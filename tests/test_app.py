@@ -22,7 +22,7 @@ def _app(**state) -> AppTest:
 
 
 def _open(at: AppTest, page: str) -> AppTest:
-    at.switch_page(f"app_pages/{page}.py")
+    at.switch_page(f"ui/pages/{page}.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

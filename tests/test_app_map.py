@@ -88,13 +88,13 @@ def test_compare_k_across_methods_has_no_lineage_at_one_k():
 
 
 def test_umap_runs_once_in_the_background_and_then_replaces_pca(monkeypatch):
-    """app_embed's polling, with a thread and a stand-in for UMAP (no numba in this test)."""
+    """ui.runs' UMAP polling, with a thread and a stand-in for UMAP (no numba in this test)."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
     import numpy as np
 
-    import app_embed
+    from ui import runs
     from persona_lab import embed
 
     release, calls = threading.Event(), []
@@ -107,22 +107,22 @@ def test_umap_runs_once_in_the_background_and_then_replaces_pca(monkeypatch):
         return embed.Embedding(np.zeros((X.shape[0], 2)), "umap", X.shape[0], 0.0)
 
     executor = ThreadPoolExecutor(1)
-    monkeypatch.setattr(app_embed, "_worker", lambda: app_embed.Worker(executor, executor.submit(int)))
+    monkeypatch.setattr(runs, "_worker", lambda: runs.Worker(executor, executor.submit(int)))
     monkeypatch.setattr(embed, "umap_embedding", fake_umap)
     prepared = type("P", (), {"X": np.ones((5, 2))})()
     key = ("test-dataset", (), 4)
-    assert app_embed.umap_map(key, prepared, start=False) == app_embed.UmapStatus(), "not asked: nothing runs"
-    assert app_embed.umap_map(key, prepared, start=True).running
-    assert app_embed.umap_map(key, prepared, start=True).running
+    assert runs.umap_map(key, prepared, start=False) == runs.UmapStatus(), "not asked: nothing runs"
+    assert runs.umap_map(key, prepared, start=True).running
+    assert runs.umap_map(key, prepared, start=True).running
     release.set()
     executor.shutdown(wait=True)
-    done = app_embed.umap_map(key, prepared, start=False)
+    done = runs.umap_map(key, prepared, start=False)
     assert done.embedding is not None and done.embedding.coords.shape == (5, 2) and not done.running
     assert calls == [4], "one job, however often the page polls"
 
     executor = ThreadPoolExecutor(1)
     broken = type("P", (), {"X": np.ones((3, 2))})()
-    app_embed.umap_map(("broken", (), 0), broken, start=True)
+    runs.umap_map(("broken", (), 0), broken, start=True)
     executor.shutdown(wait=True)
-    failed = app_embed.umap_map(("broken", (), 0), broken, start=False)
+    failed = runs.umap_map(("broken", (), 0), broken, start=False)
     assert failed.embedding is None and "UMAP failed (ValueError: broken)" in failed.error

@@ -9,35 +9,17 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import app_personas as ap
-from app_shared import md
-from persona_lab.errors import PersonaLabError
 from persona_lab.export.markdown import escape, markdown_text
+from persona_lab.personas import edits
 from persona_lab.personas.model import PersonaSet
+from ui import edited_sets, runs
+from ui.state import EDITS
+from ui.views import descriptor_frame, md
 
 from persona_samples import EXCLUDED, HIDDEN_TRAIT, LATIN, persona_set
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 SETTINGS = {"data_source": "sample_customers", "seg_method": "kmeans", "seg_k": 3, "seg_seed": 0}
-
-
-# -- the edits as pure functions -----------------------------------------------------------------
-
-
-def test_edits_are_pure_and_leave_the_original_alone():
-    ps = persona_set()
-    edited = ap.moved(ap.renamed(ps, 1, "  Ana   Lima "), 1, -1)
-    assert [p.name for p in edited.personas][:2] == ["Ana Lima", LATIN]
-    assert [p.id for p in ap.moved(ps, 0, -5).personas] == [0, 1, 2, 3]  # clamped at the top
-    assert [p.id for p in ap.moved(ps, 0, 9).personas] == [1, 2, 3, 0]
-    hidden = ap.with_hidden_traits(ps, 0, {1})
-    assert [t.hidden for t in hidden.personas[0].traits] == [False, True, False]  # trait 2 shown again
-    assert not ap.with_included(ps, 2, False).personas[2].include
-    assert ap.with_stability(ps, {1: 0.5}).personas[1].stability == 0.5
-    assert ap.with_stability(ps, {1: 0.5}).personas[0].stability == 0.87  # kept where not assessed
-    assert ps == persona_set()
-    with pytest.raises(PersonaLabError, match="needs a name"):
-        ap.renamed(ps, 0, "   ")
 
 
 # -- the page ------------------------------------------------------------------------------------
@@ -50,7 +32,7 @@ def _run(at: AppTest) -> AppTest:
 
 
 def _open(at: AppTest, page: str) -> AppTest:
-    at.switch_page(f"app_pages/{page}.py")
+    at.switch_page(f"ui/pages/{page}.py")
     return _run(at)
 
 
@@ -67,7 +49,7 @@ def _order(at: AppTest) -> list[int]:
 
 
 def _edited(at: AppTest) -> PersonaSet:
-    (ps,) = at.session_state[ap.EDITS].values()
+    (ps,) = at.session_state[EDITS].values()
     return ps
 
 
@@ -136,7 +118,7 @@ def test_exports_follow_the_edits(edited_session):
     assert f"## {escape(names[third])}" not in text
     traits = next(p for p in ps.personas if p.id == first).traits
     assert escape(traits[0].text) not in text and escape(traits[1].text) in text
-    csv = ap.export_assignments(ap.set_key(ps), _FakeRun.from_ids([first, third]), ps)
+    csv = runs.export_assignments(edited_sets.set_key(ps), _FakeRun.from_ids([first, third]), ps)
     assert 'Zoë =HYPERLINK(""x"")' in csv and names[third] in csv
 
 
@@ -181,7 +163,7 @@ def test_a_bad_file_shows_an_error_and_changes_nothing(content, message):
     at.file_uploader(key="_w_pe_upload").set_value(("personas.json", content, "application/json"))
     _run(at)
     assert at.error and message in at.error[0].value.replace("\\", "")
-    assert _order(at) == before and not at.session_state[ap.EDITS]
+    assert _order(at) == before and not at.session_state[EDITS]
 
 
 def test_a_file_from_another_run_is_worked_on_as_a_file(edited_session):
@@ -203,12 +185,11 @@ def test_a_file_from_another_run_is_worked_on_as_a_file(edited_session):
 def test_the_sample_set_round_trips_through_the_page_functions():
     ps = persona_set()
     assert HIDDEN_TRAIT not in markdown_text(ps) and EXCLUDED not in markdown_text(ps)
-    assert ap.set_key(ps) == ap.set_key(PersonaSet.from_json(ps.to_json()))
-    assert ap.set_key(ap.renamed(ps, 0, "Other")) != ap.set_key(ps)
+    assert edited_sets.set_key(ps) == edited_sets.set_key(PersonaSet.from_json(ps.to_json()))
+    assert edited_sets.set_key(edits.renamed(ps, 0, "Other")) != edited_sets.set_key(ps)
 
 
 def test_stability_from_the_assessment_reaches_the_cards(monkeypatch):
-    import app_shared
     import pandas as pd
 
     class Assessed:  # what the Number of personas page leaves in its slot, for k = 3
@@ -224,7 +205,7 @@ def test_stability_from_the_assessment_reaches_the_cards(monkeypatch):
 
     at = _session()
     ids = _order(at)
-    monkeypatch.setattr(app_shared, "cached_selection", lambda key: Assessed(ids))
+    monkeypatch.setattr(runs, "cached_selection", lambda key: Assessed(ids))
     _run(at)
     lines = [m.value for m in at.markdown if "share ·" in m.value]
     assert "**90.0%** stable" in lines[0] and "**50.0%** stable" in lines[1]
@@ -239,14 +220,14 @@ def test_an_empty_name_is_refused_with_a_message():
     at.text_input(key=f"_w_pe_name_{first}").set_value("   ")
     _run(at)
     assert at.error and "needs a name" in at.error[0].value
-    assert at.text_input(key=f"_w_pe_name_{first}").value == name and not at.session_state[ap.EDITS]
+    assert at.text_input(key=f"_w_pe_name_{first}").value == name and not at.session_state[EDITS]
 
 
 def test_descriptor_profiles_table():
-    frame = ap.descriptor_frame(persona_set())
+    frame = descriptor_frame(persona_set())
     assert list(frame["descriptor"]) == ["revenue", "channel = web"]
     assert list(frame["significant"]) == [True, False] and frame["q (BH)"].tolist() == [0.004, 0.3]
-    assert ap.descriptor_frame(PersonaSet("kmeans", 0, [], {})).empty
+    assert descriptor_frame(PersonaSet("kmeans", 0, [], {})).empty
 
 
 def test_the_assessment_of_k_goes_into_the_pdf():
@@ -269,14 +250,14 @@ def test_the_assessment_of_k_goes_into_the_pdf():
         def p_k_hat(self):
             return pd.DataFrame({"criterion": ["vote", "vote"], "k": [3, 4], "probability": [0.2, 0.8]})
 
-    survival, choice, figures = ap.assessment_of(Assessed(), 4)
+    survival, choice, figures = edited_sets.assessment_of(Assessed(), 4)
     assert survival == {0: 0.9, 1: 0.8, 2: 0.7, 3: 0.6} and choice.endswith(Assessed.statement)
     assert [title for title, _ in figures] == ["Criteria over k", "P(k_hat = k) over resamples"]
-    by_hand = ap.assessment_of(Assessed(), 3)
+    by_hand = edited_sets.assessment_of(Assessed(), 3)
     assert by_hand[0] == {} and "chosen by hand" in by_hand[1] and "recommends 4 personas" in by_hand[1]
-    assert ap.assessment_of(None, 4) == ({}, None, ())
+    assert edited_sets.assessment_of(None, 4) == ({}, None, ())
 
-    reader = PdfReader(io.BytesIO(pdf_bytes(ap.with_stability(persona_set(), survival), ReportContext(choice, figures))))
+    reader = PdfReader(io.BytesIO(pdf_bytes(edits.with_stability(persona_set(), survival), ReportContext(choice, figures))))
     assert "vote's pick in 80%" in reader.pages[0].extract_text()
     assert "recovered in 90.0%" in reader.pages[1].extract_text()
     appendix = "\n".join(page.extract_text() for page in reader.pages[4:])

@@ -243,9 +243,9 @@ APP_CASES = [
 
 
 def _md(text: str) -> str:
-    import app_shared
+    from ui.views import md
 
-    return app_shared.md(text)
+    return md(text)
 
 
 @pytest.mark.parametrize("name, message", APP_CASES)

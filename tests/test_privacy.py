@@ -137,7 +137,7 @@ def test_the_app_shows_prevalence_and_withholds_personas_under_the_size_it_is_gi
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
     for key, value in {"data_source": "sample_customers", "seg_method": "kmeans", "seg_k": 3, "seg_seed": 0}.items():
         at.session_state[key] = value
-    at.switch_page("app_pages/personas.py")
+    at.switch_page("ui/pages/personas.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert sum("of real rows" in m.value and "Matches" in m.value for m in at.markdown) == 3
@@ -146,6 +146,6 @@ def test_the_app_shows_prevalence_and_withholds_personas_under_the_size_it_is_gi
     assert not at.exception, [e.value for e in at.exception]
     assert any("3 personas withheld for privacy: fewer than 100,000 rows" in c.value for c in at.caption)
     assert sum("Withheld from the exports" in c.value for c in at.caption) == 3
-    at.switch_page("app_pages/data.py").run()
-    at.switch_page("app_pages/personas.py").run()
+    at.switch_page("ui/pages/data.py").run()
+    at.switch_page("ui/pages/personas.py").run()
     assert at.number_input(key="_w_pe_min_size").value == 100_000  # kept across pages

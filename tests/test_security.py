@@ -21,7 +21,7 @@ from persona_lab.errors import PersonaLabError
 from persona_lab.export.tables import csv_text, safe_cell
 
 ROOT = Path(__file__).resolve().parents[1]
-APP_FILES = sorted([ROOT / "app.py", *ROOT.glob("app_*.py"), *(ROOT / "app_pages").glob("*.py")])
+APP_FILES = sorted([ROOT / "app.py", *(ROOT / "ui").rglob("*.py")])
 PACKAGE_FILES = sorted((ROOT / "persona_lab").rglob("*.py"))
 CONFIG = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
 HTML_CALLS = {"html"}  # st.html, components.html: render their argument as HTML
@@ -66,7 +66,7 @@ def test_the_html_check_catches_user_text():
 
 
 def test_no_html_from_anything_but_constant_strings_in_the_app():
-    assert len(APP_FILES) >= 5  # app.py, app_shared.py, app_views.py and the pages
+    assert len(APP_FILES) >= 5  # app.py, the ui modules and the pages
     offenders = {str(p.relative_to(ROOT)): lines for p, t in _trees(APP_FILES) if (lines := _html_calls_with_variable_text(t))}
     assert offenders == {}
 
@@ -184,9 +184,9 @@ def test_pyarrow_is_past_the_parquet_deserialisation_flaw():
 
 
 def test_the_app_offers_no_pickle_upload():
-    import app_shared
+    from ui import dataset
 
-    assert not {"pkl", "pickle", "joblib", "npy", "npz"} & {t.lower() for t in app_shared.UPLOAD_TYPES}
+    assert not {"pkl", "pickle", "joblib", "npy", "npz"} & {t.lower() for t in dataset.UPLOAD_TYPES}
 
 
 # -- exports neutralise spreadsheet formulas ---------------------------------------------------

@@ -9,12 +9,12 @@ import pytest
 from pypdf import PdfReader
 
 import persona_lab as pl
-from app_shared import md
 from persona_lab import charts
 from persona_lab.data.dataset import Dataset
 from persona_lab.export.markdown import escape, markdown_text
 from persona_lab.export.pdf import pdf_bytes
 from persona_lab.personas.traits import CONFIRMED, traits_note
+from ui.views import md
 
 from helpers import app_page
 

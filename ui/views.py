@@ -1,24 +1,70 @@
-"""Presentation helpers shared by the pages: cards, tables and numbers as people read them.
+"""How the app shows things: user text as literal markdown, errors, progress bars, and cards,
+tables and numbers as people read them.
 
-State, loading and the cached runs live in app_shared.py; this module only turns results into
+State is in :mod:`ui.state`, the cached calls in :mod:`ui.runs`; this module turns results into
 widgets and frames.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
+from typing import Callable
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_shared import md, method_label
-from persona_lab import charts, pipeline
+from persona_lab import charts, embed, pipeline
 from persona_lab.compare import align_labels, matched_contingency
 from persona_lab.errors import PersonaLabError
 from persona_lab.methods import get_method, parse_value
 from persona_lab.personas.model import Persona, PersonaSet
+from ui import runs
+from ui.state import Choice, method_label
+
+# -- showing user text, errors and progress --------------------------------------------------------
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=])")
 
 
+def md(text: object) -> str:
+    """``text`` as literal markdown: every character markdown (or Streamlit's directives,
+    emoji shortcodes and LaTeX) would interpret is backslash-escaped. Use for any user-supplied
+    string (file, column, persona names, cell values) shown in markdown-rendering elements."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def show_error(message: str) -> None:
+    st.error(md(message), icon=":material/error:")
+
+
+def progress_reporter(text: str) -> tuple[runs.Progress, Callable[[], None]]:
+    """(callback, done): a progress bar, drawn on the first report and removed when done.
+
+    Nothing is drawn when the result comes from the cache."""
+    placeholder = st.empty()
+
+    def report(fraction: float, message: str) -> None:
+        placeholder.progress(min(max(float(fraction), 0.0), 1.0), text=f"{text}: {message}")
+
+    return report, placeholder.empty
+
+
+def run_current(loaded, choice: Choice, label: str = "Segmenting") -> pipeline.PersonaRun | None:
+    """The run for the sidebar's ``choice``, with a progress bar; shows the error and returns
+    None when it cannot be made."""
+    report, done = progress_reporter(label)
+    try:
+        return runs.run_personas(loaded, choice.method, choice.k, choice.seed, progress=report)
+    except PersonaLabError as exc:
+        show_error(exc.one_line())
+        return None
+    finally:
+        done()
+
+
+# -- tables of parameters and comparisons ------------------------------------------------------------
 def parameter_table(methods: tuple, overrides: dict[str, dict]) -> pd.DataFrame:
     """One row per parameter of each method: its default and the value in force (as text)."""
     rows = []
@@ -172,3 +218,30 @@ def percent(share: float) -> str:
 def size_text(persona_set: PersonaSet, size: float) -> str:
     unit = "interactions" if persona_set.kind == "interactions" else "rows"
     return f"{size:,.0f} {unit}"
+
+
+# -- maps ---------------------------------------------------------------------------------------------
+
+
+def drawn_frame(run_key: tuple, run: pipeline.PersonaRun, embedding: embed.Embedding, seed: int) -> tuple[pd.DataFrame, list]:
+    """(x, y, row id and a few key values of each drawn row, their tooltips). Key values get
+    plain field names: column names are user text, and Vega reads dots and brackets in a field."""
+    rows = embed.drawn_rows(len(embedding.coords), seed)
+    prepared = run.prepared
+    frame = pd.DataFrame({"x": embedding.coords[rows, 0], "y": embedding.coords[rows, 1],
+                          "row": [str(prepared.row_labels[i]) for i in rows]})
+    tooltips: list = [alt.Tooltip("row:N", title="group" if prepared.kind == "interactions" else "row")]
+    details = runs.row_details(run_key, int(seed), run, rows)  # the drawn rows follow from the data and seed
+    for i, column in enumerate(details.columns):
+        frame[f"value_{i}"] = details[column].to_numpy()
+        tooltips.append(alt.Tooltip(f"value_{i}:N", title=str(column)))
+    return frame.set_index(pd.Index(rows, name="index")), tooltips
+
+
+def descriptor_frame(ps: PersonaSet) -> pd.DataFrame:
+    """One row per persona and descriptor: its value with the 95% interval against everybody."""
+    rows = [{"persona": p.name, "descriptor": d.feature if d.level is None else f"{d.feature} = {d.level}",
+             "persona value": d.value, "95% CI low": d.ci_low, "95% CI high": d.ci_high,
+             "everybody": d.population, "q (BH)": d.q_value, "significant": d.significant}
+            for p in ps.personas for d in p.descriptors]
+    return pd.DataFrame(rows)

@@ -3,41 +3,46 @@
 
 import streamlit as st
 
-import app_shared as shared
-import app_views as views
 from persona_lab import charts
+from persona_lab.assess.criteria import label as criterion_label
+from persona_lab.assess.select import REFERENCE_NAMES, default_reference
+from persona_lab.assess.stability import LABELS as STABILITY_LABELS
 from persona_lab.errors import PersonaLabError
+from ui import runs, state, views
+from ui.dataset import require_dataset
+from ui.state import K_MAX, K_MIN, k_is_output, method_label
+from ui.views import md, show_error
 
 st.title("Number of personas")
-loaded = shared.require_dataset()
-method, _, seed = shared.sidebar_choice()
-label = shared.method_label(method)
+loaded = require_dataset()
+method, _, seed = state.sidebar_choice()
+label = method_label(method)
 
 
 def criteria_section(loaded, method: str, seed: int, label: str) -> tuple[tuple, float | None]:
     """Each criterion's curve over the chosen range of k and the vote; returns that range and the
     smallest segment share allowed."""
     st.slider(
-        "Range of k", min_value=shared.K_MIN, max_value=shared.K_MAX, step=1, **shared.bind("nk_range")
+        "Range of k", min_value=K_MIN, max_value=K_MAX, step=1, **state.bind("nk_range")
     )
     low, high = st.session_state["nk_range"]
-    if low == high:
+    k_values = state.nk_k_values()
+    if len(k_values) < 2:
         st.info("Choose a range of at least two values of k.")
         st.stop()
-    k_values = tuple(range(int(low), int(high) + 1))
     st.number_input(
         "Smallest segment share worth a persona (%)", min_value=0.0, max_value=50.0, step=0.5,
         help="A k whose solution has a smaller segment is marked and left out of the vote (a business limit).",
-        **shared.bind("nk_min_share"),
+        **state.bind("nk_min_share"),
     )
-    min_share = float(st.session_state["nk_min_share"]) / 100 or None
-    st.caption(f"{label}, seed {seed}: one fit per k on {shared.md(loaded.dataset.name)}, reused by every criterion.")
+    min_share = state.min_share()
+    st.caption(f"{label}, seed {seed}: one fit per k on {md(loaded.dataset.name)}, reused by every criterion.")
 
-    report, done = shared.progress_reporter(f"Fitting {label} for k = {low}..{high}")
+    report, done = views.progress_reporter(f"Fitting {label} for k = {low}..{high}")
     try:
-        curves = shared.criterion_curves(loaded, method, k_values, seed, min_share=min_share, progress=report)
+        curves = runs.criterion_curves(loaded, method, k_values, seed, min_share=min_share, progress=report)
     except PersonaLabError as exc:
-        shared.show_error(exc.one_line())
+        show_error(exc.one_line())
         st.stop()
     finally:
         done()
@@ -46,7 +51,7 @@ def criteria_section(loaded, method: str, seed: int, label: str) -> tuple[tuple,
         st.info(f"No criterion of k applies to {label}.")
         st.stop()
 
-    labels = {c: shared.criterion_label(c) for c in curves.table["criterion"].unique()}
+    labels = {c: criterion_label(c) for c in curves.table["criterion"].unique()}
     counted = curves.votes[curves.votes["counted"]] if not curves.votes.empty else curves.votes
     if curves.vote is not None:
         st.markdown(
@@ -56,20 +61,20 @@ def criteria_section(loaded, method: str, seed: int, label: str) -> tuple[tuple,
     else:
         st.markdown("**No criterion picks a k** in this range.")
     for k, why in sorted(curves.marked.items()):
-        st.warning(f"k = {k}: {shared.md(why)}", icon=":material/warning:")
+        st.warning(f"k = {k}: {md(why)}", icon=":material/warning:")
 
     st.altair_chart(charts.criterion_curve(curves.table, curves.picks, labels))
     st.caption(
         "A red point marks each criterion's pick; a monotone curve (inertia, reconstruction error) picks "
         "through its elbow (Kneedle). Resampling stability of the pick comes below."
     )
-    votes = curves.votes.assign(criterion=curves.votes["criterion"].map(shared.criterion_label))
+    votes = curves.votes.assign(criterion=curves.votes["criterion"].map(criterion_label))
     st.dataframe(votes, hide_index=True, width="stretch")
     return k_values, min_share
 
 
 headline = st.empty()  # the one-sentence answer, once the stability has been assessed
-if shared.k_is_output(method):
+if k_is_output(method):
     # No curve over k to draw: the question left is how stable the number it finds is.
     k_values, min_share = (), None
     st.info(f"{label} finds the number of personas itself, so no criterion compares values of k. Below: "
@@ -82,7 +87,7 @@ else:
 
 st.divider()
 st.header("How stable is that number?")
-reference = shared.select_module.REFERENCE_NAMES[shared.select_module.default_reference(loaded.dataset.kind)]
+reference = REFERENCE_NAMES[default_reference(loaded.dataset.kind)]
 st.caption(
     (f"{label} is re-fitted on bootstrap resamples of the rows; how often each number of personas comes out "
      "is P(k_hat = k)" if not k_values else
@@ -91,25 +96,25 @@ st.caption(
     f"structure-free reference data ({reference})."
 )
 left, right = st.columns(2)
-left.slider("Resamples", min_value=10, max_value=200, step=10, **shared.bind("nk_resamples"))
-right.slider("Structure-free reference sets", min_value=0, max_value=100, step=5, **shared.bind("nk_references"),
+left.slider("Resamples", min_value=10, max_value=200, step=10, **state.bind("nk_resamples"))
+right.slider("Structure-free reference sets", min_value=0, max_value=100, step=5, **state.bind("nk_references"),
              help="0 skips the null band; then nothing tells whether there is any structure at all.")
-if shared.has_starts(method):
-    st.checkbox("One start per resample fit (about 3x faster)", **shared.bind("nk_one_start"),
+if runs.has_starts(method):
+    st.checkbox("One start per resample fit (about 3x faster)", **state.bind("nk_one_start"),
                 help="As fpc's clusterboot and ConsensusClusterPlus do. Faster, but the optimiser's run-to-run "
                      "variation then counts as instability: a split that the method's own starts find every "
                      "time can look unstable. Off: each resample is fitted as the full data is.")
-key = shared.selection_key(loaded, method, k_values, seed, min_share)
-selection = shared.cached_selection(key)
+key = runs.selection_key(loaded, method, k_values, seed, min_share)
+selection = runs.cached_selection(key)
 if selection is None:
     if st.session_state["nk_requested"] == key:
         st.button("Stop", on_click=lambda: st.session_state.update(nk_requested=None),
                   help="Stops the resampling; the workers end within a second or two.")
-        report, done = shared.progress_reporter("Resampling")
+        report, done = views.progress_reporter("Resampling")
         try:
-            selection = shared.select_k(loaded, key, progress=report)
+            selection = runs.select_k(loaded, key, progress=report)
         except PersonaLabError as exc:
-            shared.show_error(exc.one_line())
+            show_error(exc.one_line())
             st.stop()
         finally:
             done()
@@ -117,20 +122,20 @@ if selection is None:
     st.button("Assess stability", type="primary", on_click=lambda: st.session_state.update(nk_requested=key))
     st.stop()
 
-headline.markdown(f"### {shared.md(selection.headline)}")
-(st.success if selection.recommended_k > 1 else st.warning)(shared.md(selection.statement))
+headline.markdown(f"### {md(selection.headline)}")
+(st.success if selection.recommended_k > 1 else st.warning)(md(selection.statement))
 cols = st.columns(3)
 cols[0].metric("Recommended number of personas", selection.recommended_k)
 cols[1].metric("Its probability over resamples",
                "—" if selection.recommended_k == 1 else views.percent(selection.recommended_probability))
 cols[2].metric("k values holding 90%", ", ".join(map(str, selection.k_set_90)))
 for note in selection.notes:
-    st.info(shared.md(note), icon=":material/info:")
+    st.info(md(note), icon=":material/info:")
 if selection.rule.get("full_data_only"):
     st.caption("The rule (on the full data and on every resample alike) uses "
-               + ", ".join(shared.criterion_label(c) for c in selection.rule["criteria"])
+               + ", ".join(criterion_label(c) for c in selection.rule["criteria"])
                + ". Shown above but not in the rule: "
-               + "; ".join(f"{shared.criterion_label(c)} ({why})" for c, why in selection.rule["full_data_only"].items())
+               + "; ".join(f"{criterion_label(c)} ({why})" for c, why in selection.rule["full_data_only"].items())
                + ".")
 if selection.rule.get("unstable"):
     st.caption("Not more stable than structure-free data, so never the answer (a resample whose vote lands there "
@@ -142,18 +147,18 @@ p = selection.p_k_hat()
 if not p.empty:
     st.subheader("P(k_hat = k): each criterion's pick over resamples")
     vote_name = "Vote" if k_values else f"{label}'s own number"
-    names = {c: (vote_name if c == "vote" else shared.criterion_label(c)) for c in p["criterion"].unique()}
+    names = {c: (vote_name if c == "vote" else criterion_label(c)) for c in p["criterion"].unique()}
     st.altair_chart(charts.k_hat_heatmap(p, names), width="stretch")
 if selection.null is not None:
     st.subheader("Stability per k against the null band")
-    st.altair_chart(charts.stability_bands(selection.null, shared.STABILITY_LABELS))
+    st.altair_chart(charts.stability_bands(selection.null, STABILITY_LABELS))
     st.caption(f"Grey: 5-95% of the statistic on structure-free reference sets, each resampled "
                f"{selection.stability.compared_resamples} times; the points are the data's statistic over as many "
                "resamples (its first ones), so both sides mean the same. Red points beat the band (family-wise over "
                "k); PAC and delta area: lower is more stable.")
 if selection.survival is not None and selection.recommended_k > 1:
     st.subheader(f"Persona survival at k = {selection.recommended_k}")
-    run = shared.run_personas(loaded, method, selection.recommended_k, seed)
+    run = runs.run_personas(loaded, method, selection.recommended_k, seed)
     names = {p.id: p.name for p in run.personas.personas}
     survival = selection.survival.assign(persona=lambda f: f["persona_id"].map(names))
     st.dataframe(views.survival_styled(survival[["persona", "survival", "jaccard", "band"]]), hide_index=True,

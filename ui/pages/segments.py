@@ -2,29 +2,33 @@
 
 import streamlit as st
 
-import app_shared as shared
-import app_views as views
 from persona_lab import charts
 from persona_lab.errors import PersonaLabError
+from persona_lab.methods import METHODS
+from ui import runs, state, views
+from ui.dataset import digest, require_dataset
+from ui.state import method_label
+from ui.views import md, show_error
 
 st.title("Segments")
-loaded = shared.require_dataset()
-method, k, seed = shared.sidebar_choice()
+loaded = require_dataset()
+choice = state.sidebar_choice()
+method, k, seed = choice
 st.caption(
-    f"{shared.md(loaded.dataset.name)} · {shared.method_label(method)}"
+    f"{md(loaded.dataset.name)} · {method_label(method)}"
     + (f" · k = {k}" if k is not None else " · k found by the method")
     + f" · seed {seed} (change them in the sidebar)"
 )
 
-run = shared.run_current(loaded, f"Fitting {shared.method_label(method)}")
+run = views.run_current(loaded, choice, f"Fitting {method_label(method)}")
 if run is None:
     st.stop()
 
 persona_set = run.personas
 for note in run.method.notes_:
-    st.info(shared.md(note), icon=":material/info:")
+    st.info(md(note), icon=":material/info:")
 
-seconds = shared.run_seconds(loaded, method, k, seed)
+seconds = runs.run_seconds(runs.run_key(loaded, method, k, seed))
 cols = st.columns(4)
 cols[0].metric("Personas", persona_set.k)
 cols[1].metric("Rows segmented", f"{run.prepared.n_rows:,}")
@@ -63,9 +67,9 @@ st.caption(
     "its own default preparation; quality is measured for all in one common space (z-scored "
     "numbers, one-hot categories, each APG group's content mix), so the figures are comparable."
 )
-labels = {name: shared.method_label(name) for name in shared.METHODS}
+labels = {name: method_label(name) for name in METHODS}
 st.multiselect(
-    "Methods", list(labels), format_func=labels.get, **shared.bind("seg_compare_methods")
+    "Methods", list(labels), format_func=labels.get, **state.bind("seg_compare_methods")
 )
 methods = tuple(st.session_state["seg_compare_methods"])
 with st.expander("Method parameters"):
@@ -78,20 +82,20 @@ with st.expander("Method parameters"):
         disabled=["method", "parameter", "default"],
         hide_index=True,
         width="stretch",
-        key=f"_w_seg_params_{shared.digest(table.to_csv().encode())}",
+        key=f"_w_seg_params_{digest(table.to_csv().encode())}",
     )
     params, problems = views.parameters_from(edited)
     for problem in problems:
-        shared.show_error(problem)
+        show_error(problem)
     st.session_state["seg_compare_params"] = params
 
-comparison = shared.cached_comparison(loaded, methods, k, seed, params)
+comparison = runs.cached_comparison(loaded, methods, k, seed, params)
 if st.button("Compare", type="primary", disabled=len(methods) < 2 or bool(problems)) and comparison is None:
-    report, done = shared.progress_reporter("Comparing methods")
+    report, done = views.progress_reporter("Comparing methods")
     try:
-        comparison = shared.compare_methods(loaded, methods, k, seed, params, progress=report)
+        comparison = runs.compare_methods(loaded, methods, k, seed, params, progress=report)
     except PersonaLabError as exc:
-        shared.show_error(exc.one_line())
+        show_error(exc.one_line())
         st.stop()
     finally:
         done()
@@ -103,7 +107,7 @@ if comparison is None:
 st.dataframe(views.comparison_table(comparison), hide_index=True, width="stretch")
 for result in comparison.results:
     if result.error:
-        shared.show_error(f"{result.label}: {result.error}")
+        show_error(f"{result.label}: {result.error}")
 fitted = [r.method for r in comparison.fitted]
 if len(fitted) < 2:
     st.stop()

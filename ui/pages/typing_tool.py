@@ -6,19 +6,12 @@ import json
 import pandas as pd
 import streamlit as st
 
-import app_shared as shared
 from persona_lab.errors import PersonaLabError
 from persona_lab.export.questionnaire import markdown_text, pdf_bytes
-from persona_lab.model_file import PersonaModel
-from persona_lab.typing_tool import TypingTool, typing_tool_for_model
-
-st.session_state.setdefault("tt_questions", 0)  # 0: the recommended number
-
-
-@st.cache_resource(max_entries=8, show_spinner="Choosing the questions…")
-def _tool(key: tuple, n_questions: int | None, seed: int, _run) -> TypingTool:
-    # The key is the run's (dataset, method, k, seed, parameters): the run itself is not hashed.
-    return typing_tool_for_model(PersonaModel.from_run(_run), _run.dataset.frame, n_questions=n_questions, seed=seed)
+from ui import runs, state, views
+from ui.dataset import require_dataset
+from ui.state import method_label
+from ui.views import md, show_error
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -27,23 +20,24 @@ def _unique(names: list[str]) -> list[str]:
 
 
 st.title("Typing tool")
-loaded = shared.require_dataset()
-method, k, seed = shared.sidebar_choice()
+loaded = require_dataset()
+choice = state.sidebar_choice()
+method, k, seed = choice
 st.caption(
     "The few questions that best tell the personas apart, chosen one at a time (each the one that adds "
     "most to the cross-validated accuracy), and a points table to score a new respondent by hand. "
-    f"Personas: {shared.method_label(method)}" + (f", k = {k}" if k is not None else "") + f", seed {seed}."
+    f"Personas: {method_label(method)}" + (f", k = {k}" if k is not None else "") + f", seed {seed}."
 )
-run = shared.run_current(loaded, f"Fitting {shared.method_label(method)}")
+run = views.run_current(loaded, choice, f"Fitting {method_label(method)}")
 if run is None:
     st.stop()
-key = shared.run_key(loaded, method, k, seed)
+key = runs.run_key(loaded, method, k, seed)
 try:
-    recommended = _tool(key, None, seed, run)
+    recommended = runs.typing_tool(key, None, seed, run)
     chosen = st.session_state["tt_questions"]
-    tool = recommended if chosen in (0, recommended.n_questions) else _tool(key, chosen, seed, run)
+    tool = recommended if chosen in (0, recommended.n_questions) else runs.typing_tool(key, chosen, seed, run)
 except PersonaLabError as exc:
-    shared.show_error(exc.one_line())
+    show_error(exc.one_line())
     st.stop()
 
 lengths = [entry["n_questions"] for entry in recommended.curve]
@@ -53,7 +47,7 @@ st.selectbox(
     "Number of questions", [0, *lengths],
     format_func=lambda n: f"recommended ({recommended.n_questions})" if n == 0 else str(n),
     help="The recommended number is the fewest within one point of the best accuracy.",
-    **shared.bind("tt_questions"),
+    **state.bind("tt_questions"),
 )
 
 cols = st.columns(3)
@@ -62,7 +56,7 @@ cols[1].metric("Correct (cross-validated)", f"{100 * tool.accuracy:.0f}%",
                help=f"Mean over {tool.folds} stratified folds; ± {100 * tool.accuracy_sd:.0f} points (SD over folds).")
 cols[2].metric("Respondents", f"{tool.n_rows:,}")
 for note in tool.notes:
-    st.info(shared.md(note), icon=":material/info:")
+    st.info(md(note), icon=":material/info:")
 
 st.subheader("Accuracy by number of questions")
 curve = pd.DataFrame(recommended.curve)
@@ -84,7 +78,7 @@ st.caption("Add each persona's points for the answers given, starting from its s
 names = _unique(tool.persona_names)
 st.dataframe(pd.DataFrame([tool.start_points], index=["start points"], columns=names), width="stretch")
 for number, (question, table) in enumerate(zip(tool.questions, tool.points), start=1):
-    st.markdown(f"**{number}. {shared.md(question.text)}**")
+    st.markdown(f"**{number}. {md(question.text)}**")
     st.dataframe(pd.DataFrame(table, index=question.answers, columns=names), width="stretch")
 
 st.subheader("Download")

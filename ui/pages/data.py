@@ -5,11 +5,13 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-import app_shared as shared
-import app_views as views
 from persona_lab import charts
 from persona_lab.data.dataset import ROLES
 from persona_lab.errors import PersonaLabError
+from ui import dataset, runs, state, views
+from ui.dataset import KIND_LABELS
+from ui.state import method_label
+from ui.views import md, show_error
 
 st.title("Data")
 
@@ -27,20 +29,20 @@ def _upload_cap_mb() -> int:
 
 def _on_upload() -> None:
     uploaded = st.session_state.get("_w_data_upload_file")
-    st.session_state["_data_upload_refused"] = None
+    st.session_state["data_upload_refused"] = None
     if uploaded is None:  # the user removed the file
         st.session_state["data_upload"] = None
     elif uploaded.size > _upload_cap_mb() * 2**20:
         # The browser enforces the cap too; this holds for any client that does not.
         st.session_state["data_upload"] = None
-        st.session_state["_data_upload_refused"] = PersonaLabError(
+        st.session_state["data_upload_refused"] = PersonaLabError(
             f"The file is {uploaded.size / 2**20:,.0f} MB, over the app's upload limit of {_upload_cap_mb()} MB",
             where=uploaded.name,
             fix="Choose 'Path on this machine' to read it from disk, or use the persona-lab command, which has no limit",
         ).one_line()
     else:
         raw = bytes(uploaded.getvalue())
-        st.session_state["data_upload"] = {"name": uploaded.name, "bytes": raw, "digest": shared.digest(raw)}
+        st.session_state["data_upload"] = {"name": uploaded.name, "bytes": raw, "digest": dataset.digest(raw)}
     _new_source()
 
 
@@ -48,55 +50,55 @@ def _on_upload() -> None:
 
 st.radio(
     "Data source",
-    list(shared.SOURCES),
-    format_func=shared.SOURCES.get,
+    list(dataset.SOURCES),
+    format_func=dataset.SOURCES.get,
     horizontal=True,
-    **shared.bind("data_source", on_change=_new_source),
+    **state.bind("data_source", on_change=_new_source),
 )
 choice = st.session_state["data_source"]
 if choice == "upload":
     st.file_uploader(
         "Data file",
-        type=shared.UPLOAD_TYPES,
+        type=dataset.UPLOAD_TYPES,
         key="_w_data_upload_file",
         on_change=_on_upload,
         help=f"CSV/TSV/TXT (also gzipped), Excel, Parquet, JSON/JSON lines, SPSS (.sav), Stata (.dta), up to "
         f"{_upload_cap_mb()} MB. Larger files: choose 'Path on this machine'.",
     )
-    if refused := st.session_state.get("_data_upload_refused"):
-        shared.show_error(refused)
+    if refused := st.session_state["data_upload_refused"]:
+        show_error(refused)
         st.stop()
     upload = st.session_state["data_upload"]
     if upload and st.session_state.get("_w_data_upload_file") is None:
-        st.caption(f"Using the uploaded file {shared.md(upload['name'])}. Upload another one to replace it.")
+        st.caption(f"Using the uploaded file {md(upload['name'])}. Upload another one to replace it.")
 elif choice == "path":
     st.text_input(
         "Path of a data file on this machine",
         placeholder="/home/me/data/survey.csv",
-        **shared.bind("data_path", on_change=_new_source),
+        **state.bind("data_path", on_change=_new_source),
     )
 
-source, _ = shared.current_source()
+source, _ = dataset.current_source()
 if source is not None and source.is_excel:
-    names, error = shared.sheets(source)
+    names, error = dataset.sheets(source)
     if names:
-        shared.current_sheet(source)  # a valid default before the widget is drawn
-        st.selectbox("Sheet", names, **shared.bind("data_sheet"))
+        dataset.current_sheet(source)  # a valid default before the widget is drawn
+        st.selectbox("Sheet", names, **state.bind("data_sheet"))
 
-loaded = shared.current_dataset()
+loaded = dataset.current_dataset()
 if loaded.dataset is None:
     if loaded.error:
-        shared.show_error(loaded.error)
+        show_error(loaded.error)
     else:
         st.info(loaded.hint)
     st.stop()
 
 data = loaded.dataset
 frame = data.frame
-st.subheader(shared.md(data.name))
-st.caption(f"{len(frame):,} rows x {frame.shape[1]} columns · {shared.KIND_LABELS[data.kind]}")
+st.subheader(md(data.name))
+st.caption(f"{len(frame):,} rows x {frame.shape[1]} columns · {KIND_LABELS[data.kind]}")
 for warning in data.warnings:
-    st.warning(shared.md(warning))
+    st.warning(md(warning))
 
 # -- preview ------------------------------------------------------------------------------------
 
@@ -117,15 +119,15 @@ def _on_kind() -> None:
 st.session_state["_w_data_kind"] = data.kind
 st.radio(
     "Kind of data",
-    list(shared.KIND_LABELS),
-    format_func=shared.KIND_LABELS.get,
+    list(KIND_LABELS),
+    format_func=KIND_LABELS.get,
     horizontal=True,
     key="_w_data_kind",
     on_change=_on_kind,
-    help=f"Detected: {shared.KIND_LABELS[loaded.inferred_kind]}. Changing it infers the roles afresh.",
+    help=f"Detected: {KIND_LABELS[loaded.inferred_kind]}. Changing it infers the roles afresh.",
 )
 
-profile = shared.profile(loaded)
+profile = dataset.profile(loaded)
 editor_key = "_w_data_roles_" + hashlib.sha256(repr(loaded.base_key).encode()).hexdigest()[:12]
 if editor_key not in st.session_state:
     # The editor's input must stay fixed while it holds edits: snapshot the roles when it appears.
@@ -171,7 +173,7 @@ with right:
         # Start on a column worth looking at: the first used for segmenting or describing.
         useful = data.columns("feature") + data.columns("demographic") + data.columns("value")
         st.session_state["data_profile_column"] = str(useful[0]) if useful else columns[0]
-    column = st.selectbox("Distribution of", columns, **shared.bind("data_profile_column"))
+    column = st.selectbox("Distribution of", columns, **state.bind("data_profile_column"))
     kind = dict(zip(profile["column"].astype(str), profile["type"])).get(column, "categorical")
     position = columns.index(column)
     st.altair_chart(charts.column_distribution(frame.iloc[:, position], kind, title=column), width="stretch")
@@ -196,20 +198,20 @@ else:
         ("Free text (not segmented yet)", data.columns("text")),
         ("Dates", data.columns("date")),
     ]
-lines = [f"**{label}:** {', '.join(shared.md(c) for c in cols)}" for label, cols in parts if cols]
+lines = [f"**{label}:** {', '.join(md(c) for c in cols)}" for label, cols in parts if cols]
 ignored = data.columns("ignore")
 if ignored:
-    lines.append(f"**Ignored:** {', '.join(shared.md(c) for c in ignored)}")
+    lines.append(f"**Ignored:** {', '.join(md(c) for c in ignored)}")
 st.markdown("  \n".join(lines) or "No column has a role yet.")
 
 method = st.session_state["seg_method"]
-prepared, error = shared.prepared_for(loaded, method)
+prepared, error = runs.prepared_for(loaded, method)
 if error:
-    shared.show_error(error)
+    show_error(error)
     st.stop()
 rows, features = prepared.X.shape
 st.markdown(
-    f"**Prepared matrix for {shared.method_label(method)}:** {rows:,} rows x {features:,} features "
+    f"**Prepared matrix for {method_label(method)}:** {rows:,} rows x {features:,} features "
     "(the method's default preparation)"
 )
 st.dataframe(

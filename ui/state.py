@@ -1,0 +1,154 @@
+"""Every session-state key of the app, its default, and how widgets are tied to it.
+
+Every choice a user makes lives in session state under a prefixed, non-widget key: ``data_*``
+(Data page), ``seg_*`` (the sidebar's method, k and seed, and Segments' method comparison),
+``nk_*`` (Number of personas), ``cmp_*`` (Compare k), ``map_*`` (Map), ``pe_*`` (Personas &
+export) and ``tt_*`` (Typing tool). They are declared once, in :data:`DEFAULTS`, and set once per
+session by :func:`init_state` (app.py calls it before any page runs); pages read and write them
+but never create them.
+
+Streamlit forgets a widget's own key once the page holding it is not rendered, so widgets get a
+private key (``_w_<key>``) seeded from the persistent key on every run and copy their value back
+in an ``on_change`` callback (:func:`bind`). Callbacks run before the script, so the sidebar
+(drawn before the page) always shows the current choice.
+
+The sidebar's method, k and seed are read once per page run, as a :class:`Choice`
+(:func:`sidebar_choice`), and passed down from there.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable, NamedTuple
+
+import streamlit as st
+
+from persona_lab.methods import METHODS
+from persona_lab.personas.privacy import MIN_SIZE
+
+K_MIN, K_MAX = 2, 30
+
+#: The Personas page's keys (their values are documented in :mod:`ui.edited_sets`).
+EDITS = "pe_edits"  # {source key: edited PersonaSet}
+LOADED = "pe_loaded"  # the source key of the persona file being worked on, or None (the run)
+LOADED_DIGEST = "pe_loaded_digest"  # SHA-256 of the last upload read, so a rerun does not reload it
+PROBLEM = "pe_problem"  # why the last upload or edit was refused, for the page to show
+MIN_ROWS = "pe_min_size"  # the minimum segment size: smaller personas are withheld from exports
+
+DEFAULTS: dict[str, Any] = {
+    # Data
+    "data_source": "sample_apg",
+    "data_upload": None,  # {"name", "digest", "bytes"} of the last uploaded file
+    "data_upload_refused": None,  # why the last upload was refused (over the size limit), or None
+    "data_path": "",
+    "data_sheet": None,  # Excel sheet; None = the first
+    "data_kind": None,  # None = detected
+    "data_roles": {},  # the user's role overrides {column: role}
+    "data_roles_for": None,  # the dataset (base key) those overrides belong to
+    "data_roles_base": {},  # the roles the role editor started from (fixed while it holds edits)
+    "data_profile_column": None,
+    # the sidebar
+    "seg_method": "nmf",
+    "seg_k": 5,
+    "seg_seed": 0,
+    # Segments: several methods at one k
+    "seg_compare_methods": ["nmf", "kmeans", "gmm"],
+    "seg_compare_params": {},  # {method: {parameter: value}} the user changed
+    "seg_compare_pair": None,  # the two methods shown side by side
+    # Number of personas
+    "nk_range": (2, 8),
+    "nk_min_share": 0.0,  # business limit: smallest segment share (%) a k may have
+    "nk_resamples": 30,
+    "nk_references": 20,
+    "nk_one_start": False,  # resample fits with one start (fpc's scheme) instead of the method's own
+    "nk_requested": None,  # the settings whose stability assessment the user asked for
+    # Compare k: up to four solutions (slots a-d)
+    "cmp_count": 2,
+    "cmp_k_a": 3,
+    "cmp_k_b": 5,
+    "cmp_k_c": 8,
+    "cmp_k_d": 10,
+    "cmp_method_a": None,  # None: the sidebar's method when the page first opens (if it takes k)
+    "cmp_method_b": None,
+    "cmp_method_c": None,
+    "cmp_method_d": None,
+    "cmp_pair_a": 0,  # the two solutions of "Who goes where" (column positions)
+    "cmp_pair_b": None,  # None: the last column
+    # Map
+    "map_ks": None,  # None: the sidebar's k and its neighbours
+    "map_umap_requested": False,
+    # Personas & export
+    EDITS: {},
+    LOADED: None,
+    LOADED_DIGEST: None,
+    PROBLEM: None,
+    MIN_ROWS: MIN_SIZE,
+    # Typing tool
+    "tt_questions": 0,  # 0: the recommended number
+}
+
+
+def init_state() -> None:
+    """Session-state defaults, set once per session."""
+    for key, value in DEFAULTS.items():
+        st.session_state.setdefault(key, copy.deepcopy(value))
+
+
+def widget_key(key: str) -> str:
+    return f"_w_{key}"
+
+
+def _store(key: str) -> None:
+    st.session_state[key] = st.session_state[widget_key(key)]
+
+
+def bind(key: str, on_change: Callable[[], None] | None = None) -> dict:
+    """Keyword arguments tying a widget to the persistent state ``key``.
+
+    The widget's own key is seeded from ``key`` before the widget is drawn (so it shows the
+    stored value after a page switch) and copied back when the user changes it.
+    """
+    st.session_state[widget_key(key)] = st.session_state[key]
+
+    def changed() -> None:
+        _store(key)
+        if on_change is not None:
+            on_change()
+
+    return {"key": widget_key(key), "on_change": changed}
+
+
+# -- the sidebar's choice ----------------------------------------------------------------------
+
+
+class Choice(NamedTuple):
+    """The sidebar's method, k and seed, read once per page run and passed down."""
+
+    method: str
+    k: int | None  # None when the method finds k itself (its k is an output)
+    seed: int
+
+
+def sidebar_choice() -> Choice:
+    method = st.session_state["seg_method"]
+    return Choice(method, METHODS[method].requested_k(st.session_state["seg_k"]), int(st.session_state["seg_seed"]))
+
+
+def method_label(name: str) -> str:
+    return METHODS[name].label
+
+
+def k_is_output(method: str) -> bool:
+    """Whether ``method`` finds the number of personas itself (the method protocol says)."""
+    return bool(METHODS[method].k_is_output)
+
+
+def min_share() -> float | None:
+    """The Number of personas page's smallest segment share, as a fraction (None: no limit)."""
+    return float(st.session_state["nk_min_share"]) / 100 or None
+
+
+def nk_k_values() -> tuple[int, ...]:
+    """The Number of personas page's range of k."""
+    low, high = st.session_state["nk_range"]
+    return tuple(range(int(low), int(high) + 1))

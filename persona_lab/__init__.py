@@ -6,14 +6,16 @@ The Python API is the same core the app and the command line use::
     data = pl.load_dataset("sample_data/channel_views.csv")
     result = pl.run(data, method="nmf", k=5, seed=0)
     result.personas.personas[0].name
+    edited = pl.apply_edits(result.personas, "edits.json")  # edits saved from the app or by hand
 """
 
-__version__ = "0.1.0"
+from ._version import __version__
+from .data import load_dataset
+from .errors import PersonaLabError
+from .methods import get_method
+from .personas.edits import EditSet, apply_edits
+from .pipeline import run, segment
+from .prepare import Preparation, prepare
 
-from .data import load_dataset  # noqa: E402
-from .errors import PersonaLabError  # noqa: E402
-from .methods import get_method  # noqa: E402
-from .pipeline import run, segment  # noqa: E402
-from .prepare import Preparation, prepare  # noqa: E402
-
-__all__ = ["PersonaLabError", "Preparation", "get_method", "load_dataset", "prepare", "run", "segment", "__version__"]
+__all__ = ["EditSet", "PersonaLabError", "Preparation", "apply_edits", "get_method", "load_dataset", "prepare",
+           "run", "segment", "__version__"]

@@ -12,7 +12,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 from .data import load_dataset
 from .data.dataset import Dataset
 from .data.samples import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
@@ -20,6 +20,7 @@ from .assess.select import MAX_ROWS, select_k
 from .comparison import compare_methods
 from .errors import PersonaLabError
 from .export import write_run
+from .personas.edits import EditSet, read_edits
 from .personas.privacy import MIN_SIZE, withhold, withheld_note
 from .export.atomic import atomic_write
 from .export.questionnaire import write_typing_tool
@@ -63,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
                           help=f"withhold personas of fewer rows from the exports, for privacy (default {MIN_SIZE})")
     personas.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="a method parameter, e.g. n_init=20"
+    )
+    personas.add_argument(
+        "--edits", type=Path, metavar="FILE",
+        help="apply saved edits (names, narratives, hidden traits, exclusions, order): an edit set's JSON "
+             "or a personas.json edited in the app",
     )
     personas.add_argument(
         "--manifest", type=Path,
@@ -176,7 +182,8 @@ class _ProgressBar:
 
 
 def _run_and_write(dataset, method: str, k, seed: int, params: dict, out: Path, source: dict | None,
-                   preparation: Preparation | None = None, min_size: int = MIN_SIZE) -> None:
+                   preparation: Preparation | None = None, min_size: int = MIN_SIZE,
+                   edits: EditSet | None = None) -> None:
     bar = _ProgressBar()
     try:
         result = run(dataset, method, k, seed=seed, params=params, preparation=preparation, progress=bar)
@@ -185,6 +192,8 @@ def _run_and_write(dataset, method: str, k, seed: int, params: dict, out: Path, 
     if source is not None:
         # Where the data was read from and how, so that --manifest can repeat the run.
         result.personas.manifest["source"] = source
+    if edits is not None:
+        result = replace(result, personas=edits.apply(result.personas))
     paths = write_run(result, out, min_size=min_size)
     paths["model"], paths["model_arrays"] = save_model(PersonaModel.from_run(result), out)
     for note in result.method.notes_:
@@ -209,8 +218,9 @@ def _personas(args) -> int:
     params = {k: parse_value(v) for k, v in _pairs(args.param, "--param").items()}
     if args.k is None and not METHODS[method].k_is_output:
         raise PersonaLabError(f"--k is needed for method {method}", fix="Add e.g. --k 5")
+    edits = read_edits(args.edits) if args.edits else None  # a bad file fails before the run
     _run_and_write(_load(args), method, args.k, args.seed or 0, params, args.out, _source(args.data, args),
-                   min_size=args.min_size)
+                   min_size=args.min_size, edits=edits)
     return 0
 
 
@@ -228,6 +238,7 @@ def _rerun(args) -> int:
         raise PersonaLabError(f"{given[0]} cannot be combined with --manifest: the manifest sets it",
                               fix="Leave it out, or run without --manifest")
     manifest = _read_manifest(args.manifest)
+    edits = read_edits(args.edits) if args.edits else None
     source = manifest.get("source") or {}
     path = args.data or source.get("path")
     if not path:
@@ -250,7 +261,7 @@ def _rerun(args) -> int:
                               fix=f"Choose from {', '.join(METHODS)}")
     # The manifest's own source, not the path given here: the rerun writes the same manifest.
     _run_and_write(dataset, method, k, seed, dict(manifest.get("parameters") or {}), args.out,
-                   manifest.get("source"), preparation, min_size=args.min_size)
+                   manifest.get("source"), preparation, min_size=args.min_size, edits=edits)
     return 0
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from ._version import __version__
 from .data.apg import interaction_matrix
 from .data.dataset import Dataset
 from .errors import PersonaLabError

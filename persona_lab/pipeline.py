@@ -7,7 +7,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .data.dataset import Dataset
 from .methods import SegmentationMethod, get_method
 from .personas.build import build_personas

@@ -94,3 +94,38 @@ def test_an_unreadable_edit_file_is_a_user_error(tmp_path):
     (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(PersonaLabError, match="not JSON"):
         read_edits(tmp_path / "bad.json")
+
+
+# -- the command line and the API apply a saved edit set -------------------------------------------
+
+
+def test_the_command_line_and_the_api_apply_saved_edits(tmp_path):
+    import persona_lab as pl
+    from persona_lab.cli import main
+    from persona_lab.data.samples import CUSTOMER_SAMPLE, SAMPLE_DIR
+
+    data = SAMPLE_DIR / CUSTOMER_SAMPLE
+    args = ["personas", str(data), "--method", "kmeans", "--k", "3", "--seed", "1"]
+    assert main(args + ["--out", str(tmp_path / "plain")]) == 0
+    plain = pl.personas.model.PersonaSet.from_json((tmp_path / "plain" / "personas.json").read_text(encoding="utf-8"))
+    first, second, third = (p.id for p in plain.personas)
+    trait = edits.trait_name(plain.personas[0].traits[0])
+    saved = EditSet((PersonaEdit(second, name="Renamed by hand", include=False),
+                     PersonaEdit(first, hidden_traits=(trait,))), order=(third, first, second))
+    (tmp_path / "edits.json").write_text(saved.to_json(), encoding="utf-8")
+
+    assert main(args + ["--edits", str(tmp_path / "edits.json"), "--out", str(tmp_path / "edited")]) == 0
+    text = (tmp_path / "edited" / "personas.json").read_text(encoding="utf-8")
+    edited = pl.personas.model.PersonaSet.from_json(text)
+    assert [p.id for p in edited.personas] == [third, first, second]
+    assert edited.personas[2].name == "Renamed by hand" and not edited.personas[2].include
+    assert edited.personas[1].traits[0].hidden
+    # The API gives the same set; a personas.json edited in the app works as the edit file too.
+    result = pl.run(pl.load_dataset(data), method="kmeans", k=3, seed=1)
+    api = pl.apply_edits(result.personas, tmp_path / "edits.json")
+    assert json.loads(api.to_json())["personas"] == json.loads(text)["personas"]
+    assert main(args + ["--edits", str(tmp_path / "edited" / "personas.json"), "--out", str(tmp_path / "again")]) == 0
+    assert (tmp_path / "again" / "personas.json").read_text(encoding="utf-8") == text
+    # Edits of another analysis are refused on one line, before anything is written.
+    (tmp_path / "other.json").write_text(EditSet((PersonaEdit(7, name="x"),)).to_json(), encoding="utf-8")
+    assert main(args + ["--edits", str(tmp_path / "other.json"), "--out", str(tmp_path / "refused")]) == 2

@@ -17,7 +17,7 @@ from .data import load_dataset
 from .data.dataset import Dataset
 from .data.samples import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
 from .assess.select import MAX_ROWS, select_k
-from .comparison import compare_methods
+from .assess.methods_at_k import compare_methods
 from .errors import PersonaLabError
 from .export import write_run
 from .personas.edits import EditSet, read_edits

@@ -5,7 +5,7 @@ j at the next k, weighted by the share of j's rows that came from i (clustree's 
 below ``min_share`` (10%) are hidden. A child with one strong parent is a persona that carried on
 or split off; a child with two strong parents is a merge.
 
-Personas keep one identity across the levels through :func:`chain_align`, compare.py's one-to-one
+Personas keep one identity across the levels through :func:`chain_align`, agreement.py's one-to-one
 matching applied level after level, so that a persona keeps its colour as k grows.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .compare import align_labels
+from .agreement import align_labels
 from .errors import PersonaLabError
 
 #: Edges carrying less of their child than this are hidden (clustree's default view).

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from persona_lab import charts
-from persona_lab.compare import matched_contingency
+from persona_lab.agreement import matched_contingency
 from persona_lab.errors import PersonaLabError
 from persona_lab.lineage import chain_align, lineage
 from persona_lab.personas.model import Persona, PersonaSet

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from persona_lab.assess.periods import period_labels, personas_by_period
-from persona_lab.compare import match_profiles
+from persona_lab.agreement import match_profiles
 from persona_lab.data.dataset import Dataset
 from persona_lab.errors import PersonaLabError
 

@@ -43,10 +43,10 @@ import streamlit as st
 from joblib.externals.loky import ProcessPoolExecutor
 
 from persona_lab import embed, pipeline
-from persona_lab.comparison import compare_methods as _compare_methods
 from persona_lab.assess import criteria as criteria_module
 from persona_lab.assess import select as select_module
 from persona_lab.assess import stability as stability_module
+from persona_lab.assess.methods_at_k import compare_methods as _compare_methods
 from persona_lab.data import infer_roles, list_sheets, profile_columns, read_table
 from persona_lab.data.dataset import Dataset
 from persona_lab.errors import PersonaLabError

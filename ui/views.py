@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from persona_lab import charts, embed, pipeline
-from persona_lab.compare import align_labels, matched_contingency
+from persona_lab.agreement import align_labels, matched_contingency
 from persona_lab.errors import PersonaLabError
 from persona_lab.methods import get_method, parse_value
 from persona_lab.personas.model import Persona, PersonaSet
@@ -170,7 +170,7 @@ class Alignment:
 
 
 def align_runs(a: pipeline.PersonaRun, b: pipeline.PersonaRun) -> Alignment:
-    """Pair each persona of ``a`` with the persona of ``b`` sharing most rows (compare.py's
+    """Pair each persona of ``a`` with the persona of ``b`` sharing most rows (agreement.py's
     one-to-one matching); ``b``'s personas take their partner's id, and so its colour."""
     aligned = align_labels(a.labels, b.labels)
     new_id = {int(old): int(new) for old, new in zip(b.labels, aligned)}

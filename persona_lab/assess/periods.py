@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from ..compare import match_profiles
+from ..agreement import match_profiles
 from ..data.apg import interaction_matrix
 from ..data.dataset import Dataset
 from ..errors import PersonaLabError

@@ -34,7 +34,7 @@ from scipy import stats
 from ..assess.null import reference_prepared
 from ..assess.resampling import half_split
 from ..assess.stability import subset_prepared
-from ..compare import match_segments
+from ..agreement import match_segments
 from ..errors import PersonaLabError
 from ..features import BinEncoder, CategoryEncoder
 from ..methods.base import SegmentationMethod, child_seeds

@@ -15,13 +15,13 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from .assess.criteria import CRITERIA, score
-from .compare import agreement, matched_contingency, match_segments
-from .data.dataset import Dataset
-from .errors import PersonaLabError
-from .methods import UNASSIGNED, get_method
-from .pipeline import PersonaRun, run
-from .prepare import COMMON_SPACE, prepare
+from ..agreement import agreement, matched_contingency, match_segments
+from ..data.dataset import Dataset
+from ..errors import PersonaLabError
+from ..methods import UNASSIGNED, get_method
+from ..pipeline import PersonaRun, run
+from ..prepare import COMMON_SPACE, prepare
+from .criteria import CRITERIA, score
 
 
 @dataclass

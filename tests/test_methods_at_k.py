@@ -2,7 +2,7 @@ import json
 
 import numpy as np
 
-from persona_lab.comparison import compare_methods
+from persona_lab.assess.methods_at_k import compare_methods
 
 from helpers import blobs_dataset
 

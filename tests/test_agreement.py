@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from persona_lab.compare import agreement, align_labels, contingency, match_segments
+from persona_lab.agreement import agreement, align_labels, contingency, match_segments
 from persona_lab.errors import PersonaLabError
 
 
@@ -40,7 +40,7 @@ def test_lengths_must_agree():
 
 
 def test_matched_contingency_puts_matched_pairs_on_the_diagonal():
-    from persona_lab.compare import matched_contingency
+    from persona_lab.agreement import matched_contingency
 
     a = np.array([0, 0, 0, 1, 1, 2, 2, 2, -1])
     b = np.array([2, 2, 2, 0, 0, 1, 1, 3, 1])

@@ -22,7 +22,7 @@ from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
 
 from .errors import PersonaLabError
-from .sampling import sample_rows
+from .seeding import sample_rows
 
 #: More points than this are not drawn: a seeded sample is drawn, the rest shown as a density.
 MAX_POINTS = 20_000

@@ -8,7 +8,7 @@ from sklearn.cluster import KMeans
 from persona_lab.assess.elbow import knee
 from persona_lab.assess.gap import PcaBox, gap_statistic, max_se, reference_log_w, resample_gap, within_ss
 from persona_lab.assess.vote import pick
-from persona_lab.methods.base import child_seeds
+from persona_lab.seeding import child_seeds
 
 
 def kmeans(X, k, seed):

@@ -7,8 +7,8 @@ from sklearn.datasets import make_moons
 from sklearn.metrics import adjusted_rand_score
 
 from persona_lab.errors import PersonaLabError
-from persona_lab.methods._sampling import max_rows_for
-from persona_lab.sampling import sample_rows
+from persona_lab.methods._nearest_row import max_rows_for
+from persona_lab.seeding import sample_rows
 from persona_lab.methods.gmm import GaussianMixture
 from persona_lab.methods.hierarchical import Hierarchical
 from persona_lab.methods.kmeans import KMeans

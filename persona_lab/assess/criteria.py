@@ -30,9 +30,8 @@ from ..data.dataset import Dataset
 from ..errors import PersonaLabError
 from ..features import NumericEncoder
 from ..methods import SegmentationMethod, get_method
-from ..methods.base import child_seeds
 from ..prepare import COMMON_SPACE, Preparation, Prepared, criteria_space, prepare
-from ..sampling import sample_rows
+from ..seeding import child_seeds, sample_rows
 from .consensus import consensus_matrix, cophenetic_correlation, dispersion
 from .validity import calinski_harabasz, davies_bouldin, silhouette
 from .engine import part_of, run_tasks

@@ -37,8 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.distance import pdist
 
-from ..methods.base import child_seeds
-from ..sampling import sample_rows
+from ..seeding import child_seeds, sample_rows
 from .engine import run_tasks
 
 #: Above this many rows the statistic is computed on a seeded sample of rows (data and references

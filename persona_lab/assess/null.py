@@ -48,8 +48,8 @@ import pandas as pd
 from ..data.synthetic_apg import independence_counts
 from ..errors import PersonaLabError
 from ..methods import SegmentationMethod, get_method
-from ..methods.base import child_seeds
 from ..prepare import Prepared, prepare, raw_counts, weigh_counts
+from ..seeding import child_seeds
 from .engine import part_of, run_tasks
 from .stability import STATISTICS, SUMMARIES, stability
 

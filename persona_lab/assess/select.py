@@ -40,7 +40,7 @@ from .gap import resample_gap
 from .engine import dask_client, part_of
 from .null import band_of, beats_null, default_reference, null_values
 from .periods import PeriodPersonas, personas_by_period
-from ..sampling import sample_rows
+from ..seeding import sample_rows
 from .stability import STATISTICS, SUMMARIES, StabilityResult, json_number, stability, subset_prepared
 from .vote import ELBOWS, RULES, pick, tally, vote
 

@@ -59,8 +59,8 @@ import pandas as pd
 
 from ..errors import PersonaLabError
 from ..methods import SegmentationMethod, get_method
-from ..methods.base import child_seeds
 from ..prepare import Prepared, prepare
+from ..seeding import child_seeds
 from .criteria import collapsed, criteria_of_fit, smallest_share
 from .gap import within_ss
 from . import resampling as rs

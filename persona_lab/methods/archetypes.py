@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import PersonaLabError
 from ..prepare import Preparation
-from ..sampling import sample_rows
+from ..seeding import sample_rows
 from .base import SegmentationMethod, check_whole
 
 INNER_STEPS = 10  # projected-gradient steps on C, then on S, per outer iteration

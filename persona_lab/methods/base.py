@@ -256,11 +256,6 @@ def check_whole(name: str, value, minimum: int, fix: str) -> None:
         raise PersonaLabError(f"{name} must be a whole number of at least {minimum}, got {value!r}", fix=fix)
 
 
-def child_seeds(seed: int, n: int) -> list[int]:
-    """Independent seeds for ``n`` sub-tasks (restarts, resamples), fixed by ``seed`` alone."""
-    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(int(seed)).spawn(n)]
-
-
 def hard_memberships(labels: np.ndarray, k: int) -> np.ndarray:
     """One-hot memberships for hard labels (unassigned rows get all zeros)."""
     m = np.zeros((labels.size, k))

@@ -6,7 +6,7 @@ from sklearn.cluster import HDBSCAN as _SklearnHDBSCAN
 
 from ..errors import PersonaLabError
 from ..prepare import Preparation
-from ._sampling import NearestRowMethod
+from ._nearest_row import NearestRowMethod
 from .base import UNASSIGNED
 
 #: HDBSCAN's time grows fast with rows in 20 dimensions (measured: 22 s at 20,000 rows, 392 s

@@ -6,7 +6,7 @@ from sklearn.cluster import AgglomerativeClustering
 
 from ..errors import PersonaLabError
 from ..prepare import Preparation
-from ._sampling import MAX_FIT_ROWS, NearestRowMethod
+from ._nearest_row import MAX_FIT_ROWS, NearestRowMethod
 
 LINKAGES = ("ward", "average", "complete")
 

@@ -14,8 +14,8 @@ from sklearn.metrics import silhouette_score
 
 from ..errors import PersonaLabError
 from ..prepare import Preparation
-from ..sampling import sample_rows
-from ._sampling import sample_note
+from ..seeding import sample_rows
+from ._nearest_row import sample_note
 from .base import SegmentationMethod, check_whole
 
 #: The Gower silhouette holds an m x m distance matrix: it is computed on a seeded sample.

@@ -43,7 +43,8 @@ from sklearn.utils.extmath import randomized_svd
 
 from ..errors import PersonaLabError
 from ..prepare import Preparation
-from .base import SegmentationMethod, check_whole, child_seeds
+from ..seeding import child_seeds
+from .base import SegmentationMethod, check_whole
 
 #: scikit-learn's floor for W @ H in the ratio V / WH (and for the update denominators).
 EPSILON = float(np.finfo(np.float32).eps)

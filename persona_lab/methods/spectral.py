@@ -8,7 +8,7 @@ from sklearn.cluster import SpectralClustering
 
 from ..errors import PersonaLabError
 from ..prepare import Preparation
-from ._sampling import MAX_FIT_ROWS, NearestRowMethod
+from ._nearest_row import MAX_FIT_ROWS, NearestRowMethod
 from .base import check_whole
 
 ASSIGN_LABELS = ("cluster_qr", "kmeans")

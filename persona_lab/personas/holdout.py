@@ -37,9 +37,9 @@ from ..assess.stability import subset_prepared
 from ..agreement import match_segments
 from ..errors import PersonaLabError
 from ..features import BinEncoder, CategoryEncoder
-from ..methods.base import SegmentationMethod, child_seeds
+from ..methods.base import SegmentationMethod
 from ..prepare import Prepared
-from ..sampling import sample_rows
+from ..seeding import child_seeds, sample_rows
 from .stats import benjamini_hochberg
 
 ALPHA = 0.05

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from ..errors import PersonaLabError
-from ..sampling import sample_rows
+from ..seeding import sample_rows
 from .base import UNASSIGNED, SegmentationMethod, check_whole
 
 

@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from persona_lab import __version__, pipeline  # noqa: E402
 from persona_lab.data import load_dataset  # noqa: E402
-from persona_lab.data.samples import CUSTOMER_SAMPLE, SAMPLE_DIR  # noqa: E402
+from persona_lab.data.sample_data import CUSTOMER_SAMPLE, SAMPLE_DIR  # noqa: E402
 from persona_lab.export import layout  # noqa: E402
 from persona_lab.export.pdf import pdf_bytes  # noqa: E402
 from persona_lab.personas.model import PersonaSet  # noqa: E402

@@ -37,7 +37,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 from persona_lab.assess.criteria import bare_prepared  # noqa: E402
 from persona_lab.data import load_dataset  # noqa: E402
-from persona_lab.data.samples import APG_SAMPLE, SAMPLE_DIR  # noqa: E402
+from persona_lab.data.sample_data import APG_SAMPLE, SAMPLE_DIR  # noqa: E402
 from persona_lab.data.synthetic_apg import independence_apg, planted_apg  # noqa: E402
 from persona_lab.methods import get_method  # noqa: E402
 from persona_lab.methods import nmf as solver  # noqa: E402

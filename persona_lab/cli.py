@@ -15,7 +15,7 @@ from pathlib import Path
 from ._version import __version__
 from .data import load_dataset
 from .data.dataset import Dataset
-from .data.samples import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
+from .data.sample_data import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
 from .assess.select import MAX_ROWS, select_k
 from .assess.methods_at_k import compare_methods
 from .errors import PersonaLabError

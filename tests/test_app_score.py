@@ -8,7 +8,7 @@ import pytest
 
 from persona_lab import pipeline
 from persona_lab.data import load_dataset
-from persona_lab.data.samples import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
+from persona_lab.data.sample_data import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
 from persona_lab.model_file import PersonaModel
 
 from helpers import app_page

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from persona_lab.data import load_dataset
-from persona_lab.data.samples import CUSTOMER_SAMPLE, SAMPLE_DIR
+from persona_lab.data.sample_data import CUSTOMER_SAMPLE, SAMPLE_DIR
 from persona_lab.model_file import PersonaModel
 from persona_lab.pipeline import run
 from persona_lab.typing_tool import typing_tool_for_model

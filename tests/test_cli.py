@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from persona_lab.cli import main
-from persona_lab.data.samples import CUSTOMER_SAMPLE, SAMPLE_DIR
+from persona_lab.data.sample_data import CUSTOMER_SAMPLE, SAMPLE_DIR
 
 from helpers import planted_blobs
 

@@ -49,7 +49,7 @@ def test_labels_say_which_way_is_better():
 
 def test_on_the_apg_sample_the_distance_criteria_see_the_planted_five():
     import persona_lab as pl
-    from persona_lab.data.samples import APG_SAMPLE, SAMPLE_DIR
+    from persona_lab.data.sample_data import APG_SAMPLE, SAMPLE_DIR
 
     curves = criterion_curves(pl.load_dataset(SAMPLE_DIR / APG_SAMPLE), "nmf", range(2, 9), seed=0)
     picks = curves.picks

@@ -102,7 +102,7 @@ def test_an_unreadable_edit_file_is_a_user_error(tmp_path):
 def test_the_command_line_and_the_api_apply_saved_edits(tmp_path):
     import persona_lab as pl
     from persona_lab.cli import main
-    from persona_lab.data.samples import CUSTOMER_SAMPLE, SAMPLE_DIR
+    from persona_lab.data.sample_data import CUSTOMER_SAMPLE, SAMPLE_DIR
 
     data = SAMPLE_DIR / CUSTOMER_SAMPLE
     args = ["personas", str(data), "--method", "kmeans", "--k", "3", "--seed", "1"]

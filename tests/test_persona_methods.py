@@ -9,7 +9,7 @@ import pytest
 
 import persona_lab as pl
 from persona_lab.data.dataset import Dataset
-from persona_lab.data.samples import SAMPLE_DIR
+from persona_lab.data.sample_data import SAMPLE_DIR
 from persona_lab.errors import PersonaLabError
 from persona_lab.methods import METHODS, KMeans, NMF
 from persona_lab.personas.build import build_personas

@@ -114,7 +114,7 @@ def test_json_round_trip_is_identical():
 
 def test_the_same_apg_persona_keeps_its_name_across_k():
     import persona_lab as pl
-    from persona_lab.data.samples import APG_SAMPLE, SAMPLE_DIR
+    from persona_lab.data.sample_data import APG_SAMPLE, SAMPLE_DIR
 
     data = pl.load_dataset(SAMPLE_DIR / APG_SAMPLE)
     names = {}

@@ -8,7 +8,7 @@ from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
 from sklearn.metrics import adjusted_rand_score
 
 import persona_lab as pl
-from persona_lab.data.samples import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
+from persona_lab.data.sample_data import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
 
 
 @pytest.fixture(scope="module")

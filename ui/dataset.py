@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from persona_lab.data.dataset import Dataset
-from persona_lab.data.samples import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
+from persona_lab.data.sample_data import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
 from persona_lab.errors import PersonaLabError
 from ui import runs
 from ui.views import show_error

@@ -13,8 +13,8 @@ from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
 import persona_lab as pl
-from persona_lab.data import samples
-from persona_lab.data.samples import (
+from persona_lab.data import sample_data as samples
+from persona_lab.data.sample_data import (
     APG_SAMPLE,
     CUSTOMER_CATEGORICAL,
     CUSTOMER_NUMERIC,
@@ -63,9 +63,9 @@ def test_committed_files_are_what_the_generator_writes(tmp_path):
     assert sorted(p.name for p in written) == sorted(SAMPLE_FILES)
     for name in SAMPLE_FILES:
         committed = SAMPLE_DIR / name
-        assert committed.exists(), f"{name} missing: run python -m persona_lab.data.samples"
+        assert committed.exists(), f"{name} missing: run python -m persona_lab.data.sample_data"
         assert committed.read_bytes() == (tmp_path / name).read_bytes(), (
-            f"sample_data/{name} is stale: run python -m persona_lab.data.samples"
+            f"sample_data/{name} is stale: run python -m persona_lab.data.sample_data"
         )
     assert (SAMPLE_DIR / APG_SAMPLE).stat().st_size < 3_000_000
     assert (SAMPLE_DIR / CUSTOMER_SAMPLE).stat().st_size < 1_000_000

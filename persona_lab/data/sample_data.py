@@ -264,7 +264,7 @@ _SEGMENTS = (
 # concentration). Together with preferred channels/categories held to 60-75% it is tuned on the
 # product's own preparation (log1p, scaling, one-hot, survey weights), under which the segments
 # separate better than on plain standardised features: an oracle QDA on the true labels reaches an
-# ARI near 0.85 and k-means about 0.75 (tests/test_samples.py, sample_data/README.md).
+# ARI near 0.85 and k-means about 0.75 (tests/test_sample_data.py, sample_data/README.md).
 _SPREAD = 1.7
 _PHRASES = (
     ("I come in most weeks for the basics.", "Prices keep going up, I watch every offer.",

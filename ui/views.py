@@ -51,15 +51,15 @@ def progress_reporter(text: str) -> tuple[runs.Progress, Callable[[], None]]:
     return report, placeholder.empty
 
 
-def run_current(loaded, choice: Choice, label: str = "Segmenting") -> pipeline.PersonaRun | None:
-    """The run for the sidebar's ``choice``, with a progress bar; shows the error and returns
-    None when it cannot be made."""
-    report, done = progress_reporter(label)
+def require_run(loaded, choice: Choice) -> pipeline.PersonaRun:
+    """The run for the sidebar's ``choice``, with a progress bar; when it cannot be made, the
+    error and ``st.stop()``."""
+    report, done = progress_reporter(f"Fitting {method_label(choice.method)}")
     try:
         return runs.run_personas(loaded, choice.method, choice.k, choice.seed, progress=report)
     except PersonaLabError as exc:
         show_error(exc.one_line())
-        return None
+        st.stop()
     finally:
         done()
 

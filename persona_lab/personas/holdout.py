@@ -95,7 +95,7 @@ def held_out_tests(frame: pd.DataFrame, prepared: Prepared, method: Segmentation
     fit_rows, test_rows = half_split(n, split_seed, 0)
     try:
         half = method.clone().fit(subset_prepared(prepared, fit_rows, row_labels=False),
-                                  k=None if method.k_is_output else k, seed=fit_seed)
+                                  k=method.requested_k(k), seed=fit_seed)
     except PersonaLabError as exc:
         return HeldOut({}, f"not tested on held-out rows: the method could not be fitted on half of them ({exc.what})")
     # Persona ids are the full fit's: each is tested as the half fit's segment sharing most rows.

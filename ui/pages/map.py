@@ -15,12 +15,9 @@ POLL_S = 2.0
 
 st.title("Map")
 loaded = require_dataset()
-choice = state.sidebar_choice()
-method, k, seed = choice
+method, k, seed = choice = state.sidebar_choice()
 
-run = views.run_current(loaded, choice, f"Fitting {method_label(method)}")
-if run is None:
-    st.stop()
+run = views.require_run(loaded, choice)
 
 try:
     mapped, what = runs.map_matrix(loaded)

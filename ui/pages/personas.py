@@ -16,12 +16,9 @@ from ui.views import md, show_error
 
 st.title("Personas & export")
 loaded = require_dataset()
-choice = state.sidebar_choice()
-method, k, seed = choice
+method, k, seed = choice = state.sidebar_choice()
 
-run = views.run_current(loaded, choice, f"Fitting {method_label(method)}")
-if run is None:
-    st.stop()
+run = views.require_run(loaded, choice)
 run_source = edited_sets.run_source(runs.run_key(loaded, method, k, seed))
 survival, k_choice, k_figures = edited_sets.assessment(loaded, method, run.personas.k, seed)
 

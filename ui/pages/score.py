@@ -22,11 +22,8 @@ def _counts(model: PersonaModel, labels) -> pd.DataFrame:
 
 st.title("Score new data")
 loaded = require_dataset()
-choice = state.sidebar_choice()
-method, k, seed = choice
-run = views.run_current(loaded, choice, f"Fitting {method_label(method)}")
-if run is None:
-    st.stop()
+method, k, seed = choice = state.sidebar_choice()
+run = views.require_run(loaded, choice)
 key = runs.run_key(loaded, method, k, seed)
 model, text, arrays = runs.persona_model(key, run)
 what = "demographic groups" if run.prepared.kind == "interactions" else "rows"

@@ -12,17 +12,14 @@ from ui.views import md, show_error
 
 st.title("Segments")
 loaded = require_dataset()
-choice = state.sidebar_choice()
-method, k, seed = choice
+method, k, seed = choice = state.sidebar_choice()
 st.caption(
     f"{md(loaded.dataset.name)} · {method_label(method)}"
     + (f" · k = {k}" if k is not None else " · k found by the method")
     + f" · seed {seed} (change them in the sidebar)"
 )
 
-run = views.run_current(loaded, choice, f"Fitting {method_label(method)}")
-if run is None:
-    st.stop()
+run = views.require_run(loaded, choice)
 
 persona_set = run.personas
 for note in run.method.notes_:

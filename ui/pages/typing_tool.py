@@ -21,16 +21,13 @@ def _unique(names: list[str]) -> list[str]:
 
 st.title("Typing tool")
 loaded = require_dataset()
-choice = state.sidebar_choice()
-method, k, seed = choice
+method, k, seed = choice = state.sidebar_choice()
 st.caption(
     "The few questions that best tell the personas apart, chosen one at a time (each the one that adds "
     "most to the cross-validated accuracy), and a points table to score a new respondent by hand. "
     f"Personas: {method_label(method)}" + (f", k = {k}" if k is not None else "") + f", seed {seed}."
 )
-run = views.run_current(loaded, choice, f"Fitting {method_label(method)}")
-if run is None:
-    st.stop()
+run = views.require_run(loaded, choice)
 key = runs.run_key(loaded, method, k, seed)
 try:
     recommended = runs.typing_tool(key, None, seed, run)

@@ -10,7 +10,7 @@ settings:
   unit spread: k = 2..6 on 500 rows x max(5, k) columns; k-means, k 2..10;
 - APG matrices (NMF on counts, the app's default for interaction data): the independence model
   (answer 1) and 3..10 planted behaviours (:func:`persona_lab.data.synthetic_apg.planted_apg`),
-  168 groups; k 2..max(8, planted + 3).
+  112 groups x 200 items; k 2..max(8, planted + 3).
 
     python benchmarks/calibration.py [--seeds 20] [--cases a,b] [--jobs 2] [--summary-only]
 
@@ -45,7 +45,9 @@ from persona_lab.data.synthetic_apg import independence_apg, planted_apg  # noqa
 
 RESULTS = HERE / "results"
 LOG = RESULTS / "calibration.jsonl"
-APG_SHAPE = dict(n_groups=168, n_items=600, nonzero=20_000)
+#: The bundled APG sample's shape (112 groups x 200 items): the 168 x 1,682 matrix of
+#: benchmarks/apg_speed.py took 190 s a run with two runs side by side, too long for 180 runs.
+APG_SHAPE = dict(n_groups=112, n_items=200, nonzero=6_000)
 
 
 def _table(X: np.ndarray, name: str) -> Dataset:

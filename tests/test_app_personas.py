@@ -16,7 +16,7 @@ from ui import edited_sets, runs
 from ui.state import EDITS
 from ui.views import descriptor_frame, md
 
-from persona_samples import EXCLUDED, HIDDEN_TRAIT, LATIN, persona_set
+from persona_samples import EXCLUDED, HIDDEN_TRAIT, persona_set
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 SETTINGS = {"data_source": "sample_customers", "seg_method": "kmeans", "seg_k": 3, "seg_seed": 0}

@@ -133,3 +133,13 @@ def test_all_zero_rows_and_items_do_not_break_the_fit():
     np.testing.assert_allclose(method.memberships_[4], 1 / 3)  # nobody in particular
     assert (method.H_[:, 7] < 1e-6).all()
     np.testing.assert_array_equal(method.assign(V), method.labels_)
+
+
+def test_memberships_of_new_rows_are_the_same_dense_or_sparse(monkeypatch):
+    V, _, _ = _exact(seed=2)
+    H = solver.initial_factors(V, 3, "nndsvda", 0)[1]
+    solved = {}
+    for dense in (False, True):
+        monkeypatch.setattr(solver, "DENSE_ABOVE", 0.0 if dense else 1.0)
+        solved[dense] = solver._solve_w(solver._Data(V), H, tol=0.0, max_iter=200)
+    np.testing.assert_allclose(solved[True], solved[False], rtol=1e-6, atol=1e-9)

@@ -382,7 +382,8 @@ def kl_nmf(data: "_Data | np.ndarray", W: np.ndarray, H: np.ndarray, max_iter: i
     return W, np.ascontiguousarray(HT.T), loss, n_iter
 
 
-def _kl_dense(data: _Data, W, H, max_iter, tol):
+def _kl_dense(data: _Data, W, H, max_iter, tol, fixed_h: bool = False):
+    """Dense multiplicative updates of W and H (of W alone with ``fixed_h``: new rows' memberships)."""
     X = data.X
     R = np.empty_like(X)
     previous = np.inf
@@ -397,11 +398,13 @@ def _kl_dense(data: _Data, W, H, max_iter, tol):
             previous = loss
         np.divide(X, R, out=R)
         W *= (R @ H.T) / np.maximum(H.sum(axis=1), EPSILON)
+        n_iter += 1
+        if fixed_h:
+            continue
         np.matmul(W, H, out=R)
         np.maximum(R, EPSILON, out=R)
         np.divide(X, R, out=R)
         H *= (W.T @ R) / np.maximum(W.sum(axis=0), EPSILON)[:, None]
-        n_iter += 1
     np.matmul(W, H, out=R)
     np.maximum(R, EPSILON, out=R)
     return W, H, _kl_dense_loss(data, R, W, H), n_iter
@@ -426,20 +429,7 @@ def _solve_w(data: _Data, H: np.ndarray, tol: float, max_iter: int) -> np.ndarra
     W = np.full((n, k), np.sqrt(max(data.X.mean(), EPSILON) / k))
     HT = np.ascontiguousarray(H.T)
     if data.dense_for(k):
-        R = np.empty_like(data.X)
-        hsum = np.maximum(H.sum(axis=1), EPSILON)
-        previous = np.inf
-        for n_iter in range(max_iter):
-            np.matmul(W, H, out=R)
-            np.maximum(R, EPSILON, out=R)
-            if n_iter % CHECK_EVERY == 0:
-                loss = _kl_dense_loss(data, R, W, H)
-                if previous - loss < tol * abs(loss):
-                    break
-                previous = loss
-            np.divide(data.X, R, out=R)
-            W *= (R @ H.T) / hsum
-        return W
+        return _kl_dense(data, W, H, max_iter, tol, fixed_h=True)[0]
     previous = np.inf
     hsum = HT.sum(axis=0)
     for n_iter in range(max_iter):

@@ -106,6 +106,16 @@ def _done() -> set:
     return {(r["case"], r["seed"]) for r in map(json.loads, LOG.read_text().splitlines()) if r}
 
 
+#: What follows this line in calibration.md is written by hand (the reading) and kept.
+NOTES = "<!-- notes: kept when the table is rewritten -->"
+
+
+def _write(text: str) -> None:
+    path = RESULTS / "calibration.md"
+    old = path.read_text() if path.exists() else ""
+    path.write_text(text + "\n" + (old[old.index(NOTES):] if NOTES in old else NOTES + "\n"))
+
+
 def summary() -> str:
     rows = [json.loads(line) for line in LOG.read_text().splitlines() if line] if LOG.exists() else []
     if not rows:
@@ -155,9 +165,9 @@ def main(argv=None) -> int:
                 log.flush()
                 print(f"{record['case']} seed {record['seed']}: {record['recommended']} (answer {record['truth']}), "
                       f"{record['seconds']} s", flush=True)
-                (RESULTS / "calibration.md").write_text(summary())
+                _write(summary())
     text = summary()
-    (RESULTS / "calibration.md").write_text(text)
+    _write(text)
     print(text)
     return 0
 

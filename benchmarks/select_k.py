@@ -61,7 +61,7 @@ elif what == "anchors":
     import subprocess, tempfile
     with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as handle:
         pd.DataFrame(X, columns=[f"x{i}" for i in range(d)]).to_csv(handle, index=False)
-    done = subprocess.run(["Rscript", "--vanilla", str(__import__("pathlib").Path(sys.path[0]) / "anchors.R"),
+    done = subprocess.run(["Rscript", "--vanilla", __import__("os").environ["ANCHORS_R"],
                            handle.name, str(resamples), str(k_values[-1])], capture_output=True, text=True, check=True)
     answer = json.loads(done.stdout.strip().splitlines()[-1])
 else:
@@ -76,7 +76,8 @@ print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUS
 def run(set_name: str, what: str, resamples: int, references: int, jobs: int, timeout: float, starts: str = "default",
         every: int = 1) -> dict:
     n, d, k = SETS[set_name]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": str(HERE)}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": str(HERE),
+           "ANCHORS_R": str(HERE / "anchors.R")}
     try:
         done = subprocess.run([sys.executable, "-c", CHILD, str(n), str(d), str(k), what, str(resamples),
                                str(references), str(jobs), starts, str(every)], capture_output=True, text=True,

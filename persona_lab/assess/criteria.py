@@ -84,6 +84,7 @@ LABELS = {
     "gap": "Gap statistic (Tibshirani 2001 rule)",
     "cophenetic": "Cophenetic correlation (last k before it falls)",
     "dispersion": "Dispersion of the consensus (higher is better)",
+    "prediction_strength": "Prediction strength (largest k >= 0.8)",
 }
 
 

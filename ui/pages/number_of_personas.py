@@ -138,8 +138,8 @@ if selection.rule.get("full_data_only"):
                + "; ".join(f"{criterion_label(c)} ({why})" for c, why in selection.rule["full_data_only"].items())
                + ".")
 if selection.rule.get("unstable"):
-    st.caption("Not more stable than structure-free data, so never the answer (a resample whose vote lands there "
-               f"answers 1): k = {', '.join(map(str, selection.rule['unstable']))}.")
+    st.caption("Not more stable than structure-free data, so a criterion's vote for it is not counted (a resample "
+               f"with no stable pick answers 1): k = {', '.join(map(str, selection.rule['unstable']))}.")
 for k, why in selection.rule.get("limits", {}).items():
     st.caption(f"k = {k} left out of the vote: {why}.")
 

@@ -363,6 +363,12 @@ def kl_nmf(data: "_Data | np.ndarray", W: np.ndarray, H: np.ndarray, max_iter: i
     k = W.shape[1]
     if data.dense_for(k):
         return _kl_dense(data, W, np.ascontiguousarray(HT.T), max_iter, tol)
+    return _kl_sparse(data, W, HT, max_iter, tol)
+
+
+def _kl_sparse(data: _Data, W, HT, max_iter, tol, fixed_h: bool = False):
+    """Multiplicative updates over the non-zero cells (of W alone with ``fixed_h``: new rows'
+    memberships); H is carried transposed, items x k."""
     scratch = np.zeros_like(HT)
     previous = np.inf
     n_iter = 0
@@ -376,7 +382,8 @@ def kl_nmf(data: "_Data | np.ndarray", W: np.ndarray, H: np.ndarray, max_iter: i
             if previous - loss < tol * abs(loss):
                 break
             previous = loss
-        _h_pass(data.indptr, data.indices, data.values, W, HT, scratch, EPSILON)
+        if not fixed_h:
+            _h_pass(data.indptr, data.indices, data.values, W, HT, scratch, EPSILON)
         n_iter += 1
     loss = _kl_sparse_loss(data, W, HT)
     return W, np.ascontiguousarray(HT.T), loss, n_iter
@@ -430,19 +437,7 @@ def _solve_w(data: _Data, H: np.ndarray, tol: float, max_iter: int) -> np.ndarra
     HT = np.ascontiguousarray(H.T)
     if data.dense_for(k):
         return _kl_dense(data, W, H, max_iter, tol, fixed_h=True)[0]
-    previous = np.inf
-    hsum = HT.sum(axis=0)
-    for n_iter in range(max_iter):
-        check = n_iter % CHECK_EVERY == 0
-        mass = float(W.sum(axis=0) @ hsum) if check else 0.0
-        fit = _w_pass(data.indptr, data.indices, data.values, W, HT, EPSILON, check)
-        # The loss is that of W before this pass's update; stopping after the update costs nothing.
-        if check:
-            loss = data.xlogx - fit - data.total + mass
-            if previous - loss < tol * abs(loss):
-                break
-            previous = loss
-    return W
+    return _kl_sparse(data, W, HT, max_iter, tol, fixed_h=True)[0]
 
 
 @njit(cache=True, nogil=True)

@@ -225,7 +225,7 @@ def criterion_curves(
     result.marked = _marks(result.smallest_share, min_share, above, max_k)
     for k, model in fits.items():
         if collapsed(model.labels_, k):
-            result.marked.setdefault(k, "collapsed: fewer non-empty segments than k")
+            result.marked.setdefault(k, COLLAPSED)
     result.tally = tally(result.picks, excluded=result.marked)
     result.vote = vote(result.picks, excluded=result.marked)
     result.votes = _votes_table(all_picks, result.marked, gap_rule)
@@ -259,6 +259,10 @@ def criteria_of_fit(template, model, X_common, k, seed) -> list[tuple]:
         if name in template.criteria and hasattr(model, attribute):
             rows.append((k, name, np.nan if gone and partition else float(getattr(model, attribute)), np.nan))
     return rows
+
+
+#: Why a k is out of the vote when its fit left segments empty (criteria and the selection rule).
+COLLAPSED = "the method collapsed: fewer non-empty segments than k"
 
 
 def collapsed(labels, k) -> bool:

@@ -35,7 +35,7 @@ from ..data.dataset import Dataset
 from ..errors import PersonaLabError
 from ..methods import get_method
 from ..prepare import Preparation, criteria_space, prepare
-from .criteria import CriterionCurves, criterion_curves
+from .criteria import COLLAPSED, CriterionCurves, criterion_curves
 from .gap import resample_gap
 from .engine import dask_client, part_of
 from .null import band_of, beats_null, default_reference, null_values
@@ -63,7 +63,6 @@ FULL_DATA_ONLY = {"cophenetic": "needs 30 more factorisations per k and resample
 #: stable segment's Jaccard is banded and shown, but counting it too would let clusterboot's
 #: bootstrap speak twice (at k = 2 the two are nearly the same number).
 COUNTED = ("bootstrap_ari", "jaccard", "prediction_strength", "pac")
-COLLAPSED = "the method collapsed: fewer non-empty segments than k"
 
 
 @dataclass

@@ -263,10 +263,10 @@ COLLAPSED = Collapsed()
 
 def _resample_fit(job: _Job, scheme: str, b: int, k, draws: tuple):
     X = job.prepared.X
-    fit = lambda rows, j, **how: _fit(job, rows, k, _fit_seed(job, scheme, b, j), **how)  # noqa: E731
+    fit = lambda rows, j: _fit(job, rows, k, _fit_seed(job, scheme, b, j))  # noqa: E731
     try:
         if scheme == "bootstrap":
-            return _bootstrap_fit(job, b, k, draws[0], fit(draws[0], 0))
+            return _bootstrap_fit(job, k, draws[0], fit(draws[0], 0))
         if scheme == "half_split":
             left, right = draws
             a, c = fit(left, 0), fit(right, 1)
@@ -285,37 +285,27 @@ def _resample_fit(job: _Job, scheme: str, b: int, k, draws: tuple):
         return None  # this resample cannot be fitted (e.g. too few distinct rows): left out
 
 
-def _bootstrap_fit(job: _Job, b: int, k, rows, model) -> dict:
-    """What the fit of one bootstrap sample's distinct ``rows`` gives every statistic that reads it: its full-data
-    partition (bootstrap ARI, paired in :func:`stability`), each full-data segment's Jaccard on the
-    distinct rows drawn (clusterboot) and, with a criteria space, every criterion of k on it."""
-    distinct, labels = rows, model.labels_
+def _bootstrap_fit(job: _Job, k, rows, model) -> dict:
+    """What the fit of one bootstrap sample's distinct ``rows`` gives every statistic that reads
+    it: its full-data partition (bootstrap ARI, paired in :func:`stability`), each full-data
+    segment's Jaccard on those rows (clusterboot) and, with a criteria space, every criterion of k."""
+    labels = model.labels_
     out = {"collapsed": collapsed(labels, k)}
     out["partition"] = None if out["collapsed"] else model.assign(job.prepared.X).astype(np.int32)
     if k in job.full_labels:
         full = job.full_labels[k]
         width = int(full.max()) + 1
-        out["jaccard"] = np.zeros(width) if out["collapsed"] else clusterboot_jaccard(full[distinct], labels, width)
+        out["jaccard"] = np.zeros(width) if out["collapsed"] else clusterboot_jaccard(full[rows], labels, width)
     if job.criteria_space is not None:
-        space = job.criteria_space[distinct]
-        scored = criteria_of_fit(job.method, _Labelled(model, labels), space, k, job.index_seeds["bootstrap"])
-        share = smallest_share(labels, np.asarray(job.prepared.size_weight)[distinct])
+        space = job.criteria_space[rows]
+        scored = criteria_of_fit(job.method, model, space, k, job.index_seeds["bootstrap"])
+        share = smallest_share(labels, np.asarray(job.prepared.size_weight)[rows])
         extra = [("smallest_share", share), ("n_segments", float(np.unique(labels[labels >= 0]).size))]
         if job.with_gap:
             extra += [("log_w_per_row", _log_w_per_row(space, labels)),
-                      ("log_w_1_per_row", _log_w_per_row(space, np.zeros(distinct.size, int)))]
+                      ("log_w_1_per_row", _log_w_per_row(space, np.zeros(rows.size, int)))]
         out["criteria"] = [(c, v) for _, c, v, _ in scored] + extra
     return out
-
-
-class _Labelled:
-    """A fitted model read through other labels (its labels on the distinct rows drawn)."""
-
-    def __init__(self, model, labels):
-        self._model, self.labels_ = model, labels
-
-    def __getattr__(self, name):
-        return getattr(self._model, name)
 
 
 @dataclass

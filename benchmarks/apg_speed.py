@@ -27,6 +27,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from report import write_keeping_notes
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 
@@ -65,9 +67,6 @@ def run(path: str, jobs: int, timeout: float) -> dict:
     return {"path": path, **json.loads(done.stdout.strip().splitlines()[-1])}
 
 
-NOTES = "<!-- notes: kept when the table is rewritten -->"
-
-
 def report(rows: list[dict]) -> str:
     lines = ["# Number of personas on an APG matrix of MovieLens size (benchmarks/apg_speed.py)", "",
              "168 groups x 1,682 items, about 50,000 non-zero cells, 5 planted behaviours; NMF, k = 2..8, 30 "
@@ -90,10 +89,7 @@ def report(rows: list[dict]) -> str:
             f, w = done["fast"]["statistics"][s], done["slow"]["statistics"][s]
             lines.append(f"| {s} | " + " | ".join(f"{f.get(str(k), f.get(k, float('nan'))):.2f} / "
                                                    f"{w.get(str(k), w.get(k, float('nan'))):.2f}" for k in range(2, 9)) + " |")
-    path = RESULTS / "apg_speed.md"
-    old = path.read_text() if path.exists() else ""
-    kept = old[old.index(NOTES):] if NOTES in old else NOTES + "\n"
-    return "\n".join(lines) + "\n\n" + kept
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -108,7 +104,7 @@ def main() -> None:
         print(json.dumps(rows[-1]), flush=True)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "apg_speed.json").write_text(json.dumps(rows, indent=2) + "\n")
-    (RESULTS / "apg_speed.md").write_text(report(rows))
+    write_keeping_notes(RESULTS / "apg_speed.md", report(rows))
 
 
 if __name__ == "__main__":

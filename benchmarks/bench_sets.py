@@ -39,6 +39,7 @@ REPO = HERE.parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(REPO))
 
+from report import write_keeping_notes  # noqa: E402
 from persona_lab.assess.select import select_k  # noqa: E402
 from persona_lab.data.dataset import Dataset  # noqa: E402
 from persona_lab.methods import get_method  # noqa: E402
@@ -169,7 +170,6 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULTS / "bench_sets")
-    parser.add_argument("--notes", default="", help="a line added to the .md (e.g. why settings were reduced)")
     args = parser.parse_args(argv)
     meta = json.loads((args.bench / "meta.json").read_text())
     names = [s for s in args.sets.split(",") if s] or sorted(meta)
@@ -189,10 +189,7 @@ def main(argv=None) -> int:
         doc = {"settings": settings, "convex_rule": f"k-means ARI at the reference k >= {CONVEX_ARI}",
                "summary": summary, "sets": rows}
         args.out.with_suffix(".json").write_text(json.dumps(doc, indent=1) + "\n")
-        md = markdown(rows, summary, settings)
-        if args.notes:
-            md += "\n" + args.notes + "\n"
-        args.out.with_suffix(".md").write_text(md)
+        write_keeping_notes(args.out.with_suffix(".md"), markdown(rows, summary, settings))
     summary = rates(rows)
     print(json.dumps(summary))
     return 0

@@ -42,6 +42,7 @@ sys.path.insert(0, str(HERE.parent))
 from persona_lab.assess.select import select_k  # noqa: E402
 from persona_lab.data.dataset import Dataset  # noqa: E402
 from persona_lab.data.synthetic_apg import independence_apg, planted_apg  # noqa: E402
+from report import write_keeping_notes  # noqa: E402
 
 RESULTS = HERE / "results"
 LOG = RESULTS / "calibration.jsonl"
@@ -106,16 +107,6 @@ def _done() -> set:
     return {(r["case"], r["seed"]) for r in map(json.loads, LOG.read_text().splitlines()) if r}
 
 
-#: What follows this line in calibration.md is written by hand (the reading) and kept.
-NOTES = "<!-- notes: kept when the table is rewritten -->"
-
-
-def _write(text: str) -> None:
-    path = RESULTS / "calibration.md"
-    old = path.read_text() if path.exists() else ""
-    path.write_text(text + "\n" + (old[old.index(NOTES):] if NOTES in old else NOTES + "\n"))
-
-
 def summary() -> str:
     rows = [json.loads(line) for line in LOG.read_text().splitlines() if line] if LOG.exists() else []
     if not rows:
@@ -165,9 +156,9 @@ def main(argv=None) -> int:
                 log.flush()
                 print(f"{record['case']} seed {record['seed']}: {record['recommended']} (answer {record['truth']}), "
                       f"{record['seconds']} s", flush=True)
-                _write(summary())
+                write_keeping_notes(RESULTS / "calibration.md", summary())
     text = summary()
-    _write(text)
+    write_keeping_notes(RESULTS / "calibration.md", text)
     print(text)
     return 0
 

@@ -42,6 +42,7 @@ from persona_lab.data.synthetic_apg import independence_apg, planted_apg  # noqa
 from persona_lab.methods import get_method  # noqa: E402
 from persona_lab.methods import nmf as solver  # noqa: E402
 from persona_lab.prepare import Preparation, prepare  # noqa: E402
+from report import write_keeping_notes  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -217,10 +218,6 @@ def options(prepared, k, seeds) -> list[dict]:
     return rows
 
 
-#: What follows this line in nmf_speed.md is written by hand (the reading of the figures) and kept.
-NOTES = "<!-- notes: kept when the table is rewritten -->"
-
-
 def markdown(result: dict) -> str:
     lines = ["# NMF speed: one fit, our KL solver against scikit-learn's (the previous path)", "",
              f"{result['machine']}; one BLAS thread; each figure over seeds 0..{result['seeds'] - 1} "
@@ -291,10 +288,7 @@ def main() -> None:
                   seeds=args.seeds, fits=fits, options=option_rows)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "nmf_speed.json").write_text(json.dumps(result, indent=1) + "\n")
-    path = RESULTS / "nmf_speed.md"
-    previous = path.read_text() if path.exists() else ""
-    kept = previous[previous.index(NOTES):] if NOTES in previous else NOTES + "\n"
-    path.write_text(markdown(result) + "\n" + kept)
+    write_keeping_notes(RESULTS / "nmf_speed.md", markdown(result))
     print(f"wrote {RESULTS / 'nmf_speed.md'}")
 
 

@@ -27,6 +27,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from report import write_keeping_notes
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 SETS = {"small": (5_000, 2, 15), "large": (100_000, 20, 8)}
@@ -58,10 +60,10 @@ if what == "persona_lab":
     result = select_k(data, "kmeans", k_values, resamples=resamples, n_ref=references, n_jobs=jobs, starts=starts)
     answer = {"recommended_k": result.recommended_k, "k_set_90": result.k_set_90}
 elif what == "anchors":
-    import subprocess, tempfile
+    import os, subprocess, tempfile
     with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as handle:
         pd.DataFrame(X, columns=[f"x{i}" for i in range(d)]).to_csv(handle, index=False)
-    done = subprocess.run(["Rscript", "--vanilla", __import__("os").environ["ANCHORS_R"],
+    done = subprocess.run(["Rscript", "--vanilla", os.environ["ANCHORS_R"],
                            handle.name, str(resamples), str(k_values[-1])], capture_output=True, text=True, check=True)
     answer = json.loads(done.stdout.strip().splitlines()[-1])
 else:
@@ -141,8 +143,6 @@ def main() -> None:
     write_report(rows)
 
 
-#: What follows this line in select_k.md is written by hand (the reading of the figures) and kept.
-NOTES = "<!-- notes: kept when the table is rewritten -->"
 
 
 def write_report(rows: list[dict]) -> None:
@@ -161,10 +161,7 @@ def write_report(rows: list[dict]) -> None:
         lines.append(f"| {r['set']} | {r['starts']} | {r['n']:,} x {r['d']} | {seconds} | {o.get('peak_mb', 0):.0f} | "
                      f"{o.get('recommended_k', '')} ({r['k_true']}) | {', '.join(map(str, o.get('k_set_90', [])))} | "
                      f"{naive} | {speedup} | {anchors} | {ratio} |")
-    path = RESULTS / "select_k.md"
-    old = path.read_text() if path.exists() else ""
-    kept = old[old.index(NOTES):] if NOTES in old else NOTES + "\n"
-    path.write_text("\n".join(lines) + "\n\n" + kept)
+    write_keeping_notes(RESULTS / "select_k.md", "\n".join(lines))
 
 if __name__ == "__main__":
     main()

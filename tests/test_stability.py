@@ -130,9 +130,11 @@ def test_consensus_distribution_from_counts_equals_the_matrix():
     labels = rng.integers(-1, 4, size=(12, 300))
     labels[rng.random(labels.shape) < 0.3] = NOT_SAMPLED
     labels[:, 7] = NOT_SAMPLED  # an item never drawn: in no pair
-    fast, slow = consensus_distribution(labels), pair_distribution(consensus_matrix(labels))
-    np.testing.assert_array_equal(fast[0], slow[0])
-    np.testing.assert_array_equal(fast[1], slow[1])
+    wide = np.where(labels >= 0, labels * 100, labels)  # labels past one byte's codes (k = 300)
+    for drawn in (labels, wide):
+        fast, slow = consensus_distribution(drawn), pair_distribution(consensus_matrix(drawn))
+        np.testing.assert_array_equal(fast[0], slow[0])
+        np.testing.assert_array_equal(fast[1], slow[1])
     grid = [0.0, 0.5, 1.0]
     assert cdf_area([0, 0.5, 1], grid) == 0.75
     assert delta_area({3: [0, 1, 1], 2: [0, 0.5, 1]}, grid) == pytest.approx({2: 0.75, 3: 1 / 3})

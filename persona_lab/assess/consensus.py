@@ -43,25 +43,23 @@ def pair_distribution(M) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True, nogil=True)
-def _pair_tally(labels, runs):
-    """Pairs i < j tallied by (runs drawing both) * (runs + 1) + (runs putting them together)."""
-    items = labels.shape[1]
+def _pair_tally(left, right, sampled, runs):
+    """Pairs i < j tallied by (runs drawing both) * (runs + 1) + (runs putting them together).
+    Item-major codes: ``left`` and ``right`` hold the labels with different stand-ins for
+    "not in a segment", so one byte compare per run counts "together in a segment", and the
+    inner loop over runs vectorises (4x the run-major loop at 2,000 items x 50 runs)."""
+    items, width = left.shape
     tally = np.zeros((runs + 1) * (runs + 1), np.int64)
-    together = np.zeros(items, np.int32)
-    same = np.zeros(items, np.int32)
     for i in range(items - 1):
-        together[i + 1:] = 0
-        same[i + 1:] = 0
-        for b in range(labels.shape[0]):
-            mine = labels[b, i]
-            if mine == NOT_SAMPLED:
-                continue
-            row = labels[b]
-            for j in range(i + 1, items):
-                together[j] += row[j] != NOT_SAMPLED
-                same[j] += (row[j] == mine) & (mine >= 0)
+        mine, drawn = left[i], sampled[i]
         for j in range(i + 1, items):
-            tally[together[j] * (runs + 1) + same[j]] += 1
+            theirs, also = right[j], sampled[j]
+            together = 0
+            same = 0
+            for b in range(width):
+                together += drawn[b] & also[b]
+                same += mine[b] == theirs[b]
+            tally[together * (runs + 1) + same] += 1
     return tally
 
 
@@ -70,9 +68,13 @@ def consensus_distribution(labels) -> tuple[np.ndarray, np.ndarray]:
     from counts: a pair's consensus is ``same / together``, both at most the number of
     resamples, so pairs are tallied by that fraction and no matrix of floats is built or sorted
     (that took 50 ms per k at 2,000 items, for every k of every null reference set)."""
-    labels = np.ascontiguousarray(labels, dtype=np.int32)
-    runs = labels.shape[0]
-    tally = _pair_tally(labels, runs)
+    labels = np.asarray(labels, dtype=np.int64).T
+    runs = labels.shape[1]
+    code = np.uint8 if labels.max(initial=0) < 254 else np.uint32
+    stand_in = np.iinfo(code).max  # 255 or 2**32 - 1: above every label
+    left = np.ascontiguousarray(np.where(labels >= 0, labels, stand_in - 1), dtype=code)
+    right = np.ascontiguousarray(np.where(labels >= 0, labels, stand_in), dtype=code)
+    tally = _pair_tally(left, right, np.ascontiguousarray(labels != NOT_SAMPLED, dtype=np.uint8), runs)
     codes = np.flatnonzero(tally)
     codes = codes[codes // (runs + 1) > 0]  # drawn together at least once
     values = (codes % (runs + 1)) / (codes // (runs + 1))

@@ -34,17 +34,13 @@ def test_resample_b_does_not_depend_on_how_many_are_drawn():
     assert not np.array_equal(many[0], many[1])
 
 
-def test_half_splits_and_subsamples_partition_and_subset():
+def test_half_splits_partition_and_item_sample_is_fixed():
     for left, right in rs.half_splits(11, 4, seed=1):
         assert left.size == 5 and right.size == 6
         assert np.array_equal(np.sort(np.concatenate([left, right])), np.arange(11))
-    for rows in rs.subsamples(100, 4, 0.8, seed=1):
-        assert rows.size == 80 and np.unique(rows).size == 80
     assert np.array_equal(rs.item_sample(500, limit=2000, seed=0), np.arange(500))
     items = rs.item_sample(5000, limit=2000, seed=3)
     assert items.size == 2000 and np.array_equal(items, rs.item_sample(5000, limit=2000, seed=3))
-    with pytest.raises(PersonaLabError):
-        rs.subsamples(10, 2, 1.5, seed=0)
 
 
 # -- the statistics by hand ---------------------------------------------------------------------

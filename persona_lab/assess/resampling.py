@@ -1,4 +1,4 @@
-"""Seeded resamples of row indices, one scheme per stability statistic.
+"""Seeded resamples of row indices: bootstrap samples and half splits.
 
 Every resample ``b`` is drawn from its own child of ``numpy.random.SeedSequence(seed)`` (the
 ``b``-th spawned child), so resample ``b`` is the same whatever else is drawn: asking for more
@@ -37,12 +37,6 @@ def bootstrap(n: int, seed: int, b: int) -> np.ndarray:
     return _rng(seed, b).integers(0, n, size=n)
 
 
-def subsample(n: int, fraction: float, seed: int, b: int) -> np.ndarray:
-    """Resample ``b``: ``round(fraction * n)`` distinct rows, sorted (Monti's consensus scheme)."""
-    size = min(n, max(2, int(round(float(fraction) * n))))
-    return np.sort(_rng(seed, b).choice(n, size=size, replace=False))
-
-
 def half_split(n: int, seed: int, b: int) -> tuple[np.ndarray, np.ndarray]:
     """Resample ``b``: a random split into halves of floor(n/2) and the rest (as fpc)."""
     order = _rng(seed, b).permutation(n)
@@ -56,13 +50,6 @@ def half_split(n: int, seed: int, b: int) -> tuple[np.ndarray, np.ndarray]:
 def bootstraps(n: int, B: int, seed: int) -> list[np.ndarray]:
     _check(n, B)
     return [bootstrap(n, seed, b) for b in range(int(B))]
-
-
-def subsamples(n: int, B: int, fraction: float = 0.8, seed: int = 0) -> list[np.ndarray]:
-    _check(n, B)
-    if not 0 < float(fraction) <= 1:
-        raise PersonaLabError(f"The subsample fraction must be in (0, 1], got {fraction}", fix="Use 0.8")
-    return [subsample(n, fraction, seed, b) for b in range(int(B))]
 
 
 def half_splits(n: int, B: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:

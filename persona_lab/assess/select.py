@@ -48,7 +48,7 @@ NO_STRUCTURE = (
     "No number of personas is more stable than on structure-free reference data ({n_ref} reference "
     "sets, {reference}): there is no stable segment structure, so the recommendation is 1 (one audience)."
 )
-#: Resampling multiplies every fit by about 6 x B x (1 + null sets x null resamples); above this
+#: Resampling multiplies every fit by about 3 x B x (1 + null sets x null resamples); above this
 #: many rows it runs on a seeded sample. Stability at 5,000 rows is, if anything, lower than at
 #: more, so a k stable on the sample is not an artefact of sampling.
 MAX_ROWS = 5_000

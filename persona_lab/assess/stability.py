@@ -18,9 +18,15 @@
 - ``prediction_strength`` (Tibshirani & Walther 2005, as fpc): cluster both halves of a random
   split, assign each half with the other half's model, the minimum over test segments of the
   share of within-segment pairs kept together; both directions averaged; mean over splits.
-- ``consensus`` (Monti 2003; Senbabaoglu 2014): fit on subsamples of 80% of the rows without
-  replacement; the consensus matrix of a fixed seeded item sample (at most 2,000 rows, never
-  n x n), its CDF, PAC over (0.1, 0.9] and the delta area across k (as ConsensusClusterPlus).
+- ``consensus`` (Monti 2003; Senbabaoglu 2014): the consensus matrix of a fixed seeded item
+  sample (at most 2,000 rows, never n x n) over the same bootstrap fits, each a fit of a
+  subsample without replacement (its distinct rows, 63% of them on average, where
+  ConsensusClusterPlus draws 80%); its CDF, PAC over (0.1, 0.9] and the delta area across k. Monti
+  defines the consensus for any resampling scheme; sharing the bootstrap's fits saves a quarter
+  of all fits (a separate 80% subsample per resample was 10 of every 41 fits per k), and the data
+  and its reference sets share the scheme, so the comparison with the null band is unchanged.
+  Pairs are drawn together in 40% of resamples rather than 64%, so PAC is not ConsensusClusterPlus's
+  number to the decimal (tests/test_r_reference.py compares the two).
 
 Resamples are shared across k (one seed per scheme). Each resample fit uses the method's own
 settings, and its number of random starts (``n_init``), unless ``starts`` says otherwise or the
@@ -75,9 +81,9 @@ LABELS = {"bootstrap_ari": "Bootstrap ARI (higher: stabler)", "jaccard": "Mean s
           "jaccard_min": "Least stable segment's Jaccard", "prediction_strength": "Prediction strength (>= 0.8: stable)",
           "pac": "PAC (lower: stabler)", "delta_area": "Consensus CDF delta area"}
 SCHEMES = {"bootstrap_ari": "bootstrap", "jaccard": "bootstrap", "prediction_strength": "half_split",
-           "consensus": "subsample"}
+           "consensus": "bootstrap"}
 #: Each scheme's seeds come from its place here, whichever statistics are asked for.
-SCHEME_ORDER = ("bootstrap", "half_split", "subsample")
+SCHEME_ORDER = ("bootstrap", "half_split")
 DISSOLVED, RECOVERED = 0.5, 0.75
 BANDS = ((0.6, "unstable"), (0.75, "doubtful"), (0.85, "stable"), (np.inf, "highly stable"))
 
@@ -205,8 +211,8 @@ class _Job:
     method: SegmentationMethod
     index_seeds: dict[str, int]
     fit_seeds: dict[str, int]
-    fraction: float
-    items: np.ndarray
+    items: np.ndarray  # the rows whose pairs the consensus tallies
+    consensus: bool = False
     full_labels: dict = field(default_factory=dict)
     #: Rows in the common space: when given, each Jaccard resample's fit is also scored by every
     #: criterion, so that the selection rule can be re-run on every resample (k-hat).
@@ -244,12 +250,7 @@ def _resample_task(job: _Job, scheme: str, b: int):
     """Resample ``b`` of one scheme at every k: one task, so that a worker's round trip is paid
     once per resample rather than once per fit, and the rows are drawn once for every k."""
     n, seed = job.prepared.n_rows, job.index_seeds[scheme]
-    if scheme == "bootstrap":
-        draws = (np.unique(rs.bootstrap(n, seed, b)),)
-    elif scheme == "half_split":
-        draws = rs.half_split(n, seed, b)
-    else:
-        draws = (rs.subsample(n, job.fraction, seed, b),)
+    draws = (np.unique(rs.bootstrap(n, seed, b)),) if scheme == "bootstrap" else rs.half_split(n, seed, b)
     return [_resample_fit(job, scheme, b, k, draws) for k in job.ks]
 
 
@@ -267,20 +268,12 @@ def _resample_fit(job: _Job, scheme: str, b: int, k, draws: tuple):
     try:
         if scheme == "bootstrap":
             return _bootstrap_fit(job, k, draws[0], fit(draws[0], 0))
-        if scheme == "half_split":
-            left, right = draws
-            a, c = fit(left, 0), fit(right, 1)
-            if collapsed(a.labels_, k) or collapsed(c.labels_, k):
-                return COLLAPSED
-            return (prediction_strength(a.assign(X[right]), c.labels_)
-                    + prediction_strength(c.assign(X[left]), a.labels_)) / 2
-        (rows,) = draws
-        labels = fit(rows, 0).labels_
-        if collapsed(labels, k):
+        left, right = draws
+        a, c = fit(left, 0), fit(right, 1)
+        if collapsed(a.labels_, k) or collapsed(c.labels_, k):
             return COLLAPSED
-        pos = np.minimum(np.searchsorted(rows, job.items), rows.size - 1)
-        drawn = rows[pos] == job.items
-        return np.where(drawn, labels[pos], NOT_SAMPLED).astype(np.int32)
+        return (prediction_strength(a.assign(X[right]), c.labels_)
+                + prediction_strength(c.assign(X[left]), a.labels_)) / 2
     except PersonaLabError:
         return None  # this resample cannot be fitted (e.g. too few distinct rows): left out
 
@@ -288,10 +281,14 @@ def _resample_fit(job: _Job, scheme: str, b: int, k, draws: tuple):
 def _bootstrap_fit(job: _Job, k, rows, model) -> dict:
     """What the fit of one bootstrap sample's distinct ``rows`` gives every statistic that reads
     it: its full-data partition (bootstrap ARI, paired in :func:`stability`), each full-data
-    segment's Jaccard on those rows (clusterboot) and, with a criteria space, every criterion of k."""
+    segment's Jaccard on those rows (clusterboot), the tracked items' segments (consensus) and,
+    with a criteria space, every criterion of k."""
     labels = model.labels_
     out = {"collapsed": collapsed(labels, k)}
     out["partition"] = None if out["collapsed"] else model.assign(job.prepared.X).astype(np.int32)
+    if job.consensus and not out["collapsed"]:
+        pos = np.minimum(np.searchsorted(rows, job.items), rows.size - 1)
+        out["consensus"] = np.where(rows[pos] == job.items, labels[pos], NOT_SAMPLED).astype(np.int32)
     if k in job.full_labels:
         full = job.full_labels[k]
         width = int(full.max()) + 1
@@ -369,7 +366,7 @@ class StabilityResult:
 
 def stability(data, method, k_values=(), *, resamples: int = 50, seed: int = 0, statistics=STATISTICS,
               n_jobs: int = 1, dask=None, progress=None, cancel=None, params: dict | None = None,
-              fraction: float = 0.8, items: int = rs.CONSENSUS_ITEMS,
+              items: int = rs.CONSENSUS_ITEMS,
               criteria_space: np.ndarray | None = None, with_gap: bool = False,
               full_fits: dict | None = None, starts: int | None = None,
               compare_resamples: int | None = None) -> StabilityResult:
@@ -405,7 +402,7 @@ def stability(data, method, k_values=(), *, resamples: int = 50, seed: int = 0, 
     job = _Job(dataclasses.replace(prepared, matrix=None), template,
                {s: roots[i] for i, s in enumerate(SCHEME_ORDER)},
                {s: roots[len(SCHEME_ORDER) + i] for i, s in enumerate(SCHEME_ORDER)},
-               float(fraction), rs.item_sample(prepared.n_rows, items, roots[-1]),
+               rs.item_sample(prepared.n_rows, items, roots[-1]), "consensus" in statistics,
                criteria_space=None if criteria_space is None else np.asarray(criteria_space, float),
                with_gap=bool(with_gap) and criteria_space is not None,
                resampled=resample_method(template, starts), ks=ks)
@@ -477,15 +474,14 @@ def _by_statistic(out: dict, statistics, ks, B: int):
                 collapse[k] = (done + is_collapsed, of + 1)
                 if "jaccard" in statistics:
                     values[("jaccard", b, k)] = None if value is None else value["jaccard"]
+                if "consensus" in statistics:
+                    values[("consensus", b, k)] = None if value is None else value.get("consensus")
                 if value is not None and "criteria" in value:
                     scored += [(b, k, c, v) for c, v in value["criteria"]]
             continue
-        statistic = "prediction_strength" if scheme == "half_split" else "consensus"
         is_collapsed = isinstance(value, Collapsed)
         collapse[k] = (done + is_collapsed, of + 1)
-        if is_collapsed:
-            value = 0.0 if statistic == "prediction_strength" else None
-        values[(statistic, b, k)] = value
+        values[("prediction_strength", b, k)] = 0.0 if is_collapsed else value
     if "bootstrap_ari" in statistics:
         for b in range(B):
             for k in ks:

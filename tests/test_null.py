@@ -97,3 +97,37 @@ def test_band_for_a_method_with_k_as_output_is_per_statistic():
     assert band["k"].isna().all() and band["statistic"].tolist() == ["bootstrap_ari"]
     table = stability(dataset, "hdbscan", (), resamples=3, statistics=("bootstrap_ari",)).table
     assert len(beats_null(table, band)) == 1
+
+
+def _values(kinds: dict[str, list[float]], k: int = 2, statistic: str = "bootstrap_ari") -> pd.DataFrame:
+    rows = [(r, kind, k, statistic, v) for kind, vs in kinds.items() for r, v in enumerate(vs)]
+    return pd.DataFrame(rows, columns=["reference", "kind", "k", "statistic", "value"])
+
+
+def test_a_band_over_two_kinds_of_reference_is_the_envelope_of_each_kinds_band():
+    low, high = list(np.linspace(0.30, 0.50, 10)), list(np.linspace(0.80, 0.90, 10))
+    band = band_of(_values({"gaussian": low, "pca_box": high})).iloc[0]
+    assert band["p95"] == pytest.approx(np.percentile(high, 95))  # not the pooled 95th percentile
+    assert band["p05"] == pytest.approx(np.percentile(low, 5))
+    assert band["p50"] == pytest.approx(np.percentile(low + high, 50))
+    pooled = band_of(_values({"": low + high})).iloc[0]
+    assert pooled["p95"] < band["p95"]
+
+
+def test_the_family_wise_margin_is_in_band_units_and_a_perfect_value_beats_imperfect_references():
+    rng = np.random.default_rng(0)
+    # k = 2: references near the ceiling with a narrow band; k = 3..10: noisy, wider bands.
+    values = pd.concat([_values({"g": list(rng.uniform(0.90, 0.97, 20))}, k=2)]
+                       + [_values({"g": list(rng.normal(0.5, 0.05, 20))}, k=k) for k in range(3, 11)],
+                       ignore_index=True)
+    band = band_of(values)
+    p95 = band.set_index("k")["p95"]
+    table = pd.DataFrame({"k": [2, 3], "statistic": "bootstrap_ari", "value": [1.0, p95[3] + 0.005]})
+    beats = beats_null(table, band, values).set_index("k")["beats"]
+    assert beats[2]  # perfect, where no reference set is
+    assert not beats[3]  # just past its own band: over nine k, references go further out somewhere
+    assert beats_null(table, band)["beats"].all()  # the per-k band alone would call both
+    far = table.assign(value=[0.975, 0.8])
+    beats = beats_null(far, band, values).set_index("k")["beats"]
+    assert beats[3]  # far out in band units at a noisy k
+    assert not beats[2]  # past every reference near the ceiling, but not perfect

@@ -163,6 +163,22 @@ def test_prediction_strength_picks_the_largest_k_at_or_above_its_cutoff():
     assert pick("prediction_strength", {2: 0.7, 3: 0.6}) is None  # the paper's k = 1: the null's call
 
 
+def test_bootstrap_ari_votes_for_the_most_reproducible_k_the_largest_of_equals():
+    assert pick("bootstrap_ari", {2: 0.4, 3: 0.9, 4: 0.7}) == 3
+    # Two perfectly reproduced partitions: the finer one, which refines the coarser and reproduces.
+    assert pick("bootstrap_ari", {2: 1.0, 3: 1.0, 4: 0.6}) == 3
+
+
+def test_on_planted_apg_behaviours_the_most_reproducible_k_is_the_planted_one():
+    # Partition criteria on the groups' content mixes scatter over k on APG matrices (each group
+    # is a mix of behaviours); the bootstrap ARI peaks at the planted number.
+    data = planted_apg(n_groups=60, n_items=120, n_behaviours=4, nonzero=3000, seed=3).dataset()
+    result = select_k(data, "nmf", range(2, 7), resamples=8, n_ref=4, null_resamples=4, seed=0)
+    assert result.rule["full_data_picks"]["bootstrap_ari"] == 4
+    ari = result.k_hat[result.k_hat["criterion"] == "bootstrap_ari"]["k"]
+    assert len(ari) == 8 and (ari == 4).mean() >= 0.5
+
+
 # -- 6. one rule on the full data and on every resample ---------------------------------------
 
 
@@ -170,7 +186,7 @@ def test_the_rule_on_resamples_is_the_rule_on_the_full_data():
     dataset, _ = blobs_dataset(n_per=30, k=3, d=2, seed=7)
     result = select_k(dataset, "kmeans", range(2, 6), resamples=6, n_ref=4, null_resamples=3, seed=0, params=KMEANS)
     rule = result.rule
-    assert "prediction_strength" in rule["criteria"] and rule["full_data_only"] == {}
+    assert {"prediction_strength", "bootstrap_ari"} <= set(rule["criteria"]) and rule["full_data_only"] == {}
     per_resample = set(result.k_hat["criterion"]) - {"vote"}
     assert per_resample == set(rule["full_data_picks"])  # the same criteria, each with its pick
     assert rule["full_data_k"] == 3 and result.recommended_k == 3

@@ -85,6 +85,7 @@ LABELS = {
     "cophenetic": "Cophenetic correlation (last k before it falls)",
     "dispersion": "Dispersion of the consensus (higher is better)",
     "prediction_strength": "Prediction strength (largest k >= 0.8)",
+    "bootstrap_ari": "Bootstrap ARI (most reproducible k)",
 }
 
 

@@ -11,7 +11,8 @@ data and re-run on every resample.
    and its full-data fit and most of its resample fits did not collapse (fewer non-empty segments
    than k).
 4. The rule: each criterion picks its k (prediction strength: the largest k with PS >= 0.8,
-   Tibshirani & Walther 2005), and the majority vote counts only picks at stable k (leaving out
+   Tibshirani & Walther 2005; bootstrap ARI: the most reproducible k, Fang & Wang 2012), and the
+   majority vote counts only picks at stable k (leaving out
    k below a ``min_share`` limit and collapsed k too); with no such pick the answer is 1. The rule uses the criteria that are computed on every resample, on the
    full data and on each resample alike; criteria computed on the full data only (NMF's
    cophenetic correlation and dispersion need 30 more fits per k) are shown beside it and named in
@@ -63,6 +64,11 @@ FULL_DATA_ONLY = {"cophenetic": "needs 30 more factorisations per k and resample
 #: stable segment's Jaccard is banded and shown, but counting it too would let clusterboot's
 #: bootstrap speak twice (at k = 2 the two are nearly the same number).
 COUNTED = ("bootstrap_ari", "jaccard", "prediction_strength", "pac")
+#: Stability statistics that are also criteria with a vote, each by its authors' rule, computed
+#: per resample as the rest are (a half split's PS, a bootstrap pair's ARI). On APG matrices the
+#: partition criteria on content mixes scatter over k while the most reproducible k is the
+#: planted one (benchmarks/results/calibration.md).
+STABILITY_CRITERIA = ("prediction_strength", "bootstrap_ari")
 
 
 @dataclass
@@ -271,7 +277,7 @@ def _rule(curves: CriterionCurves, result: StabilityResult, stable: list[int], m
     values it may not pick and why, and its pick on the full data."""
     resampled = set(result.resample_criteria["criterion"])
     full = [c for c in curves.table["criterion"].drop_duplicates()]
-    criteria = [c for c in full if c in resampled or c == "gap"] + ["prediction_strength"]
+    criteria = [c for c in full if c in resampled or c == "gap"] + list(STABILITY_CRITERIA)
     full_only = {c: FULL_DATA_ONLY.get(c, "not computed per resample") for c in full if c not in criteria}
     limits = {int(k): why for k, why in curves.marked.items()}
     for k in result.collapsed_ks():
@@ -279,7 +285,8 @@ def _rule(curves: CriterionCurves, result: StabilityResult, stable: list[int], m
     unstable = [int(k) for k in result.k_values if k not in stable and k not in limits]
     table = curves.table[curves.table["criterion"].isin(criteria)].pivot_table(
         index="k", columns="criterion", values="value", aggfunc="first")
-    table["prediction_strength"] = result.table[result.table["statistic"] == "prediction_strength"].set_index("k")["value"]
+    for statistic in STABILITY_CRITERIA:
+        table[statistic] = result.table[result.table["statistic"] == statistic].set_index("k")["value"]
     picks = _picks(table, curves.values("gap") if curves.gap is not None else None, curves.gap_rule)
     counted = {c: k for c, k in picks.items() if k is not None}
     rule = {"criteria": criteria, "full_data_only": full_only, "min_share": min_share,
@@ -312,11 +319,11 @@ def _picks(table: pd.DataFrame, gap, gap_rule: str) -> dict:
 
 def _k_hats(result: StabilityResult, curves: CriterionCurves, rule: dict) -> pd.DataFrame:
     """Every criterion's pick, and the rule's, on every resample: the bootstrap sample's fits
-    scored by the rule's criteria (the gap against the full data's reference sets) and the half
-    split's prediction strength."""
+    scored by the rule's criteria (the gap against the full data's reference sets), the half
+    split's prediction strength and the bootstrap pair's ARI."""
     scored = result.resample_criteria
-    strength = result.resample_values[result.resample_values["statistic"] == "prediction_strength"]
-    strength = {b: g.set_index("k")["value"] for b, g in strength.groupby("resample")}
+    per_resample = result.resample_values[result.resample_values["statistic"].isin(STABILITY_CRITERIA)]
+    per_resample = {key: g.set_index("k")["value"] for key, g in per_resample.groupby(["resample", "statistic"])}
     rows = []
     for b, per in scored.groupby("resample", sort=True):
         table = per.pivot_table(index="k", columns="criterion", values="value", aggfunc="first")
@@ -325,8 +332,9 @@ def _k_hats(result: StabilityResult, curves: CriterionCurves, rule: dict) -> pd.
             log_w = {1: float(table["log_w_1_per_row"].dropna().iloc[0]), **table["log_w_per_row"].dropna().to_dict()}
             gap = resample_gap(curves.gap, log_w)
         table = table[[c for c in table.columns if c in rule["criteria"]]]
-        if b in strength:
-            table["prediction_strength"] = strength[b]
+        for statistic in STABILITY_CRITERIA:
+            if (b, statistic) in per_resample:
+                table[statistic] = per_resample[(b, statistic)]
         picks = _picks(table, gap, curves.gap_rule)
         rows += [(b, c, np.nan if k is None else float(k)) for c, k in picks.items()]
         # This resample's own smallest segments decide the min_share limit, as the full data's did.

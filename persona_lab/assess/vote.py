@@ -35,6 +35,8 @@ RULES: dict[str, tuple[str, str]] = {
     "cost_elbow": ("elbow", "elbow of the decreasing curve (Kneedle)"),
     "varexpl_elbow": ("elbow_up", "elbow of the increasing curve (Kneedle)"),
     "prediction_strength": ("threshold", "largest k with prediction strength >= 0.8 (Tibshirani & Walther 2005)"),
+    "bootstrap_ari": ("most_stable", "the most reproducible k: highest bootstrap ARI, the largest of equals "
+                                     "(Fang & Wang 2012)"),
 }
 #: Tibshirani & Walther's cutoff: a k whose segments predict themselves in >= 80% of pairs.
 STRENGTH_CUTOFF = 0.8
@@ -56,7 +58,9 @@ def rule(criterion: str, gap_rule: str = "Tibs2001SEmax") -> str | None:
 def pick(criterion: str, values, gap_rule: str = "Tibs2001SEmax") -> int | None:
     """The k that ``criterion``'s rule picks from its values over k; None when it picks nothing.
 
-    Ties within a criterion go to the smaller k; missing (NaN) values are skipped.
+    Ties within a criterion go to the smaller k, except for a stability statistic's "most stable
+    k": k values reproduced equally well (several perfect, ARI 1) go to the largest, whose
+    partition refines the smaller ones and still reproduces. Missing (NaN) values are skipped.
     """
     if criterion not in RULES:
         return None
@@ -73,6 +77,8 @@ def pick(criterion: str, values, gap_rule: str = "Tibs2001SEmax") -> int | None:
         return None
     if kind == "max":
         return int(series.idxmax())
+    if kind == "most_stable":
+        return int(series.index[series >= series.max() - 1e-12].max())
     if kind == "min":
         return int(series.idxmin())
     if kind == "elbow":

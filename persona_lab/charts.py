@@ -320,10 +320,10 @@ def agreement_heatmap(pairs: pd.DataFrame, methods: list[str], measure: str = "a
 
 
 def k_hat_heatmap(p_k_hat: pd.DataFrame, labels: dict[str, str] | None = None) -> alt.Chart:
-    """P(k_hat = k) over resamples: one row per criterion (the vote first), one column per k."""
+    """P(k_hat = k) over resamples: one row per criterion (the rule's answer first), one column per k."""
     data = p_k_hat.copy()
     data["label"] = data["criterion"].map(lambda c: (labels or {}).get(c, c))
-    order = list(dict.fromkeys(["vote"] + list(data["criterion"])))
+    order = list(dict.fromkeys(["rule"] + list(data["criterion"])))
     rows = [(labels or {}).get(c, c) for c in order if c in set(data["criterion"])]
     base = alt.Chart(data).encode(
         x=alt.X("k:O", title="k picked on a resample", axis=alt.Axis(labelAngle=0)),

@@ -314,7 +314,8 @@ def _select_k(args) -> int:
     if result.curves is not None:
         rule = result.rule
         picks = ", ".join(f"{c} {k}" for c, k in rule["full_data_picks"].items() if k is not None)
-        print(f"the rule on the full data: {picks}; vote {rule['full_data_k']}")
+        print(f"the rule on the full data (the most reproducible stable k): {rule['full_data_k']}; every "
+              f"criterion's pick: {picks}; their vote among stable k: {rule['criteria_vote']}")
         if rule["full_data_only"]:
             print("shown on the full data only, not in the rule: " + ", ".join(
                 f"{c} pick {result.curves.picks.get(c)} ({why})" for c, why in rule["full_data_only"].items()))

@@ -248,7 +248,7 @@ def test_the_assessment_of_k_goes_into_the_pdf():
         survival = pd.DataFrame({"persona_id": [0, 1, 2, 3], "survival": [0.9, 0.8, 0.7, 0.6]})
 
         def p_k_hat(self):
-            return pd.DataFrame({"criterion": ["vote", "vote"], "k": [3, 4], "probability": [0.2, 0.8]})
+            return pd.DataFrame({"criterion": ["rule", "rule"], "k": [3, 4], "probability": [0.2, 0.8]})
 
     survival, choice, figures = edited_sets.assessment_of(Assessed(), 4)
     assert survival == {0: 0.9, 1: 0.8, 2: 0.7, 3: 0.6} and choice.endswith(Assessed.statement)

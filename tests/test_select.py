@@ -23,13 +23,13 @@ def test_planted_segments_are_recommended_with_their_probability():
     assert result.recommended_k == 4 and result.recommended_probability >= 0.9
     assert 4 in result.k_set_90 and result.k_distribution[4] >= 0.9
     p = result.p_k_hat()
-    assert set(p["criterion"]) >= {"vote", "silhouette", "calinski_harabasz", "davies_bouldin"}
+    assert set(p["criterion"]) >= {"rule", "silhouette", "calinski_harabasz", "davies_bouldin"}
     assert p.groupby("criterion")["probability"].sum().round(6).eq(1).all()
     assert result.curves.vote == 4
     assert (result.survival["survival"] == 1).all() and len(result.survival) == 4
     doc = json.loads(json.dumps(result.to_dict()))
     assert {"method", "k_values", "recommended_k", "k_distribution", "k_set_90", "criteria", "stability"} <= set(doc)
-    assert len(doc["k_hat"]["vote"]) == 12
+    assert len(doc["k_hat"]["rule"]) == 12
 
 
 def test_structure_free_data_gives_one_with_a_sentence():
@@ -52,7 +52,7 @@ def test_hdbscan_k_distribution_is_its_segment_count_per_resample():
     dataset, _ = blobs_dataset(n_per=60, k=3, d=2, seed=5)
     result = select_k(dataset, "hdbscan", [], resamples=8, n_ref=0)
     assert result.curves is None and result.recommended_k == 3
-    assert set(result.k_hat["criterion"]) == {"vote"}
+    assert set(result.k_hat["criterion"]) == {"rule"}
 
 
 def test_same_json_for_any_number_of_workers(tmp_path):

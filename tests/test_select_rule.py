@@ -49,14 +49,18 @@ def test_a_stable_k_the_rule_rarely_picks_is_no_recommendation():
     assert result.k_distribution.get(1, 0) > 0.5 and 1 in result.k_set_90
 
 
-def test_the_vote_counts_only_picks_at_stable_k():
+def test_the_rule_answers_the_most_reproducible_k_only_when_it_is_stable():
     from persona_lab.assess.select import _answer
 
+    ari = pd.Series({2: 0.6, 3: 0.95, 4: 0.8})
+    rule = {"decides": "bootstrap_ari", "limits": {}, "unstable": [2]}
+    assert _answer(ari, rule) == 3
+    assert _answer(ari, {**rule, "unstable": [3]}) == 1  # most reproducible, but no more than on noise
+    assert _answer(ari, {**rule, "limits": {3: "too small"}}) == 1
+    assert _answer(pd.Series({2: 1.0, 3: 1.0, 4: 0.7}), {**rule, "unstable": []}) == 3  # the finer of equals
+    # The criteria's majority vote is shown beside the rule, among stable k only.
     picks = {"silhouette": 5, "calinski_harabasz": 5, "davies_bouldin": 3, "gap": None}
-    rule = {"limits": {}, "unstable": [5]}
-    assert vote(picks) == 5 and _answer(picks, rule) == 3  # 5 is not more stable than noise
-    assert _answer(picks, {"limits": {}, "unstable": [3, 5]}) == 1  # no stable pick: no structure
-    assert _answer(picks, {"limits": {3: "too small"}, "unstable": [5]}) == 1
+    assert vote(picks) == 5 and vote(picks, excluded={5}) == 3
 
 
 # -- 2. a collapsed fit is no solution at k ---------------------------------------------------
@@ -167,6 +171,7 @@ def test_bootstrap_ari_votes_for_the_most_reproducible_k_the_largest_of_equals()
     assert pick("bootstrap_ari", {2: 0.4, 3: 0.9, 4: 0.7}) == 3
     # Two perfectly reproduced partitions: the finer one, which refines the coarser and reproduces.
     assert pick("bootstrap_ari", {2: 1.0, 3: 1.0, 4: 0.6}) == 3
+    assert pick("bootstrap_ari", {2: 1.0, 3: 0.993, 4: 0.6}) == 2
 
 
 def test_on_planted_apg_behaviours_the_most_reproducible_k_is_the_planted_one():
@@ -182,12 +187,21 @@ def test_on_planted_apg_behaviours_the_most_reproducible_k_is_the_planted_one():
 # -- 6. one rule on the full data and on every resample ---------------------------------------
 
 
+def _equidistant_blobs(k: int, n: int = 300, distance: float = 5.0, seed: int = 0) -> Dataset:
+    """k unit Gaussians with centres pairwise ``distance`` apart (simplex corners): no coarser k
+    is a natural merge, so the planted k is the one answer."""
+    rng = np.random.default_rng(seed)
+    X = np.eye(k, k + 1)[rng.integers(0, k, n)] * distance / np.sqrt(2) + rng.normal(size=(n, k + 1))
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(k + 1)])
+    return Dataset(frame, {c: "feature" for c in frame}, "entities", name="simplex blobs")
+
+
 def test_the_rule_on_resamples_is_the_rule_on_the_full_data():
-    dataset, _ = blobs_dataset(n_per=30, k=3, d=2, seed=7)
+    dataset = _equidistant_blobs(3)
     result = select_k(dataset, "kmeans", range(2, 6), resamples=6, n_ref=4, null_resamples=3, seed=0, params=KMEANS)
     rule = result.rule
     assert {"prediction_strength", "bootstrap_ari"} <= set(rule["criteria"]) and rule["full_data_only"] == {}
-    per_resample = set(result.k_hat["criterion"]) - {"vote"}
+    per_resample = set(result.k_hat["criterion"]) - {"rule"}
     assert per_resample == set(rule["full_data_picks"])  # the same criteria, each with its pick
     assert rule["full_data_k"] == 3 and result.recommended_k == 3
 

@@ -17,6 +17,7 @@ import streamlit as st
 
 from persona_lab import charts
 from persona_lab.assess.criteria import label as criterion_label
+from persona_lab.assess.select import RULE, RULE_LABEL
 from persona_lab.errors import PersonaLabError
 from persona_lab.personas.model import PersonaSet
 from ui import runs
@@ -124,6 +125,6 @@ def assessment_of(selection, k: int) -> tuple[dict[int, float], str | None, tupl
         figures.append(("Criteria over k", charts.criterion_curve(selection.curves.table, selection.curves.picks, labels)))
     p = selection.p_k_hat()
     if not p.empty:
-        names = {c: ("Vote" if c == "vote" else criterion_label(c)) for c in p["criterion"].unique()}
+        names = {c: (RULE_LABEL if c == RULE else criterion_label(c)) for c in p["criterion"].unique()}
         figures.append(("P(k_hat = k) over resamples", charts.k_hat_heatmap(p, names)))
     return survival, choice, tuple((title, chart.to_json()) for title, chart in figures)

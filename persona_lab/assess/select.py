@@ -10,15 +10,23 @@ data and re-run on every resample.
    k (:func:`.null.beats_null`) on most of the four statistics (:data:`COUNTED`: three of four),
    and its full-data fit and most of its resample fits did not collapse (fewer non-empty segments
    than k).
-4. The rule: each criterion picks its k (prediction strength: the largest k with PS >= 0.8,
-   Tibshirani & Walther 2005; bootstrap ARI: the most reproducible k, Fang & Wang 2012), and the
-   majority vote counts only picks at stable k (leaving out
-   k below a ``min_share`` limit and collapsed k too); with no such pick the answer is 1. The rule uses the criteria that are computed on every resample, on the
-   full data and on each resample alike; criteria computed on the full data only (NMF's
-   cophenetic correlation and dispersion need 30 more fits per k) are shown beside it and named in
+4. The rule: the most reproducible k, the one with the highest bootstrap ARI (Fang & Wang 2012;
+   the largest of equals), when it is stable (and not below a ``min_share`` limit, not
+   collapsed); otherwise 1. Taking the most reproducible *stable* k instead called 4 of 20
+   uniform squares segmented: some k beats the band by chance on structure-free data, and that
+   rule then always answers it; the most reproducible k overall is seldom such a k. The price: on
+   small data a coarser k that reproduces perfectly on noise too (k = 2 merging two of three
+   blobs of 30 rows) is the answer, unstable, so the answer is 1. Every criterion (silhouette, Calinski-Harabasz, Davies-Bouldin, the gap, BIC,
+   elbows, prediction strength's own rule: the largest k with PS >= 0.8, Tibshirani & Walther
+   2005) picks its k on the full data and on every resample too, and their majority vote among
+   stable k is shown beside the rule (``rule["criteria_vote"]``), as NbClust shows it, but does
+   not decide: on APG matrices with 3..10 planted behaviours the vote found the planted number in
+   3 of 8 runs, its criteria scattering over k on the groups' content mixes, where the most
+   reproducible stable k found it in 7 of 8; on the planted and structure-free tables the two
+   answered alike (benchmarks/results/calibration.md). Criteria computed on the full data only
+   (NMF's cophenetic correlation and dispersion need 30 more fits per k) are named in
    ``rule["full_data_only"]``.
-5. On a resample where no criterion picks a stable k the rule's answer is 1 (no segment
-   structure it can trust). ``recommended_k`` is the rule's most frequent answer over resamples
+5. On every resample the same: its bootstrap pair's most reproducible k if stable, else 1. ``recommended_k`` is the rule's most frequent answer over resamples
    (ties to the smaller k), so a stable k or 1; P(k_hat = k) and ``k_set_90`` (the smallest set of k
    values holding 90% of the answers) are over every resample.
 6. The recommended solution's personas: how often each is recovered (Jaccard > 0.75); and, when
@@ -64,11 +72,13 @@ FULL_DATA_ONLY = {"cophenetic": "needs 30 more factorisations per k and resample
 #: stable segment's Jaccard is banded and shown, but counting it too would let clusterboot's
 #: bootstrap speak twice (at k = 2 the two are nearly the same number).
 COUNTED = ("bootstrap_ari", "jaccard", "prediction_strength", "pac")
-#: Stability statistics that are also criteria with a vote, each by its authors' rule, computed
-#: per resample as the rest are (a half split's PS, a bootstrap pair's ARI). On APG matrices the
-#: partition criteria on content mixes scatter over k while the most reproducible k is the
-#: planted one (benchmarks/results/calibration.md).
+#: Stability statistics that are also criteria, each by its authors' rule, computed per resample
+#: as the rest are (a half split's PS, a bootstrap pair's ARI).
 STABILITY_CRITERIA = ("prediction_strength", "bootstrap_ari")
+#: The criterion whose pick is the rule's answer (see the module docstring), and the name of the
+#: rule's own answer among the per-resample picks.
+DECIDES, RULE = "bootstrap_ari", "rule"
+RULE_LABEL = "The rule: the most reproducible stable k"
 
 
 @dataclass
@@ -80,7 +90,7 @@ class Selection:
     curves: CriterionCurves | None
     stability: StabilityResult
     null: pd.DataFrame | None  # the stability table with its band and whether each k beats it
-    k_hat: pd.DataFrame  # resample, criterion, k (criterion "vote": the rule's pick)
+    k_hat: pd.DataFrame  # resample, criterion, k (criterion "rule": the rule's answer)
     recommended_k: int
     recommended_probability: float
     k_distribution: dict[int, float]
@@ -89,8 +99,9 @@ class Selection:
     survival: pd.DataFrame | None = None  # persona id, recovered share, mean Jaccard, band
     periods: PeriodPersonas | None = None
     notes: list[str] = field(default_factory=list)
-    #: The rule itself: its criteria, those shown on the full data only (and why), the k values it
-    #: may not pick (and why), and its pick on the full data.
+    #: The rule itself: the statistic that decides, the criteria shown beside it (and those on the
+    #: full data only, and why), the k values it may not pick (and why), and its answer on the full
+    #: data.
     rule: dict = field(default_factory=dict)
     #: k values more stable than structure-free data (every k when there is no null band).
     stable: list[int] = field(default_factory=list)
@@ -109,7 +120,7 @@ class Selection:
                 f"{self.resamples} resamples; {cover} cover{'s' if len(ks) == 1 else ''} 90%)")
 
     def p_k_hat(self) -> pd.DataFrame:
-        """P(k_hat = k) per criterion (and the vote): criterion, k, probability."""
+        """P(k_hat = k) per criterion (and the rule): criterion, k, probability."""
         rows = []
         for criterion, group in self.k_hat.groupby("criterion", sort=False):
             counts = group["k"].dropna().astype(int).value_counts(normalize=True).sort_index()
@@ -201,14 +212,14 @@ def select_k(
                         f"{len(sample):,} of the {total:,} rows (max_rows); the criteria on all rows.")
     stable = _stable_ks(null, result) if null is not None else [int(k) for k in result.k_values]
     if template.k_is_output:
-        rule = {"criteria": ["n_segments"], "full_data_only": {}, "limits": {}, "unstable": [],
+        rule = {"decides": "n_segments", "criteria": [], "full_data_only": {}, "limits": {}, "unstable": [],
                 "full_data_k": result.k_values[0]}
         k_hat = _segment_counts(result)
         distribution = _distribution(k_hat["k"]) if stable else {}
     else:
         rule = _rule(curves, result, stable, min_share)
         k_hat = _k_hats(result, curves, rule)
-        distribution = _distribution(k_hat[k_hat["criterion"] == "vote"]["k"])
+        distribution = _distribution(k_hat[k_hat["criterion"] == RULE]["k"])
     recommended = max(distribution, key=lambda k: (distribution[k], -k)) if distribution and stable else 1
     if recommended > 1:
         probability = distribution[recommended]
@@ -219,7 +230,7 @@ def select_k(
         probability, k_set = distribution.get(1, float("nan")), _set_90(distribution)
         statement = (f"k = {', '.join(map(str, stable))} {'is' if len(stable) == 1 else 'are'} more stable than "
                      f"structure-free data, but the rule picked {'it' if len(stable) == 1 else 'one of them'} on only "
-                     f"{1 - probability:.0%} of {resamples} resamples; on the rest no criterion's pick was stable. "
+                     f"{1 - probability:.0%} of {resamples} resamples; on the rest the most reproducible k was not stable. "
                      "That is no segment structure to build personas on: the recommendation is 1 (one audience).")
     else:
         probability, k_set = float("nan"), [1]
@@ -272,9 +283,11 @@ STATISTIC_NAMES = {"bootstrap_ari": "bootstrap ARI", "jaccard": "mean Jaccard", 
 
 
 def _rule(curves: CriterionCurves, result: StabilityResult, stable: list[int], min_share: float | None) -> dict:
-    """The selection rule as applied on the full data and on every resample: its criteria (those
-    computed on every resample, and prediction strength), those shown on the full data only, the k
-    values it may not pick and why, and its pick on the full data."""
+    """The selection rule as applied on the full data and on every resample: the statistic that
+    decides, the criteria shown beside it (those computed on every resample, prediction strength
+    and bootstrap ARI among them), those shown on the full data only, the k values it may not
+    pick and why, every criterion's pick on the full data, their vote among stable k, and the
+    rule's answer on the full data."""
     resampled = set(result.resample_criteria["criterion"])
     full = [c for c in curves.table["criterion"].drop_duplicates()]
     criteria = [c for c in full if c in resampled or c == "gap"] + list(STABILITY_CRITERIA)
@@ -289,20 +302,22 @@ def _rule(curves: CriterionCurves, result: StabilityResult, stable: list[int], m
         table[statistic] = result.table[result.table["statistic"] == statistic].set_index("k")["value"]
     picks = _picks(table, curves.values("gap") if curves.gap is not None else None, curves.gap_rule)
     counted = {c: k for c, k in picks.items() if k is not None}
-    rule = {"criteria": criteria, "full_data_only": full_only, "min_share": min_share,
+    excluded = {*limits, *unstable}
+    chosen = vote(counted, excluded=excluded)
+    rule = {"decides": DECIDES, "criteria": criteria, "full_data_only": full_only, "min_share": min_share,
             "limits": dict(sorted(limits.items())), "unstable": unstable,
             "full_data_picks": {c: (None if k is None else int(k)) for c, k in picks.items()},
-            "full_data_tally": tally(counted, excluded={*limits, *unstable})}
-    rule["full_data_k"] = _answer(counted, rule)
+            "full_data_tally": tally(counted, excluded=excluded),
+            "criteria_vote": 1 if chosen is None else int(chosen)}
+    rule["full_data_k"] = _answer(table[DECIDES], rule)
     return rule
 
 
-def _answer(picks: dict, rule: dict, excluded=()) -> int:
-    """The rule's answer from the criteria's picks: the vote among stable k (leaving out the
-    limits and ``excluded``), or 1 when no criterion picked a stable k."""
-    chosen = vote({c: k for c, k in picks.items() if k is not None},
-                  excluded={*rule["limits"], *rule["unstable"], *excluded})
-    return 1 if chosen is None else int(chosen)
+def _answer(values: pd.Series, rule: dict, excluded=()) -> int:
+    """The rule's answer from the deciding statistic's values over k: its most reproducible k
+    when that k is not left out (unstable, the limits, ``excluded``), else 1."""
+    k = pick(rule["decides"], values.dropna())
+    return 1 if k is None or k in {*rule["limits"], *rule["unstable"], *excluded} else int(k)
 
 
 def _picks(table: pd.DataFrame, gap, gap_rule: str) -> dict:
@@ -343,7 +358,8 @@ def _k_hats(result: StabilityResult, curves: CriterionCurves, rule: dict) -> pd.
         if rule["min_share"] and "smallest_share" in per["criterion"].values:
             shares = per[per["criterion"] == "smallest_share"].set_index("k")["value"]
             small = {int(k) for k, share in shares.items() if share < rule["min_share"]}
-        rows.append((b, "vote", float(_answer(picks, own, small))))
+        values = table[DECIDES] if DECIDES in table else pd.Series(dtype=float)
+        rows.append((b, RULE, float(_answer(values, own, small))))
     return pd.DataFrame(rows, columns=["resample", "criterion", "k"])
 
 
@@ -351,7 +367,7 @@ def _segment_counts(result: StabilityResult) -> pd.DataFrame:
     """For a method whose k is an output, its own answer on each resample: its number of segments."""
     per = result.resample_criteria
     segments = per[per["criterion"] == "n_segments"]
-    return pd.DataFrame({"resample": segments["resample"].to_numpy(), "criterion": "vote",
+    return pd.DataFrame({"resample": segments["resample"].to_numpy(), "criterion": RULE,
                          "k": segments["value"].to_numpy(float)})
 
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 from persona_lab import charts
 from persona_lab.assess.criteria import label as criterion_label
-from persona_lab.assess.select import REFERENCE_NAMES, default_reference
+from persona_lab.assess.select import REFERENCE_NAMES, RULE, RULE_LABEL, default_reference
 from persona_lab.assess.stability import LABELS as STABILITY_LABELS
 from persona_lab.errors import PersonaLabError
 from ui import runs, state, views
@@ -131,23 +131,25 @@ cols[1].metric("Its probability over resamples",
 cols[2].metric("k values holding 90%", ", ".join(map(str, selection.k_set_90)))
 for note in selection.notes:
     st.info(md(note), icon=":material/info:")
-if selection.rule.get("full_data_only"):
-    st.caption("The rule (on the full data and on every resample alike) uses "
-               + ", ".join(criterion_label(c) for c in selection.rule["criteria"])
-               + ". Shown above but not in the rule: "
-               + "; ".join(f"{criterion_label(c)} ({why})" for c, why in selection.rule["full_data_only"].items())
-               + ".")
+if selection.rule.get("criteria"):
+    shown = "; ".join(f"{criterion_label(c)} ({why})" for c, why in selection.rule["full_data_only"].items())
+    st.caption("The rule, on the full data and on every resample alike: the most reproducible k (the highest "
+               "bootstrap ARI, Fang & Wang 2012) when it is more stable than structure-free data, else 1. Every "
+               "criterion's pick is shown beside it; their majority vote among stable k "
+               f"(k = {selection.rule['criteria_vote']} on the full data) does not decide, because on APG matrices "
+               "with planted behaviours it missed the planted number where the most reproducible k found it "
+               "(benchmarks/results/calibration.md)." + (f" Shown on the full data only: {shown}." if shown else ""))
 if selection.rule.get("unstable"):
-    st.caption("Not more stable than structure-free data, so a criterion's vote for it is not counted (a resample "
-               f"with no stable pick answers 1): k = {', '.join(map(str, selection.rule['unstable']))}.")
+    st.caption("Not more stable than structure-free data, so never the answer: "
+               f"k = {', '.join(map(str, selection.rule['unstable']))}.")
 for k, why in selection.rule.get("limits", {}).items():
-    st.caption(f"k = {k} left out of the vote: {why}.")
+    st.caption(f"k = {k} is never the answer: {why}.")
 
 p = selection.p_k_hat()
 if not p.empty:
     st.subheader("P(k_hat = k): each criterion's pick over resamples")
-    vote_name = "Vote" if k_values else f"{label}'s own number"
-    names = {c: (vote_name if c == "vote" else criterion_label(c)) for c in p["criterion"].unique()}
+    rule_name = RULE_LABEL if k_values else f"{label}'s own number"
+    names = {c: (rule_name if c == RULE else criterion_label(c)) for c in p["criterion"].unique()}
     st.altair_chart(charts.k_hat_heatmap(p, names), width="stretch")
 if selection.null is not None:
     st.subheader("Stability per k against the null band")

@@ -94,7 +94,7 @@ def test_number_of_personas_shows_curves_and_picks(app):
     at = _open(app, "number_of_personas")
     assert at.slider(key="_w_nk_range").value == (2, 8)
     assert _charts(at), "no criterion curve"
-    assert "The vote picks k = 5" in _texts(at)  # the APG sample's five planted audiences
+    assert "The criteria's vote: k = 5" in _texts(at)  # the APG sample's five planted audiences
     votes = at.dataframe[0].value
     assert votes["k"].dropna().between(2, 8).all() and votes["counted"].any()
 

@@ -11,24 +11,25 @@ data and re-run on every resample.
    and its full-data fit and most of its resample fits did not collapse (fewer non-empty segments
    than k).
 4. The rule: the most reproducible k, the one with the highest bootstrap ARI (Fang & Wang 2012;
-   the largest of equals), when it is stable (and not below a ``min_share`` limit, not
-   collapsed); otherwise 1. Taking the most reproducible *stable* k instead called 4 of 20
-   uniform squares segmented: some k beats the band by chance on structure-free data, and that
-   rule then always answers it; the most reproducible k overall is seldom such a k. The price: on
-   small data a coarser k that reproduces perfectly on noise too (k = 2 merging two of three
-   blobs of 30 rows) is the answer, unstable, so the answer is 1. Every criterion (silhouette, Calinski-Harabasz, Davies-Bouldin, the gap, BIC,
-   elbows, prediction strength's own rule: the largest k with PS >= 0.8, Tibshirani & Walther
-   2005) picks its k on the full data and on every resample too, and their majority vote among
-   stable k is shown beside the rule (``rule["criteria_vote"]``), as NbClust shows it, but does
-   not decide: on APG matrices with 3..10 planted behaviours the vote found the planted number in
-   3 of 8 runs, its criteria scattering over k on the groups' content mixes, where the most
-   reproducible stable k found it in 7 of 8; on the planted and structure-free tables the two
-   answered alike (benchmarks/results/calibration.md). Criteria computed on the full data only
+   the largest of exact equals), when it is stable (and not below a ``min_share`` limit, not
+   collapsed); otherwise 1. Every criterion (silhouette, Calinski-Harabasz, Davies-Bouldin, the
+   gap, BIC, elbows, prediction strength's own rule: the largest k with PS >= 0.8, Tibshirani &
+   Walther 2005) picks its k too, and their majority vote among stable k is shown beside the rule
+   (``rule["criteria_vote"]``), as NbClust shows it, but does not decide: on APG matrices with
+   3..10 planted behaviours the vote found the planted number in 3 of 8 runs, its criteria
+   scattering over k on the groups' content mixes, where the most reproducible k found it in 7
+   of 8; on planted and structure-free tables the two answered alike
+   (benchmarks/results/calibration.md). Taking the most reproducible *stable* k instead called 4
+   of 20 uniform squares segmented: on structure-free data some k beats the band by chance, and
+   that rule then always answers it, while the most reproducible k overall is seldom that k. The
+   price: in data with nested segments a coarser k reproduces best (two of three blobs merged
+   at k = 2), and it is the answer if stable, 1 if not. Criteria computed on the full data only
    (NMF's cophenetic correlation and dispersion need 30 more fits per k) are named in
    ``rule["full_data_only"]``.
-5. On every resample the same: its bootstrap pair's most reproducible k if stable, else 1. ``recommended_k`` is the rule's most frequent answer over resamples
-   (ties to the smaller k), so a stable k or 1; P(k_hat = k) and ``k_set_90`` (the smallest set of k
-   values holding 90% of the answers) are over every resample.
+5. The same on every resample: its bootstrap pair's most reproducible k if stable, else 1.
+   ``recommended_k`` is the rule's most frequent answer over resamples (ties to the smaller k),
+   so a stable k or 1; P(k_hat = k) and ``k_set_90`` (the smallest set of k values holding 90% of
+   the answers) are over every resample.
 6. The recommended solution's personas: how often each is recovered (Jaccard > 0.75); and, when
    the data has a date column, personas per period.
 """

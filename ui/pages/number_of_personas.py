@@ -55,8 +55,9 @@ def criteria_section(loaded, method: str, seed: int, label: str) -> tuple[tuple,
     counted = curves.votes[curves.votes["counted"]] if not curves.votes.empty else curves.votes
     if curves.vote is not None:
         st.markdown(
-            f"**The vote picks k = {curves.vote}**: {curves.tally.get(curves.vote, 0)} of "
-            f"{len(counted)} criteria with a pick agree."
+            f"**The criteria's vote: k = {curves.vote}**: {curves.tally.get(curves.vote, 0)} of "
+            f"{len(counted)} criteria with a pick agree. The recommendation comes from the stability "
+            "assessment below: the most reproducible k, when it is more stable than structure-free data."
         )
     else:
         st.markdown("**No criterion picks a k** in this range.")
@@ -91,7 +92,8 @@ reference = REFERENCE_NAMES[default_reference(loaded.dataset.kind)]
 st.caption(
     (f"{label} is re-fitted on bootstrap resamples of the rows; how often each number of personas comes out "
      "is P(k_hat = k)" if not k_values else
-     "Every criterion's rule and the vote are re-run on bootstrap resamples of the rows, giving P(k_hat = k)")
+     "The rule (the most reproducible k, when stable) and every criterion's rule are re-run on bootstrap "
+     "resamples of the rows, giving P(k_hat = k)")
     + "; bootstrap ARI, Jaccard, prediction strength and PAC are compared with the same statistics on "
     f"structure-free reference data ({reference})."
 )

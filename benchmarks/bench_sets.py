@@ -97,13 +97,17 @@ def k_range(n: int) -> list[int]:
 
 def run_set(bench: Path, name: str, meta: dict, args) -> dict:
     frame, labels = load(bench, name)
-    ref_k = int(meta["k"])
     dataset = Dataset(frame, {c: "feature" for c in frame.columns}, "entities", name=name)
+    start = time.perf_counter()
+    result = select_k(dataset, "kmeans", k_range(len(frame)), seed=args.seed, n_jobs=args.jobs, periods=False)
+    return row_of(name, dataset, labels, int(meta["k"]), result, time.perf_counter() - start)
+
+
+def row_of(name: str, dataset: Dataset, labels: np.ndarray, ref_k: int, result, seconds: float) -> dict:
+    """One set's row: the selection against the reference k (and whether k-means can reach it)."""
+    frame = dataset.frame
     ari = convex_ari(dataset, labels, ref_k)
     ks = k_range(len(frame))
-    start = time.perf_counter()
-    result = select_k(dataset, "kmeans", ks, seed=args.seed, n_jobs=args.jobs, periods=False)
-    seconds = time.perf_counter() - start
     p = result.recommended_probability
     return {
         "set": name, "n": int(frame.shape[0]), "d": int(frame.shape[1]), "ref_k": ref_k,
@@ -113,7 +117,7 @@ def run_set(bench: Path, name: str, meta: dict, args) -> dict:
         "probability": None if p is None or not np.isfinite(p) else round(float(p), 3),
         "k_set_90": [int(k) for k in result.k_set_90],
         "k_distribution": {str(k): round(v, 3) for k, v in result.k_distribution.items()},
-        "full_data_rule": result.rule.get("full_data_k"),
+        "full_data_rule": result.rule.get("full_data_k"), "criteria_vote": result.rule.get("criteria_vote"),
         "full_data_picks": result.rule.get("full_data_picks"),
         "p_k_hat": {c: {str(int(k)): round(float(v), 3) for k, v in zip(g["k"], g["probability"])}
                     for c, g in result.p_k_hat().groupby("criterion", sort=False)},

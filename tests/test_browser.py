@@ -23,7 +23,7 @@ CHROMIUM_ARGS = [
 # (navigation link, file name, text on the page, selector of the page's main result)
 PAGES = [
     ("Segments", "segments.png", "Share of the audience", '[data-testid="stVegaLiteChart"]'),
-    ("Number of personas", "number_of_personas.png", "picks k =", '[data-testid="stVegaLiteChart"]'),
+    ("Number of personas", "number_of_personas.png", "The criteria's vote: k =", '[data-testid="stVegaLiteChart"]'),
     ("Compare k", "compare_k.png", "Who goes where", '[data-testid="stVegaLiteChart"]'),
     ("Map", "map.png", "coloured by persona", '[data-testid="stVegaLiteChart"]'),
     ("Personas & export", "personas.png", "PDF report", '[data-testid="stDownloadButton"]'),

@@ -12,7 +12,8 @@ import zipfile
 from pathlib import Path
 
 from persona_lab.errors import PersonaLabError
-from persona_lab.workspace.store import WorkspaceStore, _write_atomically, content_hash
+from persona_lab.export.atomic import atomic_write
+from persona_lab.workspace.store import WorkspaceStore, content_hash
 
 FORMAT = "persona-lab-workspace"
 VERSION = 1
@@ -59,7 +60,7 @@ def import_workspace(store: WorkspaceStore, path: str | Path, name: str | None =
                               fix="Export the workspace again with 'persona-lab workspace export'") from exc
     for content, raw in tables.items():
         if not store.table_path(content).exists():
-            _write_atomically(store.table_path(content), raw)
+            atomic_write(store.table_path(content), raw)
     workspace = store.create(name or str(manifest.get("name") or path.stem))
     state = {str(k): str(v) for k, v in manifest["state"].items()}
     if state:

@@ -31,7 +31,8 @@ from typing import Any, Callable
 import psutil
 
 from persona_lab.errors import PersonaLabError
-from persona_lab.workspace.store import WorkspaceStore, _write_atomically, new_id
+from persona_lab.export.atomic import atomic_write
+from persona_lab.workspace.store import WorkspaceStore, new_id
 
 RUNNING, DONE, FAILED, CANCELLED = "running", "done", "failed", "cancelled"
 #: Progress is written at most this often (seconds): a database write per resample would be waste.
@@ -87,7 +88,7 @@ class JobRunner:
         """Run ``function(*args, progress=..., **kwargs)`` in a worker process; its return value
         becomes the job's result. ``key`` names the settings: the same key reuses the result."""
         job = new_id()
-        _write_atomically(self.store.job_file(job, "in"), pickle.dumps((function, args, kwargs)))
+        atomic_write(self.store.job_file(job, "in"), pickle.dumps((function, args, kwargs)))
         now = time.time()
         with self.store.writing() as db:
             db.execute(f"INSERT INTO jobs ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 0, 'starting', NULL, ?, ?, NULL, NULL, NULL)",
@@ -223,7 +224,7 @@ class JobRunner:
             traceback.print_exc()
             self._finish(job, FAILED, error=f"The analysis failed: {type(exc).__name__}: {exc}", only_if_running=True)
         else:
-            _write_atomically(self.store.job_file(job, "out"), pickle.dumps(result))
+            atomic_write(self.store.job_file(job, "out"), pickle.dumps(result))
             self._finish(job, DONE, only_if_running=True)
         finally:
             self.store.job_file(job, "in").unlink(missing_ok=True)

@@ -31,6 +31,7 @@ from typing import Iterator
 import pandas as pd
 
 from persona_lab.errors import PersonaLabError
+from persona_lab.export.atomic import atomic_write
 
 DATA_DIR_VARIABLE = "PERSONA_LAB_DATA_DIR"
 DATABASE = "workspaces.sqlite3"
@@ -219,6 +220,12 @@ class WorkspaceStore:
             rows = db.execute("SELECT key, value, version, writer FROM state WHERE workspace = ?", (workspace,))
             return {key: Stored(value, version, writer) for key, value, version, writer in rows}
 
+    def versions(self, workspace: str) -> dict[str, tuple[int, str]]:
+        """{key: (version, writer)}: what a tab compares with what it has seen, without the values."""
+        with self.reading() as db:
+            rows = db.execute("SELECT key, version, writer FROM state WHERE workspace = ?", (workspace,))
+            return {key: (version, writer) for key, version, writer in rows}
+
     def write_state(self, workspace: str, changes: dict[str, str], writer: str) -> int:
         """Store ``changes`` ({key: JSON text}) in one transaction; returns their version."""
         now = time.time()
@@ -246,7 +253,7 @@ class WorkspaceStore:
         if self.read_only:
             raise ReadOnly(self.read_only)
         if not path.exists():
-            _write_atomically(path, raw)
+            atomic_write(path, raw)
         self.register_table(workspace, source, sheet, name, content)
         return content
 
@@ -286,18 +293,6 @@ def _parquet_bytes(frame: pd.DataFrame) -> bytes:
         buffer = io.BytesIO()
         frame.astype(mixed).to_parquet(buffer, index=False)
     return buffer.getvalue()
-
-
-def _write_atomically(path: Path, raw: bytes) -> None:
-    partial = path.with_suffix(path.suffix + f".{os.getpid()}.part")
-    try:
-        partial.write_bytes(raw)
-        os.chmod(partial, 0o600)
-        os.replace(partial, path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise ReadOnly(f"The table could not be saved ({_reason(exc)})", where=str(path.parent),
-                       fix="Free some disk space or make the data directory writable") from exc
 
 
 def _name(name: str) -> str:

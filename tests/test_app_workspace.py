@@ -200,3 +200,19 @@ def test_deleting_a_workspace_deletes_its_data():
     _run(at)
     assert store.get(workspace) is None and not parquet.exists()
     assert at.session_state[WORKSPACE] != workspace  # the tab goes on in another workspace
+
+
+def test_large_criterion_curves_wait_for_the_button_and_run_as_a_job(monkeypatch):
+    from ui import analyses
+
+    monkeypatch.setattr(analyses, "CHEAP_CELLS", 0)  # the sample counts as large
+    at = _tab(page="number_of_personas", nk_range=(2, 4))
+    workspace = at.session_state[WORKSPACE]
+    _, runner = runs.workspace_services(__import__("ui.workspace").workspace.data_dir())
+    assert any(b.label == "Compute the criteria" for b in at.button)
+    assert not runner.jobs(workspace) and "picks k =" not in " ".join(m.value for m in at.markdown)
+    next(b for b in at.button if b.label == "Compute the criteria").click()
+    _run(at)
+    _follow(at)
+    assert "picks k =" in " ".join(m.value for m in at.markdown)
+    assert [(j.kind, j.status) for j in runner.jobs(workspace)] == [("criterion_curves", "done")]

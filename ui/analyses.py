@@ -14,6 +14,7 @@ import hashlib
 
 import streamlit as st
 
+from persona_lab.assess import criteria as criteria_module
 from persona_lab.assess import select as select_module
 from persona_lab.errors import PersonaLabError
 from persona_lab.workspace.jobs import CANCELLED, FAILED, Job
@@ -21,6 +22,11 @@ from ui import runs, state, workspace
 from ui.views import md, show_error
 
 SELECTION = "select_k"
+CURVES = "criterion_curves"
+#: Criterion curves run in the page, at once, when the prepared matrix times the number of k is at
+#: most this many cells (the bundled samples at k = 2..8: 0.16 and 0.42 million); larger ones wait for a button
+#: and run as a job.
+CHEAP_CELLS = 2_000_000
 #: How often a page following a job reads its progress (seconds).
 POLL_S = 1.0
 
@@ -128,3 +134,22 @@ def start_selection(loaded, key: tuple) -> None:
                 "min_share": min_share, "resamples": resamples, "references": references, "one_start": one_start}
     start(SELECTION, key, settings, select_module.select_k, loaded.dataset, method, k_values, resamples=resamples,
           seed=seed, n_ref=references, min_share=min_share, n_jobs=runs.APP_JOBS, starts=1 if one_start else None)
+
+
+# -- criterion curves over k, for large matrices ------------------------------------------------------
+
+
+def curves_are_cheap(loaded, method: str, k_values: tuple) -> bool:
+    prepared, error = runs.prepared_for(loaded, method)
+    if error:
+        return True  # the page shows the error at once
+    rows, features = prepared.X.shape
+    return rows * features * len(k_values) <= CHEAP_CELLS
+
+
+def start_curves(loaded, method: str, k_values: tuple, seed: int, min_share) -> None:
+    key = (loaded.key, method, tuple(k_values), int(seed), min_share)
+    settings = {"dataset": loaded.dataset.name, "method": method, "k_values": list(k_values), "seed": seed,
+                "min_share": min_share}
+    start(CURVES, key, settings, criteria_module.criterion_curves, loaded.dataset, method, list(k_values),
+          seed=int(seed), min_share=min_share)

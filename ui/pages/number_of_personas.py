@@ -38,14 +38,28 @@ def criteria_section(loaded, method: str, seed: int, label: str) -> tuple[tuple,
     min_share = state.min_share()
     st.caption(f"{label}, seed {seed}: one fit per k on {md(loaded.dataset.name)}, reused by every criterion.")
 
-    report, done = views.progress_reporter(f"Fitting {label} for k = {low}..{high}")
-    try:
-        curves = runs.criterion_curves(loaded, method, k_values, seed, min_share=min_share, progress=report)
-    except PersonaLabError as exc:
-        show_error(exc.one_line())
-        st.stop()
-    finally:
-        done()
+    if analyses.curves_are_cheap(loaded, method, k_values):
+        report, done = views.progress_reporter(f"Fitting {label} for k = {low}..{high}")
+        try:
+            curves = runs.criterion_curves(loaded, method, k_values, seed, min_share=min_share, progress=report)
+        except PersonaLabError as exc:
+            show_error(exc.one_line())
+            st.stop()
+        finally:
+            done()
+    else:  # a large matrix: fitted as a job, on request
+        key = (loaded.key, method, tuple(k_values), int(seed), min_share)
+        curves = analyses.result(analyses.CURVES, key)
+        if curves is None:
+            job = analyses.job_for(analyses.CURVES, key)
+            if job is not None and job.running:
+                analyses.follow(job, f"Fitting {label} for k = {low}..{high}")
+            else:
+                analyses.ended(job)
+                st.button("Compute the criteria", type="primary", on_click=analyses.start_curves,
+                          args=(loaded, method, k_values, seed, min_share),
+                          help="A large matrix: the fits run on the server as a job, kept in the workspace.")
+            return k_values, min_share
 
     if curves.table.empty:
         st.info(f"No criterion of k applies to {label}.")

@@ -40,18 +40,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from app_server import running_app  # noqa: E402
+from app_server import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
 from report import write_keeping_notes  # noqa: E402
 from persona_lab.data.sample_data import SAMPLE_DIR  # noqa: E402
 from persona_lab.workspace import WorkspaceStore  # noqa: E402
 from persona_lab.workspace.store import DATABASE  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 SAMPLES = ["channel_views.csv", "customers.csv"]  # the first opened as the sample, the second uploaded
 STEP_TIMEOUT_MS = 240_000
 MB = 2**20
@@ -254,7 +249,7 @@ async def run_waves(url: str, sampler: MemorySampler, sessions: int, waves: int,
 
     report = []
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             for wave in range(waves):
                 start = time.monotonic()

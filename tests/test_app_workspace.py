@@ -200,6 +200,8 @@ def test_deleting_a_workspace_deletes_its_data():
     _run(at)
     assert store.get(workspace) is None and not parquet.exists()
     assert at.session_state[WORKSPACE] != workspace  # the tab goes on in another workspace
+    _run(at)
+    assert not parquet.exists() and at.session_state["data_upload"] is None  # not carried into it
 
 
 def test_large_criterion_curves_wait_for_the_button_and_run_as_a_job(monkeypatch):

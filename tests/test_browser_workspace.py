@@ -12,18 +12,13 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from app_server import running_app
+from app_server import CHROMIUM, CHROMIUM_ARGS, running_app
 from persona_lab.data.sample_data import CUSTOMER_SAMPLE, SAMPLE_DIR
 from persona_lab.workspace import WorkspaceStore
 from persona_lab.workspace.codec import dumps
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
 VIEWPORT = {"width": 1440, "height": 1000}
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 NEW_NAME = "Weekend bargain hunters"
 
 pytestmark = [

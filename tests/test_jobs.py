@@ -71,6 +71,7 @@ def test_a_killed_worker_is_marked_failed_with_its_end(runner):
     assert found.status == "failed"
     assert "killed by signal SIGKILL before it finished" in found.error
     assert found.finished is not None
+    assert not runner.store.job_file(job.id, "in").exists()  # its input (the user's data) is not left behind
 
 
 def test_a_worker_gone_while_no_one_watched_is_marked_failed_on_the_next_read(runner):

@@ -83,6 +83,8 @@ def open_workspace() -> None:
         if asked is not None and store.get(asked) is not None:
             _load(store, asked)
             return
+        if store.read_only:
+            return  # the sidebar says why nothing is saved (notes())
         if asked is not None:
             _note("The workspace in the address is not in this data directory (deleted?): a new one was started.")
         _start(store)
@@ -102,8 +104,7 @@ def _start(store: WorkspaceStore) -> None:
 def _load(store: WorkspaceStore, workspace: str) -> None:
     """Make this session the stored ``workspace``: every choice from its store, the rest defaults."""
     stored = store.state(workspace)
-    for key in PERSISTED:
-        st.session_state[key] = copy.deepcopy(DEFAULTS[key])
+    _reset()
     seen = {}
     for key, entry in stored.items():
         if key in PERSISTED:
@@ -115,8 +116,14 @@ def _load(store: WorkspaceStore, workspace: str) -> None:
             seen[key] = (entry.value, entry.version)
     st.session_state[WORKSPACE] = workspace
     st.session_state[WS_SEEN] = seen
-    st.session_state[WS_KEPT] = set()
     st.query_params[QUERY] = workspace
+
+
+def _reset() -> None:
+    """Every kept choice back to its default (an uploaded table's bytes too)."""
+    for key in PERSISTED:
+        st.session_state[key] = copy.deepcopy(DEFAULTS[key])
+    st.session_state[WS_KEPT] = set()
 
 
 def sync() -> None:
@@ -207,6 +214,7 @@ def _delete(workspace: str) -> None:
         return
     st.session_state[WORKSPACE] = None
     st.query_params.pop(QUERY, None)
+    _reset()  # its data goes with it: not carried into the next workspace
     rest = store.workspaces()
     if rest:
         _open(rest[0].id)

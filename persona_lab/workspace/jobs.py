@@ -186,7 +186,6 @@ class JobRunner:
             child = self._children.pop(job, None)
         if child is not None:
             child.wait(timeout=10)
-        self.store.job_file(job, "in").unlink(missing_ok=True)
 
     def stop_all(self, workspace: str) -> None:
         for job in self.jobs(workspace):
@@ -205,6 +204,7 @@ class JobRunner:
             db.execute("UPDATE jobs SET status = ?, error = ?, updated = ?, finished = ?, "
                        "fraction = CASE WHEN ? = 'done' THEN 1 ELSE fraction END WHERE id = ?"
                        + (" AND status = 'running'" if only_if_running else ""), (status, error, now, now, status, job))
+        self.store.job_file(job, "in").unlink(missing_ok=True)  # the input holds the user's data: gone with the job
 
     def work(self, job: str) -> None:
         """Run ``job`` here (in the worker process) and store its result or its error."""
@@ -226,8 +226,6 @@ class JobRunner:
         else:
             atomic_write(self.store.job_file(job, "out"), pickle.dumps(result))
             self._finish(job, DONE, only_if_running=True)
-        finally:
-            self.store.job_file(job, "in").unlink(missing_ok=True)
 
 
 def _started(pid: int) -> float | None:

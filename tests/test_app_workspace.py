@@ -123,7 +123,7 @@ def _notes(at: AppTest) -> list[str]:
     return [w.value.replace("\\", "") for w in at.sidebar.warning] + list(at.session_state[WS_NOTES])
 
 
-def _follow(at: AppTest, timeout: float = 240) -> None:
+def _follow(at: AppTest, timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while any(b.label == "Stop" for b in at.button):
         assert time.monotonic() < deadline, "the job did not end in time"
@@ -132,7 +132,7 @@ def _follow(at: AppTest, timeout: float = 240) -> None:
 
 
 def test_a_job_goes_on_across_a_page_switch_and_a_reload_picks_it_up():
-    settings = {"seg_method": "kmeans", "data_source": "sample_customers", "nk_range": (2, 4), "nk_resamples": 20,
+    settings = {"seg_method": "kmeans", "data_source": "sample_customers", "nk_range": (2, 4), "nk_resamples": 10,
                 "nk_references": 5}
     at = _tab(page="number_of_personas", **settings)
     workspace = at.session_state[WORKSPACE]

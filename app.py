@@ -3,18 +3,20 @@
 Everything else of the app lives in ui/: pages in ui/pages/ (not pages/: Streamlit would also
 serve a top-level pages/ folder as legacy auto-discovered pages, so a deep link would run a page
 without this router), session state in ui/state.py, every cached call in ui/runs.py, the dataset
-in use in ui/dataset.py, and how results are shown in ui/views.py.
+in use in ui/dataset.py, how results are shown in ui/views.py, and the workspace on disk that
+keeps all of it across reloads and restarts in ui/workspace.py.
 """
 
 import streamlit as st
 
 from persona_lab.methods import METHODS
-from ui import dataset, runs, state
+from ui import dataset, runs, state, workspace
 from ui.state import K_MAX, K_MIN, k_is_output, method_label
 from ui.views import md
 
 st.set_page_config(page_title="Persona Lab", page_icon=":material/groups:", layout="wide")
 state.init_state()
+workspace.open_workspace()  # this tab's workspace (?ws= in the URL): its choices, saved ones taken over
 runs.start_warm_up()  # UMAP's import and numba compile, in a worker process, once per server
 
 pages = [
@@ -30,6 +32,7 @@ pages = [
 page = st.navigation(pages)
 
 with st.sidebar:
+    workspace.notes()
     loaded = dataset.current_dataset()
     st.markdown("**Dataset**")
     if loaded.dataset is not None:
@@ -62,5 +65,9 @@ with st.sidebar:
     st.number_input(
         "Seed", min_value=0, max_value=2**31 - 1, step=1, help="Same seed, same result.", **state.bind("seg_seed")
     )
+    workspace.control()
 
-page.run()
+try:
+    page.run()
+finally:
+    workspace.sync()  # what the page changed (also when it stopped early or asked for a rerun)

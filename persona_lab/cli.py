@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from .model_file import PersonaModel, assignment_table, load_model, save_model
 from .pipeline import run
 from .prepare import SCALES, Preparation
 from .typing_tool import require_per_respondent, typing_tool_for_model
+from .workspace import JobRunner, WorkspaceStore, default_data_dir, export_workspace, import_workspace
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,6 +124,21 @@ def _parser() -> argparse.ArgumentParser:
     assign.add_argument("--model", required=True, type=Path, help="model.json written by persona-lab personas, or its folder")
     assign.add_argument("--out", required=True, type=Path, help="assignments CSV to write")
     assign.set_defaults(handler=_assign)
+
+    workspace = commands.add_parser("workspace", help="the app's saved workspaces: list, export, import, delete")
+    workspace.add_argument("--data-dir", type=Path, default=None,
+                           help="the app's data directory (default: $PERSONA_LAB_DATA_DIR, else ~/.local/share/persona_lab)")
+    actions = workspace.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="id, name and last change of every workspace")
+    export = actions.add_parser("export", help="one workspace as one file (choices, persona edits, uploaded tables)")
+    export.add_argument("id", help="the workspace's id (the ws= of the app's address)")
+    export.add_argument("file", type=Path, help="the .zip file to write")
+    imported = actions.add_parser("import", help="a new workspace from an exported file; prints its id")
+    imported.add_argument("file", type=Path)
+    imported.add_argument("--name", help="its name (default: the exported one)")
+    delete = actions.add_parser("delete", help="a workspace and every table only it uses")
+    delete.add_argument("id")
+    workspace.set_defaults(handler=_workspace)
     return parser
 
 
@@ -364,6 +381,23 @@ def _typing_tool(args) -> int:
     print(tool.statement())
     for path in paths.values():
         print(f"wrote {path}")
+    return 0
+
+
+def _workspace(args) -> int:
+    store = WorkspaceStore(args.data_dir or default_data_dir())
+    if args.action == "list":
+        for found in store.workspaces():
+            changed = time.strftime("%Y-%m-%d %H:%M", time.localtime(found.updated))
+            print(f"{found.id}\t{changed}\t{found.name}")
+    elif args.action == "export":
+        print(export_workspace(store, args.id, args.file))
+    elif args.action == "import":
+        print(import_workspace(store, args.file, name=args.name))
+    else:
+        store.existing(args.id)
+        JobRunner(store).stop_all(args.id)
+        store.delete(args.id)
     return 0
 
 

@@ -39,7 +39,7 @@ def test_map_shows_pca_at_once_and_offers_umap(map_page):
     assert caption.startswith("PCA of each group's content mix") and "(112 rows x 200 features)" in caption
     assert "k = 5" in caption
     assert "UMAP is being computed" not in " ".join(i.value for i in at.info), "nothing runs in the background"
-    assert [b.label for b in at.button] == ["Compute the UMAP map"]
+    assert [b.label for b in at.main.button] == ["Compute the UMAP map"]
     main = _charts(at)[0]
     assert main["encoding"]["color"]["field"] == "persona"
     assert len(main["encoding"]["color"]["scale"]["domain"]) == 5

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from persona_lab.export.markdown import escape, markdown_text
 from persona_lab.personas import edits
 from persona_lab.personas.model import PersonaSet
-from ui import edited_sets, runs
+from ui import analyses, edited_sets, runs
 from ui.state import EDITS
 from ui.views import descriptor_frame, md
 
@@ -45,7 +45,7 @@ def _session(**state) -> AppTest:
 
 def _order(at: AppTest) -> list[int]:
     """Persona ids in the order the cards show them."""
-    return [int(t.key.rsplit("_", 1)[1]) for t in at.text_input]
+    return [int(t.key.rsplit("_", 1)[1]) for t in at.text_input if t.key.startswith("_w_pe_name_")]
 
 
 def _edited(at: AppTest) -> PersonaSet:
@@ -205,7 +205,7 @@ def test_stability_from_the_assessment_reaches_the_cards(monkeypatch):
 
     at = _session()
     ids = _order(at)
-    monkeypatch.setattr(runs, "cached_selection", lambda key: Assessed(ids))
+    monkeypatch.setattr(analyses, "selection", lambda key: Assessed(ids))
     _run(at)
     lines = [m.value for m in at.markdown if "share ·" in m.value]
     assert "**90.0%** stable" in lines[0] and "**50.0%** stable" in lines[1]

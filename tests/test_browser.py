@@ -9,16 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from app_server import running_app
+from app_server import CHROMIUM, CHROMIUM_ARGS, running_app
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
 VIEWPORT = {"width": 1440, "height": 1000}
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
 # (navigation link, file name, text on the page, selector of the page's main result)
 PAGES = [

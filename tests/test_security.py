@@ -140,6 +140,10 @@ def _unsafe_calls(tree: ast.AST) -> list[str]:
 _TRUSTED = {
     # the resampling engine's own memory-mapped copy of the data, written by joblib.dump
     ("persona_lab/assess/engine.py", "joblib.load"): "joblib.dump",
+    # a job's input and result, written by the app's own runner into its private data directory
+    # (a workspace file carries neither: persona_lab/workspace/archive.py)
+    ("persona_lab/workspace/jobs.py", "pickle.load"): "pickle.dumps(result)",
+    ("persona_lab/workspace/jobs.py", "pickle.loads"): "pickle.dumps((function, args, kwargs))",
 }
 
 

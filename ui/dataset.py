@@ -18,7 +18,7 @@ import streamlit as st
 from persona_lab.data.dataset import Dataset
 from persona_lab.data.sample_data import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
 from persona_lab.errors import PersonaLabError
-from ui import runs
+from ui import runs, workspace
 from ui.views import show_error
 
 SOURCES = {
@@ -45,6 +45,12 @@ class Source:
     name: str
     read: Any  # a path (str) or bytes
     is_excel: bool
+    stored: bool = False  # an upload read back from the workspace: ``read`` is its Parquet file
+
+    @property
+    def reader_name(self) -> str:
+        """The name whose extension tells the reader the format."""
+        return Path(self.read).name if self.stored else self.name
 
 
 @dataclass(frozen=True)
@@ -82,8 +88,13 @@ def current_source() -> tuple[Source | None, str | None]:
         upload = st.session_state["data_upload"]
         if not upload:
             return None, "Upload a file to start (CSV, TSV, Excel, Parquet, JSON, SPSS or Stata)."
-        name = upload["name"]
-        return Source(("upload", upload["digest"], name), name, upload["bytes"], name.lower().endswith(EXCEL_SUFFIXES)), None
+        name, key = upload["name"], ("upload", upload["digest"], upload["name"])
+        if "bytes" in upload:
+            return Source(key, name, upload["bytes"], name.lower().endswith(EXCEL_SUFFIXES)), None
+        kept = workspace.stored_upload(upload, st.session_state["data_sheet"])
+        if kept is None:
+            return None, f"The uploaded file {name} is not in this workspace's data directory any more: upload it again."
+        return Source(key, name, str(kept), False, stored=True), None
     path = str(st.session_state["data_path"] or "").strip()
     if not path:
         return None, "Type the path of a data file on this machine and press Enter."
@@ -96,6 +107,8 @@ def sheets(source: Source) -> tuple[list[str] | None, str | None]:
 
 def current_sheet(source: Source) -> tuple[str | None, str | None]:
     """(sheet to read, error) for Excel sources; (None, None) otherwise."""
+    if source.stored:
+        return st.session_state["data_sheet"], None  # the sheet it was read from
     if not source.is_excel:
         return None, None
     names, error = sheets(source)
@@ -114,9 +127,11 @@ def current_dataset() -> Loaded:
     sheet, error = current_sheet(source)
     if error:
         return Loaded(None, None, None, None, source, error=error)
-    frame, error = runs.read(source.key, source.name, sheet, source.read)
+    frame, error = runs.read(source.key, source.reader_name, None if source.stored else sheet, source.read)
     if error:
         return Loaded(None, None, None, None, source, error=error)
+    if source.key[0] == "upload" and not source.stored:
+        workspace.keep_upload(st.session_state["data_upload"], sheet, frame)
     kind = st.session_state["data_kind"]
     base, detected, error = runs.base_dataset(source.key, source.name, sheet, kind, frame)
     if error:

@@ -20,7 +20,7 @@ from persona_lab.assess.criteria import label as criterion_label
 from persona_lab.assess.select import RULE, RULE_LABEL
 from persona_lab.errors import PersonaLabError
 from persona_lab.personas.model import PersonaSet
-from ui import runs
+from ui import analyses
 from ui.state import EDITS, LOADED, LOADED_DIGEST, PROBLEM
 
 
@@ -103,7 +103,7 @@ def assessment(loaded, method: str, k: int, seed: int):
     """(survival by persona id, how k was chosen, k-selection charts) from the stability
     assessment of the Number of personas page for this dataset, method and seed, if one was run
     with its current settings; empty otherwise. Nothing is computed here."""
-    return assessment_of(runs.page_selection(loaded, method, seed), k)
+    return assessment_of(analyses.page_selection(loaded, method, seed), k)
 
 
 def assessment_of(selection, k: int) -> tuple[dict[int, float], str | None, tuple[tuple[str, str], ...]]:

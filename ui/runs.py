@@ -1,5 +1,6 @@
 """Every cached call of the app into ``persona_lab``: reading, preparing, runs, comparisons,
-criterion curves, stability assessments, exports, models, typing tools and maps.
+criterion curves, exports, models, typing tools, maps, and the workspace store with its jobs'
+results (stability assessments run as jobs: ``ui/analyses.py``).
 
 This is the only module of the app with ``st.cache_data`` / ``st.cache_resource`` (a test checks
 it). Cached functions take hashable keys (strings, tuples); the objects they work on (bytes, a
@@ -10,7 +11,7 @@ dataset's key with the method, k, seed and parameters (:func:`run_key`). Results
 user-breakable calls are cached as ``(value, error message)`` so that a bad file is not re-read on
 every rerun.
 
-Runs, comparisons, criterion curves and stability assessments report progress to a bar on the
+Runs, comparisons and criterion curves report progress to a bar on the
 page, but an ``st.*`` call made inside a cached function would be recorded and replayed on a
 cache hit. So they are memoised in a *slot*: a ``st.cache_resource`` entry (bounded by
 ``max_entries``) holding a dict that :func:`_fill`, run outside the cached function, fills once.
@@ -44,7 +45,6 @@ from joblib.externals.loky import ProcessPoolExecutor
 
 from persona_lab import embed, pipeline
 from persona_lab.assess import criteria as criteria_module
-from persona_lab.assess import select as select_module
 from persona_lab.assess import stability as stability_module
 from persona_lab.assess.methods_at_k import compare_methods as _compare_methods
 from persona_lab.data import infer_roles, list_sheets, profile_columns, read_table
@@ -60,6 +60,7 @@ from persona_lab.model_file import PersonaModel, model_files
 from persona_lab.personas.model import PersonaSet
 from persona_lab.prepare import COMMON_SPACE, Preparation, Prepared, prepare
 from persona_lab.typing_tool import TypingTool, typing_tool_for_model
+from persona_lab.workspace import Job, JobRunner, WorkspaceStore
 
 from ui import state
 
@@ -239,12 +240,27 @@ def cached_comparison(loaded: Loaded, methods: tuple, k: int | None, seed: int, 
     return _comparison_slot(loaded.key, tuple(methods), k, int(seed), frozen_params(params)).get("value")
 
 
+# -- the workspace on disk and its jobs -----------------------------------------------------------
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def workspace_services(data_dir: str) -> tuple[WorkspaceStore, JobRunner]:
+    """The store of ``data_dir`` and its job runner: one per server, shared by every session."""
+    store = WorkspaceStore(data_dir)
+    return store, JobRunner(store)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _job_result(job: str, _runner: JobRunner, _found: Job):
+    return _runner.result(_found)
+
+
+def job_result(runner: JobRunner, job: Job):
+    """A finished job's result, read from disk once per server (a job's result never changes)."""
+    return _job_result(job.id, runner, job)
+
+
 # -- the number of personas ---------------------------------------------------------------------
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _selection_slot(key: tuple) -> dict:
-    return {}
 
 
 def has_starts(method: str) -> bool:
@@ -258,31 +274,6 @@ def selection_key(loaded: Loaded, method: str, k_values: tuple, seed: int, min_s
     session = st.session_state
     return (loaded.key, method, tuple(k_values), int(seed), min_share, int(session["nk_resamples"]),
             int(session["nk_references"]), bool(session["nk_one_start"]) and has_starts(method))
-
-
-def cached_selection(key: tuple):
-    """The finished assessment for these settings, or None."""
-    return _selection_slot(key).get("value")
-
-
-def page_selection(loaded: Loaded, method: str, seed: int):
-    """The Number of personas page's assessment of ``method`` with its current settings, if one
-    was made (nothing is computed here)."""
-    k_values = state.nk_k_values()
-    if len(k_values) < 2:
-        return None
-    return cached_selection(selection_key(loaded, method, k_values, seed, state.min_share()))
-
-
-def select_k(loaded: Loaded, key: tuple, progress: Progress | None = None):
-    """``assess.select.select_k`` for the settings in ``key``, memoised; raises PersonaLabError.
-
-    A click while it runs stops it: Streamlit raises from the next progress report (at least
-    every half second) and the engine kills its worker processes."""
-    _, method, k_values, seed, min_share, resamples, references, one_start = key
-    return _fill(_selection_slot(key), lambda: select_module.select_k(
-        loaded.dataset, method, k_values, resamples=resamples, seed=seed, n_ref=references,
-        min_share=min_share, n_jobs=APP_JOBS, progress=progress, starts=1 if one_start else None))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

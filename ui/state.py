@@ -34,6 +34,12 @@ LOADED = "pe_loaded"  # the source key of the persona file being worked on, or N
 LOADED_DIGEST = "pe_loaded_digest"  # SHA-256 of the last upload read, so a rerun does not reload it
 PROBLEM = "pe_problem"  # why the last upload or edit was refused, for the page to show
 MIN_ROWS = "pe_min_size"  # the minimum segment size: smaller personas are withheld from exports
+#: The workspace wiring's own keys (``ui/workspace.py``).
+WORKSPACE = "ws_id"  # the workspace this session works in (also in the URL: ?ws=...)
+WS_WRITER = "ws_writer"  # this session's name in the workspace's write log
+WS_SEEN = "ws_seen"  # {key: (JSON text, version)} as last loaded or saved by this session
+WS_NOTES = "ws_notes"  # what the workspace has to say: another tab's changes, a refused write
+WS_KEPT = "ws_kept"  # {(upload digest, sheet)} already stored as Parquet
 
 DEFAULTS: dict[str, Any] = {
     # Data
@@ -61,7 +67,6 @@ DEFAULTS: dict[str, Any] = {
     "nk_resamples": 30,
     "nk_references": 20,
     "nk_one_start": False,  # resample fits with one start (fpc's scheme) instead of the method's own
-    "nk_requested": None,  # the settings whose stability assessment the user asked for
     # Compare k: up to four solutions (slots a-d)
     "cmp_count": 2,
     "cmp_k_a": 3,
@@ -85,7 +90,20 @@ DEFAULTS: dict[str, Any] = {
     MIN_ROWS: MIN_SIZE,
     # Typing tool
     "tt_questions": 0,  # 0: the recommended number
+    # the workspace
+    WORKSPACE: None,
+    WS_WRITER: None,
+    WS_SEEN: {},
+    WS_NOTES: [],
+    WS_KEPT: set(),
 }
+
+
+#: Kept only for the session, never in the workspace: derived each run, or a message of the moment.
+TRANSIENT = frozenset({"data_upload_refused", "data_roles_base", "map_umap_requested", LOADED_DIGEST, PROBLEM,
+                       WORKSPACE, WS_WRITER, WS_SEEN, WS_NOTES, WS_KEPT})
+#: Every other choice is kept in the workspace (``ui/workspace.py``) and comes back after a reload.
+PERSISTED = tuple(key for key in DEFAULTS if key not in TRANSIENT)
 
 
 def init_state() -> None:

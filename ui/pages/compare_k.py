@@ -10,7 +10,7 @@ from persona_lab import charts
 from persona_lab.errors import PersonaLabError
 from persona_lab.lineage import MAX_LEVELS, chain_align, lineage
 from persona_lab.methods import METHODS
-from ui import runs, state, views
+from ui import analyses, runs, state, views
 from ui.dataset import require_dataset
 from ui.state import K_MAX, K_MIN, k_is_output, method_label
 from ui.views import md, show_error
@@ -91,7 +91,7 @@ else:
     finally:
         done()
     # Stability: the Number of personas page's assessment of this dataset and method, if it was made.
-    selection = runs.cached_selection(runs.selection_key(loaded, lineage_method, state.nk_k_values(), seed,
+    selection = analyses.selection(runs.selection_key(loaded, lineage_method, state.nk_k_values(), seed,
                                                          state.min_share()))
     stability = {}
     if selection is not None and selection.survival is not None:

@@ -8,7 +8,7 @@ from persona_lab.assess.criteria import label as criterion_label
 from persona_lab.assess.select import REFERENCE_NAMES, RULE, RULE_LABEL, default_reference
 from persona_lab.assess.stability import LABELS as STABILITY_LABELS
 from persona_lab.errors import PersonaLabError
-from ui import runs, state, views
+from ui import analyses, runs, state, views
 from ui.dataset import require_dataset
 from ui.state import K_MAX, K_MIN, k_is_output, method_label
 from ui.views import md, show_error
@@ -38,14 +38,28 @@ def criteria_section(loaded, method: str, seed: int, label: str) -> tuple[tuple,
     min_share = state.min_share()
     st.caption(f"{label}, seed {seed}: one fit per k on {md(loaded.dataset.name)}, reused by every criterion.")
 
-    report, done = views.progress_reporter(f"Fitting {label} for k = {low}..{high}")
-    try:
-        curves = runs.criterion_curves(loaded, method, k_values, seed, min_share=min_share, progress=report)
-    except PersonaLabError as exc:
-        show_error(exc.one_line())
-        st.stop()
-    finally:
-        done()
+    if analyses.curves_are_cheap(loaded, method, k_values):
+        report, done = views.progress_reporter(f"Fitting {label} for k = {low}..{high}")
+        try:
+            curves = runs.criterion_curves(loaded, method, k_values, seed, min_share=min_share, progress=report)
+        except PersonaLabError as exc:
+            show_error(exc.one_line())
+            st.stop()
+        finally:
+            done()
+    else:  # a large matrix: fitted as a job, on request
+        key = (loaded.key, method, tuple(k_values), int(seed), min_share)
+        curves = analyses.result(analyses.CURVES, key)
+        if curves is None:
+            job = analyses.job_for(analyses.CURVES, key)
+            if job is not None and job.running:
+                analyses.follow(job, f"Fitting {label} for k = {low}..{high}")
+            else:
+                analyses.ended(job)
+                st.button("Compute the criteria", type="primary", on_click=analyses.start_curves,
+                          args=(loaded, method, k_values, seed, min_share),
+                          help="A large matrix: the fits run on the server as a job, kept in the workspace.")
+            return k_values, min_share
 
     if curves.table.empty:
         st.info(f"No criterion of k applies to {label}.")
@@ -107,21 +121,16 @@ if runs.has_starts(method):
                      "variation then counts as instability: a split that the method's own starts find every "
                      "time can look unstable. Off: each resample is fitted as the full data is.")
 key = runs.selection_key(loaded, method, k_values, seed, min_share)
-selection = runs.cached_selection(key)
+selection = analyses.selection(key)
 if selection is None:
-    if st.session_state["nk_requested"] == key:
-        st.button("Stop", on_click=lambda: st.session_state.update(nk_requested=None),
-                  help="Stops the resampling; the workers end within a second or two.")
-        report, done = views.progress_reporter("Resampling")
-        try:
-            selection = runs.select_k(loaded, key, progress=report)
-        except PersonaLabError as exc:
-            show_error(exc.one_line())
-            st.stop()
-        finally:
-            done()
-        st.rerun()
-    st.button("Assess stability", type="primary", on_click=lambda: st.session_state.update(nk_requested=key))
+    job = analyses.job_for(analyses.SELECTION, key)
+    if job is not None and job.running:
+        analyses.follow(job, "Assessing stability")
+        st.stop()
+    analyses.ended(job)
+    st.button("Assess stability", type="primary", on_click=analyses.start_selection, args=(loaded, key),
+              help="Runs on the server as a job: it goes on while you use other pages, and its result is kept "
+                   "in the workspace for these data and settings.")
     st.stop()
 
 headline.markdown(f"### {md(selection.headline)}")

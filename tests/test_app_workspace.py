@@ -212,9 +212,9 @@ def test_large_criterion_curves_wait_for_the_button_and_run_as_a_job(monkeypatch
     workspace = at.session_state[WORKSPACE]
     _, runner = runs.workspace_services(__import__("ui.workspace").workspace.data_dir())
     assert any(b.label == "Compute the criteria" for b in at.button)
-    assert not runner.jobs(workspace) and "picks k =" not in " ".join(m.value for m in at.markdown)
+    assert not runner.jobs(workspace) and "The criteria's vote: k =" not in " ".join(m.value for m in at.markdown)
     next(b for b in at.button if b.label == "Compute the criteria").click()
     _run(at)
     _follow(at)
-    assert "picks k =" in " ".join(m.value for m in at.markdown)
+    assert "The criteria's vote: k =" in " ".join(m.value for m in at.markdown)
     assert [(j.kind, j.status) for j in runner.jobs(workspace)] == [("criterion_curves", "done")]

@@ -124,3 +124,35 @@ def test_the_same_apg_persona_keeps_its_name_across_k():
     at_both = [found for found in names.values() if len(found) == 2]
     assert len(at_both) >= 3  # most skeletons of k = 4 are found again at k = 5
     assert all(found[0] == found[1] for found in at_both)
+
+
+@pytest.mark.parametrize("k", [2, 5, 9, 14])
+def test_every_nmf_factor_is_a_persona_and_shares_add_up(k):
+    """k asked, k personas, also for a factor that is no group's strongest (k = 9 on the sample
+    had two such factors, and gave 7 personas whose shares summed to 0.93)."""
+    import persona_lab as pl
+    from persona_lab.data.sample_data import SAMPLE_DIR
+
+    result = pl.run(pl.load_dataset(SAMPLE_DIR / "channel_views.csv"), "nmf", k, seed=0)
+    personas = result.personas
+    assert result.method.n_segments_ == personas.k == k
+    assert sorted(p.id for p in personas.personas) == list(range(k))
+    unassigned = (personas.unassigned or {}).get("share", 0.0)
+    assert sum(p.share for p in personas.personas) + unassigned == pytest.approx(1.0)
+    # assign's labels name personas that exist.
+    assert set(result.method.assign(result.prepared.X)) <= {p.id for p in personas.personas}
+
+
+def test_a_factor_that_is_no_groups_strongest_is_still_a_persona_new_rows_can_match():
+    """Factor 1 is no group's strongest; it still has a persona with its own share (hand
+    computed), and a new group made of its item alone is assigned to it."""
+    rows = [("18-24", "female", "US", "i0", 10), ("25-34", "male", "DE", "i1", 20), ("65+", "female", "JP", "i2", 1)]
+    W, H = [[2.0, 0.1], [3.0, 0.2], [1.0, 0.9]], [[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    dataset, prepared, method = hand_built_apg(rows, W, H)
+    assert (method.labels_ == 0).all() and method._segment_count() == 2
+    result = build_personas(dataset, prepared, method, manifest={}, seed=0)
+    by_id = {p.id: p for p in result.personas}
+    # m = W * |H|_1 (2 and 1) normalised per group: (4, 0.1) / 4.1, (6, 0.2) / 6.2, (2, 0.9) / 2.9.
+    assert by_id[1].size == pytest.approx(10 * 0.1 / 4.1 + 20 * 0.2 / 6.2 + 0.9 / 2.9)
+    assert sum(p.share for p in result.personas) == pytest.approx(1.0)
+    assert method.assign(np.array([[0.0, 0.0, 5.0]]))[0] == 1

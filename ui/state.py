@@ -26,7 +26,9 @@ import streamlit as st
 from persona_lab.methods import METHODS
 from persona_lab.personas.privacy import MIN_SIZE
 
-K_MIN, K_MAX = 2, 30
+#: k from K_MIN up to the data's groups or rows, at most K_CEILING: APG promises "5, 10, 50 or 100
+#: personas", and beyond a few hundred a persona is no longer something a team can talk about.
+K_MIN, K_CEILING = 2, 200
 
 #: The Personas page's keys (their values are documented in :mod:`ui.edited_sets`).
 EDITS = "pe_edits"  # {source key: edited PersonaSet}
@@ -141,6 +143,28 @@ def method_label(name: str) -> str:
 def k_is_output(method: str) -> bool:
     """Whether ``method`` finds the number of personas itself (the method protocol says)."""
     return bool(METHODS[method].k_is_output)
+
+
+def k_max(dataset) -> int:
+    """The largest k worth offering for ``dataset`` (None: no data yet)."""
+    return K_CEILING if dataset is None else max(K_MIN, min(K_CEILING, dataset.n_units))
+
+
+def bind_k(key: str, high: int) -> dict:
+    """:func:`bind` for a k widget (a number, a range or a list of k) whose stored choice is
+    first kept within K_MIN..``high``: a smaller dataset must not make the widget refuse it."""
+    value = st.session_state[key]
+    if isinstance(value, list):  # the Map's several k
+        st.session_state[key] = sorted({_clip_k(v, high) for v in value})
+    elif isinstance(value, tuple):  # a range
+        st.session_state[key] = tuple(_clip_k(v, high) for v in value)
+    elif value is not None:
+        st.session_state[key] = _clip_k(value, high)
+    return bind(key)
+
+
+def _clip_k(value, high: int) -> int:
+    return min(max(int(value), K_MIN), high)
 
 
 def min_share() -> float | None:

@@ -212,6 +212,12 @@ class NMF(SegmentationMethod):
             random_state=seed,
         )
 
+    def _segment_count(self) -> int:
+        # Every factor is a persona, also one that is no row's strongest: it still holds a share
+        # of many rows' activity, and a new row can match it (issue 17: k = 9 on the sample gave
+        # 7 personas whose shares summed to 0.93).
+        return int(self.W_.shape[1])
+
     def _memberships(self, W: np.ndarray) -> np.ndarray:
         mass = W * self.H_.sum(axis=1)[None, :]
         total = mass.sum(axis=1, keepdims=True)

@@ -12,7 +12,7 @@ from persona_lab.lineage import MAX_LEVELS, chain_align, lineage
 from persona_lab.methods import METHODS
 from ui import runs, state, views
 from ui.dataset import require_dataset
-from ui.state import K_MAX, K_MIN, k_is_output, method_label
+from ui.state import K_MIN, k_is_output, method_label
 from ui.views import md, show_error
 
 st.title("Compare k")
@@ -26,10 +26,11 @@ for slot in SLOTS:
 
 st.number_input("Solutions side by side", min_value=2, max_value=4, step=1, **state.bind("cmp_count"))
 count = int(st.session_state["cmp_count"])
+k_high = state.k_max(loaded.dataset)
 for slot, column in zip(SLOTS, st.columns(count)):
     with column:
         st.selectbox("Method", methods, format_func=method_label, **state.bind(f"cmp_method_{slot}"))
-        st.number_input("k", min_value=K_MIN, max_value=K_MAX, step=1, **state.bind(f"cmp_k_{slot}"))
+        st.number_input("k", min_value=K_MIN, max_value=k_high, step=1, **state.bind_k(f"cmp_k_{slot}", k_high))
 chosen = [(st.session_state[f"cmp_method_{s}"], int(st.session_state[f"cmp_k_{s}"])) for s in SLOTS[:count]]
 one_method = len({m for m, _ in chosen}) == 1
 names = [f"k = {k}" if one_method else f"{method_label(m)}, k = {k}" for m, k in chosen]

@@ -100,9 +100,31 @@ def test_segment_map_colours_personas_by_id_with_tooltips_and_density():
     assert _scale(spec) == {"Ann": charts.PALETTE[0], "Bo": charts.PALETTE[1], "unassigned": charts.UNASSIGNED_COLOR}
     assert [t["field"] for t in points["encoding"]["tooltip"]] == ["persona", "row"]
     (pick,) = spec["params"]
-    assert pick["select"]["fields"] == ["persona"] and pick["bind"] == "legend"
+    assert pick["select"]["fields"] == ["colour"] and pick["bind"] == "legend"
     alone = charts.segment_map(coords, _personas(["Ann", "Bo"])).to_dict()
     assert "layer" not in alone and alone["mark"]["type"] == "circle"
+
+
+def test_a_map_of_100_personas_colours_the_largest_and_greys_the_rest():
+    names = [f"P{i}" for i in range(100)]
+    personas = _personas(names)
+    for p in personas.personas:
+        p.share = (p.id + 1) / 5050  # P99 is the largest
+    coords = pd.DataFrame({"x": np.arange(100.0), "y": np.zeros(100), "persona_id": np.arange(100)})
+    spec = charts.segment_map(coords, personas).to_dict()
+    scale = _scale(spec)
+    assert len(scale) == charts.MAX_COLOURED + 1 and len(set(scale.values())) == len(scale)  # no hue twice
+    assert list(scale)[:2] == ["P99", "P98"] and scale["81 other personas"] == charts.OTHER_COLOUR
+    rows = pd.DataFrame(spec["datasets"][spec["data"]["name"]]).set_index("persona")
+    assert rows.loc["P0", "colour"] == "81 other personas" and rows.loc["P99", "colour"] == "P99"
+
+
+def test_a_map_coloured_by_an_attribute_of_each_persona():
+    coords = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [0.0, 1.0, 0.5], "persona_id": [0, 1, 2]})
+    spec = charts.segment_map(coords, _personas(["Ann", "Bo", "Cy"]), colour_by={0: "F", 1: "M", 2: "F"}).to_dict()
+    assert _scale(spec) == {"F": charts.PALETTE[0], "M": charts.PALETTE[1]}
+    rows = pd.DataFrame(spec["datasets"][spec["data"]["name"]])
+    assert list(rows["colour"]) == ["F", "M", "F"] and list(rows["persona"]) == ["Ann", "Bo", "Cy"]
 
 
 def test_matched_personas_keep_their_colour_across_k():

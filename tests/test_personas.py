@@ -156,3 +156,54 @@ def test_a_factor_that_is_no_groups_strongest_is_still_a_persona_new_rows_can_ma
     assert by_id[1].size == pytest.approx(10 * 0.1 / 4.1 + 20 * 0.2 / 6.2 + 0.9 / 2.9)
     assert sum(p.share for p in result.personas) == pytest.approx(1.0)
     assert method.assign(np.array([[0.0, 0.0, 5.0]]))[0] == 1
+
+
+@pytest.fixture(scope="module")
+def many_apg_personas():
+    """40 personas of a generated APG matrix in MovieLens's group structure (168 groups), where
+    several personas share a skeleton."""
+    import persona_lab as pl
+    from persona_lab.data.synthetic_apg import planted_apg
+
+    data = planted_apg(n_items=400, nonzero=12_000, seed=1).dataset()
+    return pl.run(data, "nmf", 40, seed=0, params={"n_restarts": 1})
+
+
+def test_siblings_sharing_a_skeleton_have_their_own_text_and_prevalence(many_apg_personas):
+    personas = many_apg_personas.personas.personas
+    assert len(personas) == 40 and sum(p.share for p in personas) == pytest.approx(1.0)
+    by_skeleton: dict = {}
+    for p in personas:
+        by_skeleton.setdefault(tuple(p.demographics.items()), []).append(p)
+    siblings = [same for same in by_skeleton.values() if len(same) > 1]
+    assert siblings, "the case needs personas sharing a skeleton"
+    for same in siblings:
+        assert len({p.explanation for p in same}) == len(same)
+        assert len({round(p.prevalence, 12) for p in same}) == len(same)
+        for p in same:
+            assert "share this skeleton" in p.explanation or "shares this skeleton" in p.explanation
+    # Prevalence is the skeleton's interactions attributed to the persona: never above its share.
+    assert all(0 < p.prevalence <= p.share + 1e-12 for p in personas)
+
+
+def test_distinctive_interests_are_lifted_above_everybody_with_enough_volume(many_apg_personas):
+    from persona_lab.personas.apg import MIN_VOLUME
+
+    run = many_apg_personas
+    V = run.prepared.matrix.V
+    audience = V.sum(axis=0) / V.sum()
+    column = {str(item): j for j, item in enumerate(run.prepared.matrix.items.index)}
+    differ = floored = 0
+    for p in run.personas.personas:
+        assert p.distinctive, p.name
+        for interest in p.distinctive:
+            assert interest.lift == pytest.approx(interest.weight / audience[column[interest.item]])
+            assert interest.lift > 1
+        mix = run.method.H_[p.id] / run.method.H_[p.id].sum()
+        if (p.size * mix >= MIN_VOLUME).sum() >= len(p.interests):  # large enough for the volume floor
+            assert all(p.size * i.weight >= MIN_VOLUME - 1e-9 for i in p.distinctive)
+            floored += 1
+        assert [i.lift for i in p.distinctive] == sorted((i.lift for i in p.distinctive), reverse=True)
+        differ += p.distinctive[0].item != p.interests[0].item
+    # The most viewed items are shared across personas; what sets them apart mostly is not.
+    assert differ >= 0.8 * len(run.personas.personas) and floored >= 10

@@ -79,6 +79,7 @@ DEFAULTS: dict[str, Any] = {
     # Map
     "map_ks": None,  # None: the sidebar's k and its neighbours
     "map_umap_requested": False,
+    "map_colour_by": None,  # None: by persona; else a demographic attribute of the personas' skeletons
     # Personas & export
     EDITS: {},
     LOADED: None,
@@ -160,6 +161,14 @@ def bind_k(key: str, high: int) -> dict:
         st.session_state[key] = tuple(_clip_k(v, high) for v in value)
     elif value is not None:
         st.session_state[key] = _clip_k(value, high)
+    return bind(key)
+
+
+def bind_choice(key: str, options: list) -> dict:
+    """:func:`bind` for a choice among ``options`` that depend on the data: a stored choice the
+    current data does not offer falls back to the first option."""
+    if st.session_state[key] not in options:
+        st.session_state[key] = options[0]
     return bind(key)
 
 

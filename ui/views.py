@@ -169,6 +169,21 @@ class Alignment:
     table: pd.DataFrame  # contingency table with persona names (A rows x B columns)
 
 
+def skeleton_attributes(persona_set: PersonaSet) -> list[str]:
+    """The demographic attributes of APG personas' skeletons (groups are defined by them), to
+    colour or filter personas by; none for an entity table (its demographics are summaries)."""
+    if persona_set.kind != "interactions":
+        return []
+    return list(dict.fromkeys(c for p in persona_set.personas for c in p.demographics))
+
+
+def skeleton_values(persona_set: PersonaSet, attribute: str | None) -> dict[int, str] | None:
+    """Each persona's value of ``attribute`` (None: no attribute chosen)."""
+    if attribute is None:
+        return None
+    return {p.id: p.demographics.get(attribute, "(none)") for p in persona_set.personas}
+
+
 def align_runs(a: pipeline.PersonaRun, b: pipeline.PersonaRun) -> Alignment:
     """Pair each persona of ``a`` with the persona of ``b`` sharing most rows (agreement.py's
     one-to-one matching); ``b``'s personas take their partner's id, and so its colour."""

@@ -60,8 +60,14 @@ st.caption(
     + "Click a persona in the legend to highlight it; hover a point for its row."
 )
 labels = run.labels[frame.index.to_numpy()]
-st.altair_chart(charts.segment_map(frame.assign(persona_id=labels), run.personas, tooltip=tooltips, density=density),
-                width="stretch")
+attributes = views.skeleton_attributes(run.personas)
+if attributes:
+    st.selectbox("Colour by", [None, *attributes], format_func=lambda a: "persona" if a is None else f"the persona's {a}",
+                 help="With many personas, colour by what their demographic skeletons share.",
+                 **state.bind_choice("map_colour_by", [None, *attributes]))
+colour_by = views.skeleton_values(run.personas, st.session_state["map_colour_by"])
+st.altair_chart(charts.segment_map(frame.assign(persona_id=labels), run.personas, tooltip=tooltips, density=density,
+                                   colour_by=colour_by), width="stretch")
 
 # -- the same map, coloured by several k ------------------------------------------------------------
 

@@ -37,6 +37,7 @@ def test_cover_then_a_card_per_included_persona_then_the_appendix(tmp_path):
 def test_excluded_personas_and_hidden_traits_are_left_out(monkeypatch):
     drawn = []
     real = layout.chart_png.__wrapped__
+    layout.chart_png.cache_clear()  # render_charts fills the cache before the pages are laid out
 
     def recording(spec):
         drawn.append(spec)

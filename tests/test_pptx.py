@@ -1,5 +1,6 @@
 """The PowerPoint deck: title, one slide per included persona, how k was chosen; opens in LibreOffice."""
 
+import functools
 import io
 import shutil
 import subprocess
@@ -58,11 +59,9 @@ def test_a_persona_slide_has_face_chart_narrative_and_prevalence():
 
 
 def test_the_hidden_trait_is_not_charted(monkeypatch):
-    import persona_lab.export.pptx as pptx_module
-
     drawn = []
-    real = pptx_module.charts.persona_profile
-    monkeypatch.setattr(pptx_module.charts, "persona_profile", lambda p, n: drawn.append(p) or real(p, n=n))
+    real = charts.persona_profile
+    monkeypatch.setattr(charts, "persona_profile", lambda p, n: drawn.append(p) or real(p, n=n))
     pptx_bytes(persona_set())
     assert drawn and all(HIDDEN_TRAIT not in [t.feature for t in p.traits] for p in drawn)
 
@@ -94,3 +93,25 @@ def test_the_same_personas_give_the_same_bytes(monkeypatch):
     first = pptx_bytes(persona_set(), _context())
     assert pptx_bytes(persona_set(), _context()) == first
     assert Presentation(io.BytesIO(first)).core_properties.created.year == 2023
+
+
+def test_the_pdf_and_the_deck_of_one_set_share_each_chart_render(monkeypatch):
+    """Each chart is rendered once: the deck reuses the PDF's renders (issue 17: 100 personas
+    rendered 200 charts), also when they are rendered several at a time."""
+    from persona_lab.export import layout
+    from persona_lab.export.pdf import pdf_bytes
+
+    rendered = []
+    real = layout.chart_png.__wrapped__
+
+    @functools.lru_cache(maxsize=layout.CACHED_CHARTS)
+    def counting(spec):
+        rendered.append(spec)
+        return real(spec)
+
+    monkeypatch.setattr(layout, "chart_png", counting)
+    ps = persona_set()
+    pdf_bytes(ps, n_jobs=2)
+    pptx_bytes(ps, n_jobs=2)
+    charted = [p for p in ps.personas if p.include and (p.traits or p.interests)]
+    assert len(rendered) == len(set(rendered)) == len(charted)

@@ -27,7 +27,6 @@ from . import layout as L
 from .atomic import atomic_write
 from .included import identity, included
 
-TOP_N = 8
 #: A report stays readable whatever the width of the data (a table of 5,000 columns would make
 #: thousands of appendix pages): the rest is in manifest.json, written beside the PDF.
 STEPS_SHOWN = 40
@@ -45,10 +44,12 @@ class ReportContext:
     k_charts: tuple[tuple[str, str], ...] = ()
 
 
-def pdf_bytes(persona_set: PersonaSet, context: ReportContext | None = None) -> bytes:
-    """The PDF report of the included personas of ``persona_set`` as bytes."""
+def pdf_bytes(persona_set: PersonaSet, context: ReportContext | None = None, n_jobs: int = 1) -> bytes:
+    """The PDF report of the included personas of ``persona_set`` as bytes (``n_jobs`` charts
+    rendered at a time)."""
     context = context or ReportContext()
     shown = included(persona_set)
+    L.render_charts(L.report_charts(shown, context.k_charts), n_jobs)
     pdf = _new_document(shown, context)
     _cover(pdf, shown, len(persona_set.personas), context)
     for index, persona in enumerate(shown.personas):
@@ -57,9 +58,10 @@ def pdf_bytes(persona_set: PersonaSet, context: ReportContext | None = None) -> 
     return bytes(pdf.output())
 
 
-def write_pdf(persona_set: PersonaSet, path: str | os.PathLike, context: ReportContext | None = None) -> Path:
+def write_pdf(persona_set: PersonaSet, path: str | os.PathLike, context: ReportContext | None = None,
+              n_jobs: int = 1) -> Path:
     """Write the PDF report to ``path`` (atomically) and return the path."""
-    return atomic_write(path, pdf_bytes(persona_set, context))
+    return atomic_write(path, pdf_bytes(persona_set, context, n_jobs))
 
 
 def persona_colour(persona: Persona) -> tuple[int, int, int]:
@@ -246,9 +248,8 @@ def _persona_chart(pdf: _Document, persona: Persona, colour, max_height: float) 
         L.caption(pdf, "Standardised difference from everybody else (SD for numbers, Cohen's h for shares).")
     else:
         L.heading(pdf, "Interests", colour)
-    spec = charts.persona_profile(persona, n=TOP_N).properties(width=440)
-    L.chart(pdf, spec.to_json(), max_height=max_height - 10 - (L.LINE if persona.traits else 0))
-    hidden_by_n = max(len(persona.traits or persona.interests) - TOP_N, 0)
+    L.chart(pdf, L.persona_chart(persona), max_height=max_height - 10 - (L.LINE if persona.traits else 0))
+    hidden_by_n = max(len(persona.traits or persona.interests) - L.TOP_N, 0)
     if hidden_by_n:
         L.cell(pdf, pdf.epw, L.LINE, f"+{hidden_by_n} more not shown", 8, L.MUTED, newline=True)
     if persona.traits:

@@ -22,7 +22,6 @@ from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR
 from pptx.util import Emu, Inches, Pt
 
-from .. import charts
 from ..personas.model import Persona, PersonaSet
 from ..personas.privacy import withheld_note
 from . import layout as L
@@ -33,13 +32,14 @@ from .pdf import ReportContext, _creation_date, persona_colour
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
 MARGIN = Inches(0.5)
 BAND = Inches(1.6)
-TOP_N = 6
 
 
-def pptx_bytes(persona_set: PersonaSet, context: ReportContext | None = None) -> bytes:
-    """The deck of the included personas of ``persona_set`` as bytes."""
+def pptx_bytes(persona_set: PersonaSet, context: ReportContext | None = None, n_jobs: int = 1) -> bytes:
+    """The deck of the included personas of ``persona_set`` as bytes (``n_jobs`` charts rendered
+    at a time; those the PDF of the same set rendered are reused)."""
     context = context or ReportContext()
     shown = included(persona_set)
+    L.render_charts(L.report_charts(shown, context.k_charts[:2]), n_jobs)
     deck = Presentation()
     deck.slide_width, deck.slide_height = WIDTH, HEIGHT
     deck.core_properties.title = L.clean(f"Personas: {shown.dataset}" if shown.dataset else "Personas")
@@ -57,9 +57,10 @@ def pptx_bytes(persona_set: PersonaSet, context: ReportContext | None = None) ->
     return _fixed_zip_times(out.getvalue())
 
 
-def write_pptx(persona_set: PersonaSet, path: str | os.PathLike, context: ReportContext | None = None) -> Path:
+def write_pptx(persona_set: PersonaSet, path: str | os.PathLike, context: ReportContext | None = None,
+               n_jobs: int = 1) -> Path:
     """Write the deck to ``path`` (atomically) and return the path."""
-    return atomic_write(path, pptx_bytes(persona_set, context))
+    return atomic_write(path, pptx_bytes(persona_set, context, n_jobs))
 
 
 def _blank(deck):
@@ -116,8 +117,7 @@ def _persona_slide(deck, ps: PersonaSet, persona: Persona, index: int) -> None:
         body.append((f"“{quote.strip()}”", 11, L.MUTED, False))
     _paragraphs(slide, MARGIN, BAND + Inches(0.3), left_w, HEIGHT - BAND - Inches(0.6), body)
     if persona.traits or persona.interests:
-        spec = charts.persona_profile(persona, n=TOP_N).properties(width=420).to_json()
-        png, width_px, height_px = L.chart_png(spec)
+        png, width_px, height_px = L.chart_png(L.persona_chart(persona))
         x, y = MARGIN + left_w + Inches(0.3), BAND + Inches(0.3)
         box_w, box_h = WIDTH - x - MARGIN, HEIGHT - y - Inches(0.4)
         scale = min(box_w / width_px, box_h / height_px)

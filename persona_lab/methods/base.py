@@ -99,8 +99,13 @@ class SegmentationMethod:
         none by default, so that stability measures the researcher's own procedure."""
         return {}
 
-    def fit(self, prepared: Prepared, k: int | None = None, seed: int = 0) -> "SegmentationMethod":
+    def fit(self, prepared: Prepared, k: int | None = None, seed: int = 0, *, n_jobs: int = 1) -> "SegmentationMethod":
+        """Fit to ``prepared``. ``n_jobs``: threads a method may use for independent parts of one
+        fit (NMF's random starts); the result does not depend on it. Resampling keeps 1: it runs
+        fits in parallel itself."""
         self._validate_params()
+        check_whole("n_jobs", n_jobs, 1, fix="Use n_jobs=1 or more")
+        self._n_jobs = int(n_jobs)
         self._check_data(prepared)
         self.notes_: list[str] = []
         if self.k_is_output:

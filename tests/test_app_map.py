@@ -80,6 +80,29 @@ def test_compare_k_with_three_solutions():
     assert at.dataframe[0].value.shape[0] == 5
 
 
+def test_compare_k_at_50_against_100_stays_readable():
+    """The APG sample (112 groups) at k = 50 and 100: a table of matched personas instead of 150
+    cards, a lineage of the two chosen k that follows one persona, one row persona's flows."""
+    at = _page("compare_k", cmp_k_a=50, cmp_k_b=100)
+    matched = at.dataframe[0].value
+    assert len(matched) >= 100 and list(matched.columns[:2]) == ["k = 50", "k = 50: share"]
+    assert matched["k = 50: share"].sum() == pytest.approx(100.0, abs=0.5)
+    assert not [m for m in at.main.markdown if m.value.startswith("**")], "no persona cards"
+    (lineage,) = [c for kind in _CHART_KINDS for c in at.get(kind) if '"rule"' in c.proto.spec]
+    tables = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in lineage.proto.datasets]
+    nodes = next(t for t in tables if "label" in t.columns)
+    assert sorted(nodes["k"].unique()) == [50, 100] and (nodes["k"] == 50).sum() == 1  # one persona followed
+    followed = at.selectbox(key="_w_cmp_focus")
+    assert len(followed.options) == 50
+    (heatmap,) = [c for kind in _CHART_KINDS for c in at.get(kind) if '"rect"' in c.proto.spec]
+    cells = pa.ipc.open_stream(heatmap.proto.datasets[0].data.data).read_all().to_pandas()
+    # One row persona, and only the columns it shares rows with; the whole table stays below, scrollable.
+    assert cells["a"].nunique() == 1 and (cells["rows"] > 0).all() and cells["b"].nunique() < 100
+    assert at.dataframe[1].value.shape[1] >= 46
+    followed.set_value(followed.options[3]).run()
+    assert not at.exception
+
+
 def test_compare_k_across_methods_has_no_lineage_at_one_k():
     at = _page("compare_k", cmp_method_b="kmeans", cmp_k_b=3)
     assert [s.value for s in at.subheader][:2] == ["NMF, k = 3", "k-means, k = 3"]

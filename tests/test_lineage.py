@@ -164,3 +164,18 @@ def test_contingency_heatmap_is_valid_vega_lite():
     spec = charts.contingency_heatmap(table, "k = 2", "k = 3").to_dict()
     assert spec["mark"]["type"] == "rect" and spec["encoding"]["color"]["field"] == "rows"
     assert spec["encoding"]["x"]["sort"] == ["0", "2", "1"], "matched children first, on the diagonal"
+
+
+def test_focus_keeps_one_persona_and_what_descends_from_it():
+    from persona_lab.lineage import focus
+
+    k2 = np.array([0] * 6 + [1] * 6)
+    k3 = np.array([0] * 3 + [1] * 3 + [2] * 6)  # persona 0 splits into 0 and 1; 1 carries on as 2
+    k4 = np.array([0] * 3 + [1] * 3 + [2] * 3 + [3] * 3)
+    tree = lineage({2: k2, 3: k3, 4: k4})
+    part = focus(tree, 2, 0)
+    assert sorted(zip(part.nodes["k"], part.nodes["persona_id"])) == [(2, 0), (3, 0), (3, 1), (4, 0), (4, 1)]
+    assert set(part.shown["from_id"][part.shown["k_from"] == 2]) == {0}
+    assert sorted(part.nodes[part.nodes["k"] == 3]["position"]) == [0, 1]  # ranks within what is shown
+    with pytest.raises(PersonaLabError, match="no persona 5"):
+        focus(tree, 2, 5)

@@ -36,6 +36,9 @@ LOADED = "pe_loaded"  # the source key of the persona file being worked on, or N
 LOADED_DIGEST = "pe_loaded_digest"  # SHA-256 of the last upload read, so a rerun does not reload it
 PROBLEM = "pe_problem"  # why the last upload or edit was refused, for the page to show
 MIN_ROWS = "pe_min_size"  # the minimum segment size: smaller personas are withheld from exports
+SEARCH = "pe_search"  # the overview's search text
+FILTERS = "pe_filters"  # the overview's filters {demographic attribute: [values kept]}
+PAGE = "pe_page"  # the page of cards shown
 
 DEFAULTS: dict[str, Any] = {
     # Data
@@ -76,6 +79,8 @@ DEFAULTS: dict[str, Any] = {
     "cmp_method_d": None,
     "cmp_pair_a": 0,  # the two solutions of "Who goes where" (column positions)
     "cmp_pair_b": None,  # None: the last column
+    "cmp_focus": None,  # the persona of the lineage's first k followed when a level is too large to show whole
+    "cmp_pair_focus": None,  # the row persona of "Who goes where" when the table is too large to show whole
     # Map
     "map_ks": None,  # None: the sidebar's k and its neighbours
     "map_umap_requested": False,
@@ -86,6 +91,9 @@ DEFAULTS: dict[str, Any] = {
     LOADED_DIGEST: None,
     PROBLEM: None,
     MIN_ROWS: MIN_SIZE,
+    SEARCH: "",
+    FILTERS: {},
+    PAGE: 1,
     # Typing tool
     "tt_questions": 0,  # 0: the recommended number
 }

@@ -184,6 +184,34 @@ def skeleton_values(persona_set: PersonaSet, attribute: str | None) -> dict[int,
     return {p.id: p.demographics.get(attribute, "(none)") for p in persona_set.personas}
 
 
+#: Beyond this many personas in a column, Compare k matches personas in a table, not cards.
+CARDS_SIDE_BY_SIDE = 12
+#: Beyond this many personas at one k, the lineage follows one persona at a time.
+LINEAGE_NODES = 16
+#: Beyond this many personas on a side, "Who goes where" shows one row persona at a time.
+HEATMAP_SIDE = 20
+
+
+def matched_table(order: list[int], by_identity: list[dict[int, Persona]], names: list[str]) -> pd.DataFrame:
+    """One row per matched persona: its name and share in each solution (blank where it has no
+    match there)."""
+    rows = []
+    for identity in order:
+        row = {}
+        for name, personas in zip(names, by_identity):
+            persona = personas.get(identity)
+            row[name] = persona.name if persona else ""
+            row[f"{name}: share"] = round(100 * persona.share, 1) if persona else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def focused_contingency(table: pd.DataFrame, row: str) -> pd.DataFrame:
+    """The row persona's line of a contingency table, with the columns it shares rows with."""
+    line = table.loc[[row]]
+    return line.loc[:, line.iloc[0] > 0]
+
+
 def align_runs(a: pipeline.PersonaRun, b: pipeline.PersonaRun) -> Alignment:
     """Pair each persona of ``a`` with the persona of ``b`` sharing most rows (agreement.py's
     one-to-one matching); ``b``'s personas take their partner's id, and so its colour."""

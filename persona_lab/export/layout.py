@@ -149,10 +149,10 @@ def chart_png(spec_json: str) -> tuple[bytes, int, int]:
     return png, width, height
 
 
-def report_charts(persona_set, k_charts=()) -> list[str]:
-    """Every chart a report of ``persona_set`` draws (its personas' and the choice of k's)."""
-    drawn = [persona_chart(p) for p in persona_set.personas if p.traits or p.interests]
-    return drawn + [spec for _, spec in k_charts]
+def persona_charts(persona_set) -> dict[int, str]:
+    """Persona id -> its chart's spec, for the personas that have a chart: built once per
+    report (building and validating a spec costs about as much as rendering it)."""
+    return {p.id: persona_chart(p) for p in persona_set.personas if p.traits or p.interests}
 
 
 def render_charts(specs, n_jobs: int = 1) -> None:
@@ -170,7 +170,9 @@ def render_charts(specs, n_jobs: int = 1) -> None:
 
 def persona_chart(persona, n: int = TOP_N, width: int = 440) -> str:
     """The persona's chart as the PDF and the PowerPoint both draw it (one spec, one render)."""
-    return charts.persona_profile(persona, n=n).properties(width=width).to_json()
+    # Not validated against the Vega-Lite schema again for every persona: the builder is ours, and
+    # the chart tests validate what it makes.
+    return charts.persona_profile(persona, n=n).properties(width=width).to_json(validate=False)
 
 
 def heading(pdf: FPDF, text: str, colour) -> None:

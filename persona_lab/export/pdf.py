@@ -21,6 +21,7 @@ from fpdf import FPDF
 from .. import charts
 from ..errors import PersonaLabError
 from ..personas.model import Persona, PersonaSet
+from ..personas.overview import apart, skeleton
 from ..personas.privacy import withheld_note
 from ..personas.traits import traits_note
 from . import layout as L
@@ -49,11 +50,12 @@ def pdf_bytes(persona_set: PersonaSet, context: ReportContext | None = None, n_j
     rendered at a time)."""
     context = context or ReportContext()
     shown = included(persona_set)
-    L.render_charts(L.report_charts(shown, context.k_charts), n_jobs)
+    specs = L.persona_charts(shown)
+    L.render_charts([*specs.values(), *(spec for _, spec in context.k_charts)], n_jobs)
     pdf = _new_document(shown, context)
     _cover(pdf, shown, len(persona_set.personas), context)
     for index, persona in enumerate(shown.personas):
-        _card(pdf, shown, persona, index)
+        _card(pdf, shown, persona, index, specs.get(persona.id))
     _appendix(pdf, shown, context)
     return bytes(pdf.output())
 
@@ -141,15 +143,48 @@ def _cover(pdf: _Document, ps: PersonaSet, total: int, context: ReportContext) -
     _table(pdf, rows)
 
     pdf.ln(8)
-    L.heading(pdf, "At a glance", L.INK)
-    shares = [(p.name, p.share if math.isfinite(p.share) else 0.0, persona_colour(p)) for p in ps.personas]
+    _index(pdf, ps)
+
+
+#: The index's columns (mm): number, name, skeleton, share bar, share, what sets it apart (the rest).
+INDEX_COLUMNS = (9.0, 42.0, 46.0, 18.0, 13.0)
+INDEX_ROW = 6.0
+
+
+def _index(pdf: _Document, ps: PersonaSet) -> None:
+    """Every persona on one line, numbered as its card ("PERSONA 3 OF 100"), flowing onto as
+    many pages as it needs: no persona is left out of the overview, whatever k."""
+    L.heading(pdf, "Index of personas", L.INK)
+    top = max([p.share for p in ps.personas if math.isfinite(p.share)], default=0.0)
+    lead_w = pdf.epw - sum(INDEX_COLUMNS)
+    extra = []
     if ps.unassigned:
-        shares.append(("Unassigned", ps.unassigned.get("share", 0.0), L.NEGATIVE))
+        extra.append(("Unassigned", ps.unassigned.get("share", 0.0)))
     if ps.withheld:
-        shares.append(("Withheld (privacy)", ps.withheld.get("share", 0.0), L.NEGATIVE))
-    top = max((s for _, s, _ in shares), default=0.0)
-    L.bars(pdf, [L.Bar(name, s / top if top > 0 else 0.0, L.percent(s), c) for name, s, c in shares],
-           row_height=7.5, limit=len(shares))
+        extra.append(("Withheld (privacy)", ps.withheld.get("share", 0.0)))
+    for number, persona in enumerate(ps.personas, start=1):
+        if L.room(pdf) < INDEX_ROW:
+            pdf.add_page()
+            L.heading(pdf, "Index of personas (continued)", L.INK)
+        y = pdf.get_y()
+        share = persona.share if math.isfinite(persona.share) else 0.0
+        pdf.set_x(L.MARGIN)
+        L.cell(pdf, INDEX_COLUMNS[0], INDEX_ROW, str(number), 8, L.MUTED)
+        L.cell(pdf, INDEX_COLUMNS[1], INDEX_ROW, persona.name, 9, L.INK, bold=True)
+        L.cell(pdf, INDEX_COLUMNS[2], INDEX_ROW, skeleton(persona), 8, L.MUTED)
+        x = L.MARGIN + sum(INDEX_COLUMNS[:3])
+        pdf.set_fill_color(*persona_colour(persona))
+        pdf.rect(x, y + INDEX_ROW / 2 - 1.5, max((INDEX_COLUMNS[3] - 2) * share / top if top > 0 else 0, 0.4), 3,
+                 style="F")
+        pdf.set_xy(x + INDEX_COLUMNS[3], y)
+        L.cell(pdf, INDEX_COLUMNS[4], INDEX_ROW, L.percent(share), 8, L.INK, align="R")
+        L.cell(pdf, lead_w, INDEX_ROW, ", ".join(apart(persona)), 8, L.MUTED)
+        pdf.set_y(y + INDEX_ROW)
+    for label, share in extra:
+        pdf.set_x(L.MARGIN)
+        L.cell(pdf, INDEX_COLUMNS[0] + INDEX_COLUMNS[1] + INDEX_COLUMNS[2] + INDEX_COLUMNS[3], INDEX_ROW, label, 9,
+               L.MUTED)
+        L.cell(pdf, INDEX_COLUMNS[4], INDEX_ROW, L.percent(share), 8, L.MUTED, align="R", newline=True)
 
 
 def _table(pdf: _Document, rows: list[tuple[str, str]], label_w: float = 50) -> None:
@@ -174,7 +209,7 @@ def _table(pdf: _Document, rows: list[tuple[str, str]], label_w: float = 50) -> 
 HEADER, FACE = 52.0, 40.0
 
 
-def _card(pdf: _Document, ps: PersonaSet, persona: Persona, index: int) -> None:
+def _card(pdf: _Document, ps: PersonaSet, persona: Persona, index: int, chart: str | None) -> None:
     colour = persona_colour(persona)
     pdf.add_page()
     pdf.set_fill_color(*colour)
@@ -214,7 +249,7 @@ def _card(pdf: _Document, ps: PersonaSet, persona: Persona, index: int) -> None:
     reserve = (14 + 11 * len(quotes) if quotes else 0) + (14 + 3 * L.LINE if persona.explanation.strip() else 0)
     if persona.terms:
         reserve += 6
-    _persona_chart(pdf, persona, colour, max_height=L.room(pdf) - reserve - 16)
+    _persona_chart(pdf, persona, chart, colour, max_height=L.room(pdf) - reserve - 16)
     if persona.terms:
         L.cell(pdf, pdf.epw, L.LINE, "Distinctive words: " + ", ".join(persona.terms[:12]), 8, L.MUTED, newline=True)
     if quotes and L.room(pdf) > 20:
@@ -240,15 +275,15 @@ def _face(pdf: _Document, svg: str, x: float, y: float) -> None:
         return
 
 
-def _persona_chart(pdf: _Document, persona: Persona, colour, max_height: float) -> None:
-    if not (persona.traits or persona.interests) or max_height < 25:
+def _persona_chart(pdf: _Document, persona: Persona, chart: str | None, colour, max_height: float) -> None:
+    if chart is None or max_height < 25:
         return
     if persona.traits:
         L.heading(pdf, "What sets them apart", colour)
         L.caption(pdf, "Standardised difference from everybody else (SD for numbers, Cohen's h for shares).")
     else:
         L.heading(pdf, "Interests", colour)
-    L.chart(pdf, L.persona_chart(persona), max_height=max_height - 10 - (L.LINE if persona.traits else 0))
+    L.chart(pdf, chart, max_height=max_height - 10 - (L.LINE if persona.traits else 0))
     hidden_by_n = max(len(persona.traits or persona.interests) - L.TOP_N, 0)
     if hidden_by_n:
         L.cell(pdf, pdf.epw, L.LINE, f"+{hidden_by_n} more not shown", 8, L.MUTED, newline=True)

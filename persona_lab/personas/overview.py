@@ -26,6 +26,11 @@ def leading(persona: Persona, n: int = N_LEADING) -> list[str]:
     return [t.text or t.feature for t in persona.traits if not t.hidden][:n]
 
 
+def apart(persona: Persona, n: int = N_LEADING) -> list[str]:
+    """What sets the persona apart: its distinctive interests (APG), else what it leads with."""
+    return [i.label or i.item for i in persona.distinctive[:n]] or leading(persona, n)
+
+
 def skeleton(persona: Persona) -> str:
     return SEPARATOR.join(str(v) for v in persona.demographics.values())
 
@@ -46,7 +51,7 @@ def overview_frame(persona_set: PersonaSet) -> pd.DataFrame:
             "skeleton": skeleton(persona),
             "share": persona.share,
             "leads with": ", ".join(leading(persona)),
-            "sets it apart": ", ".join(i.label or i.item for i in persona.distinctive[:N_LEADING]),
+            "sets it apart": ", ".join(apart(persona)),
             "stability": persona.stability,
             **{f"attribute: {a}": persona.demographics.get(a, "") for a in names},
         })

@@ -9,7 +9,7 @@ from persona_lab.personas import edits
 from persona_lab.personas.privacy import segment_size, withhold, withheld_note
 from persona_lab.personas.text import scrub
 from persona_lab.personas.traits import traits_note
-from ui import edited_sets, runs, state, views
+from ui import edited_sets, overview, runs, state, views
 from ui.dataset import require_dataset
 from ui.state import EDITS, LOADED, MIN_ROWS, PROBLEM, method_label
 from ui.views import md, show_error
@@ -199,12 +199,14 @@ def card(persona, position: int) -> None:
             editor(persona, position)
 
 
-personas = persona_set.personas
-for start in range(0, len(personas), 3):
+st.subheader("All personas", anchor=False)
+cards = overview.persona_overview(persona_set)
+position = {p.id: i for i, p in enumerate(persona_set.personas)}
+for start in range(0, len(cards), 3):
     for offset, column in enumerate(st.columns(3)):
-        if start + offset < len(personas):
+        if start + offset < len(cards):
             with column:
-                card(personas[start + offset], start + offset)
+                card(cards[start + offset], position[cards[start + offset].id])
 
 descriptors = views.descriptor_frame(persona_set)
 if not descriptors.empty:

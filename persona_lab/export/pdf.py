@@ -21,7 +21,8 @@ from fpdf import FPDF
 from .. import charts
 from ..errors import PersonaLabError
 from ..personas.model import Persona, PersonaSet
-from ..personas.overview import apart, skeleton
+from ..personas.overview import LIFT_NOTE, apart, distinctive_text, skeleton
+from ..personas.prevalence import prevalence_phrase
 from ..personas.privacy import withheld_note
 from ..personas.traits import traits_note
 from . import layout as L
@@ -238,8 +239,10 @@ def _card(pdf: _Document, ps: PersonaSet, persona: Persona, index: int, chart: s
         L.heading(pdf, "Profile", colour)
         L.fact_grid(pdf, facts, max_rows=2)
     if persona.prevalence is not None and persona.headline:
-        L.caption(pdf, f"Matches {L.percent(persona.prevalence)} of real {_unit(ps)}: those with all of "
+        L.caption(pdf, f"Matches {L.percent(persona.prevalence)} {prevalence_phrase(ps.kind)}; all of "
                        + "; ".join(persona.headline) + ".")
+    if persona.distinctive:
+        L.caption(pdf, f"Sets them apart: {distinctive_text(persona)} ({LIFT_NOTE}).")
     if persona.groups[1:]:
         L.caption(pdf, "Also strong in: " + ", ".join(f"{g.group} ({g.weight:.2f})" for g in persona.groups[1:4]))
     if persona.narrative.strip():
@@ -381,7 +384,7 @@ def _count(ps: PersonaSet) -> str:
 
 def _matches(persona: Persona, ps: PersonaSet) -> str:
     """Prevalence, beside the share so that nobody reads a persona as a majority."""
-    return "" if persona.prevalence is None else f" · matches {L.percent(persona.prevalence)} of real {_unit(ps)}"
+    return "" if persona.prevalence is None else f" · matches {L.percent(persona.prevalence)} {prevalence_phrase(ps.kind)}"
 
 
 def _unit(ps: PersonaSet) -> str:

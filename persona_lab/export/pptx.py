@@ -23,7 +23,8 @@ from pptx.enum.text import MSO_ANCHOR
 from pptx.util import Emu, Inches, Pt
 
 from ..personas.model import Persona, PersonaSet
-from ..personas.overview import apart, skeleton
+from ..personas.overview import apart, distinctive_text, skeleton
+from ..personas.prevalence import prevalence_phrase
 from ..personas.privacy import withheld_note
 from . import layout as L
 from .atomic import atomic_write
@@ -147,11 +148,13 @@ def _persona_slide(deck, ps: PersonaSet, persona: Persona, index: int, chart: st
     left_w = Inches(5.6)
     body = []
     if persona.prevalence is not None:
-        body.append((f"Matches {L.percent(persona.prevalence)} of real {_unit(ps)}", 14, colour, True))
+        body.append((f"Matches {L.percent(persona.prevalence)} {prevalence_phrase(ps.kind)}", 14, colour, True))
         if persona.headline:
             body.append(("all of: " + "; ".join(persona.headline), 10, L.MUTED, False))
     if persona.stability is not None:
         body.append((f"Recovered in {L.percent(persona.stability)} of resamples", 11, L.MUTED, False))
+    if persona.distinctive:
+        body.append((f"Sets them apart: {distinctive_text(persona, 4)}", 12, L.INK, True))
     if persona.narrative.strip():
         body.append((persona.narrative.strip(), 13, L.INK, False))
     for quote in [q for q in persona.quotes if q.strip()][:2]:
@@ -246,7 +249,7 @@ def face_png(svg: str, pixels: int = 320) -> bytes | None:
 
 
 def _matches(persona: Persona, ps: PersonaSet) -> str:
-    return "" if persona.prevalence is None else f", matches {L.percent(persona.prevalence)} of real {_unit(ps)}"
+    return "" if persona.prevalence is None else f", matches {L.percent(persona.prevalence)} {prevalence_phrase(ps.kind)}"
 
 
 def _unit(ps: PersonaSet) -> str:

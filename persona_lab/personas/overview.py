@@ -31,6 +31,16 @@ def apart(persona: Persona, n: int = N_LEADING) -> list[str]:
     return [i.label or i.item for i in persona.distinctive[:n]] or leading(persona, n)
 
 
+def distinctive_text(persona: Persona, n: int = 5) -> str:
+    """The distinctive interests with their lift: "Casablanca (4.1x), Citizen Kane (3.8x)"."""
+    return ", ".join(f"{i.label or i.item} ({i.lift:.1f}x)" for i in persona.distinctive[:n] if i.lift is not None)
+
+
+#: What a distinctive interest's lift means, for captions and help texts.
+LIFT_NOTE = ("x: its share of the persona's attention over its share of everybody's, among items the persona "
+             "accounts for enough interactions of")
+
+
 def skeleton(persona: Persona) -> str:
     return SEPARATOR.join(str(v) for v in persona.demographics.values())
 

@@ -58,6 +58,13 @@ def table_prevalence(
     return (float(weight[match].sum()) / total if total > 0 else 0.0), headline
 
 
+def prevalence_phrase(kind: str) -> str:
+    """What a prevalence figure counts, in the words that follow it ("matches 4% ...")."""
+    if kind == "interactions":
+        return "of all interactions: its skeleton group's, attributed to it"
+    return "of real rows"
+
+
 def apg_prevalence(groups: pd.DataFrame, totals: np.ndarray, skeleton: dict[str, str],
                    membership: np.ndarray) -> tuple[float, list[str]]:
     """(share of all interactions from groups matching ``skeleton`` that belong to the persona,

@@ -41,7 +41,7 @@ def test_map_shows_pca_at_once_and_offers_umap(map_page):
     assert "UMAP is being computed" not in " ".join(i.value for i in at.info), "nothing runs in the background"
     assert [b.label for b in at.button] == ["Compute the UMAP map"]
     main = _charts(at)[0]
-    assert main["encoding"]["color"]["field"] == "persona"
+    assert main["encoding"]["color"]["field"] == "colour" and main["encoding"]["color"]["title"] == "persona"
     assert len(main["encoding"]["color"]["scale"]["domain"]) == 5
     tooltips = [t["title"] if "title" in t else t["field"] for t in main["encoding"]["tooltip"]]
     assert tooltips == ["persona", "group", "interactions", "top item"]
@@ -78,6 +78,18 @@ def test_compare_k_with_three_solutions():
     assert table.shape[0] == 3, "who goes where: k = 3 (rows) against k = 8 (columns)"
     at.selectbox(key="_w_cmp_pair_a").set_value(1).run()
     assert at.dataframe[0].value.shape[0] == 5
+
+
+def test_the_map_of_100_personas_is_coloured_readably_or_by_an_attribute():
+    at = _page("map", seg_k=100, map_ks=[100])
+    scale = _charts(at)[0]["layer"][-1]["encoding"]["color"]["scale"] if "layer" in _charts(at)[0] \
+        else _charts(at)[0]["encoding"]["color"]["scale"]
+    assert len(scale["domain"]) == 20 and scale["domain"][-1] == "81 other personas"
+    at.selectbox(key="_w_map_colour_by").set_value("gender").run()
+    assert not at.exception
+    spec = _charts(at)[0]
+    view = spec["layer"][-1] if "layer" in spec else spec
+    assert set(view["encoding"]["color"]["scale"]["domain"]) <= {"female", "male"}
 
 
 def test_compare_k_at_50_against_100_stays_readable():

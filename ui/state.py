@@ -84,7 +84,7 @@ DEFAULTS: dict[str, Any] = {
     # Map
     "map_ks": None,  # None: the sidebar's k and its neighbours
     "map_umap_requested": False,
-    "map_colour_by": None,  # None: by persona; else a demographic attribute of the personas' skeletons
+    "map_colour_by": "persona",  # "persona" (views.BY_PERSONA), or a demographic attribute of the skeletons
     # Personas & export
     EDITS: {},
     LOADED: None,

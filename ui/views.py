@@ -177,9 +177,14 @@ def skeleton_attributes(persona_set: PersonaSet) -> list[str]:
     return list(dict.fromkeys(c for p in persona_set.personas for c in p.demographics))
 
 
-def skeleton_values(persona_set: PersonaSet, attribute: str | None) -> dict[int, str] | None:
-    """Each persona's value of ``attribute`` (None: no attribute chosen)."""
-    if attribute is None:
+#: The Map's colouring by persona (the other choices are skeleton attributes).
+BY_PERSONA = "persona"
+
+
+def skeleton_values(persona_set: PersonaSet, attribute: str) -> dict[int, str] | None:
+    """Each persona's value of ``attribute`` (None when colouring by persona, or an attribute the
+    personas do not have)."""
+    if attribute not in skeleton_attributes(persona_set):
         return None
     return {p.id: p.demographics.get(attribute, "(none)") for p in persona_set.personas}
 

@@ -60,12 +60,12 @@ def overview_frame(persona_set: PersonaSet) -> pd.DataFrame:
             "persona": persona.name,
             "skeleton": skeleton(persona),
             "share": persona.share,
-            "leads with": ", ".join(leading(persona)),
-            "sets it apart": ", ".join(apart(persona)),
             "stability": persona.stability,
+            "sets it apart": ", ".join(apart(persona)),
+            "leads with": ", ".join(leading(persona)),
             **{f"attribute: {a}": persona.demographics.get(a, "") for a in names},
         })
-    columns = ["id", "persona", "skeleton", "share", "leads with", "sets it apart", "stability",
+    columns = ["id", "persona", "skeleton", "share", "stability", "sets it apart", "leads with",
                *(f"attribute: {a}" for a in names)]
     return pd.DataFrame(rows, columns=columns)
 

@@ -60,7 +60,8 @@ for run, ids in zip(solutions, identities):
     for persona in run.personas.personas:
         if persona.id not in ids:  # a soft persona (NMF) that no row has as its first: a row of its own
             ids[persona.id], spare = spare, spare + 1
-first_ids = [p.id for p in solutions[anchor].personas.personas]  # the anchor's order, then the others
+# The anchor's order, then the others (by identity: a soft persona of the anchor has a spare one).
+first_ids = [identities[anchor][p.id] for p in solutions[anchor].personas.personas]
 order = first_ids + sorted({i for ids in identities for i in ids.values() if i >= 0} - set(first_ids))
 by_identity = [{ids[p.id]: replace(p, id=ids[p.id]) for p in run.personas.personas}
                for run, ids in zip(solutions, identities)]

@@ -62,9 +62,10 @@ st.caption(
 labels = run.labels[frame.index.to_numpy()]
 attributes = views.skeleton_attributes(run.personas)
 if attributes:
-    st.selectbox("Colour by", [None, *attributes], format_func=lambda a: "persona" if a is None else f"the persona's {a}",
+    options = [views.BY_PERSONA, *attributes]
+    st.selectbox("Colour by", options, format_func=lambda a: a if a == views.BY_PERSONA else f"the persona's {a}",
                  help="With many personas, colour by what their demographic skeletons share.",
-                 **state.bind_choice("map_colour_by", [None, *attributes]))
+                 **state.bind_choice("map_colour_by", options))
 colour_by = views.skeleton_values(run.personas, st.session_state["map_colour_by"])
 st.altair_chart(charts.segment_map(frame.assign(persona_id=labels), run.personas, tooltip=tooltips, density=density,
                                    colour_by=colour_by), width="stretch")

@@ -36,6 +36,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE.parent))
 
+from export import best_of  # noqa: E402  (the chart cache emptied before each repeat)
 from report import write_keeping_notes  # noqa: E402
 
 from persona_lab import __version__, cli  # noqa: E402
@@ -98,16 +99,6 @@ def app_switch(path: Path, seed: int, low: int = 10, high: int = 100) -> float:
     return seconds
 
 
-def best_of(repeats: int, work) -> float:
-    times = []
-    for _ in range(repeats):
-        layout.chart_png.cache_clear()
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
 def stage_times(work) -> dict[str, float]:
     """Cumulative seconds of each stage's function in one profiled run (profiling slows the run;
     these are its parts, not its total)."""
@@ -148,6 +139,8 @@ def main() -> int:
         "personas_written": personas, "bare_nmf_s": round(bare, 2), "cli_run_s": round(run, 2),
         "ratio": round(ratio, 2), "target_ratio": TARGET_RATIO, "profiled_stages_s": stages,
         "app_k10_to_k100_s": round(app, 2), "app_target_s": APP_TARGET_S,
+        # The machine may be shared: read the figures with it.
+        "load_average_at_end": round(os.getloadavg()[0], 1),
     }
     print(json.dumps(result, indent=2))
     RESULTS.mkdir(exist_ok=True)
@@ -157,7 +150,7 @@ def main() -> int:
         "# k = 100 personas through the command line (issue 17)",
         "",
         f"`python benchmarks/many_personas.py --repeats {args.repeats} --k {args.k}`, Persona Lab {__version__}, "
-        f"{os.cpu_count()} CPUs, best of {args.repeats}. Matrix: {result['matrix']} (planted_apg, seed {args.seed}).",
+        f"{os.cpu_count()} CPUs (load average {result['load_average_at_end']} at the end), best of {args.repeats}. Matrix: {result['matrix']} (planted_apg, seed {args.seed}).",
         "",
         "| measured | seconds | ratio to the bare fit |",
         "|---|---:|---:|",

@@ -99,6 +99,35 @@ def app_switch(path: Path, seed: int, low: int = 10, high: int = 100) -> float:
     return seconds
 
 
+def parts(apg, k: int, seed: int, repeats: int) -> dict[str, float]:
+    """The speed-ups of issue 17 one by one, in this run: the fit with its starts one after
+    another against side by side, and the PDF and PowerPoint each rendering their charts (the
+    cache emptied between them, as when each drew its own) against sharing one render each,
+    rendered one at a time or several."""
+    from persona_lab import pipeline
+    from persona_lab.export.pdf import pdf_bytes
+    from persona_lab.export.pptx import pptx_bytes
+
+    jobs = os.cpu_count() or 1
+    dataset = apg.dataset()
+    fits = {n: best_of(repeats, lambda n=n: pipeline.run(dataset, "nmf", k, seed=seed, n_jobs=n)) for n in (1, jobs)}
+    personas = pipeline.run(dataset, "nmf", k, seed=seed, n_jobs=jobs).personas
+
+    def separate():
+        pdf_bytes(personas)
+        layout.chart_png.cache_clear()
+        pptx_bytes(personas)
+
+    return {
+        "fit_and_describe_starts_in_turn_s": round(fits[1], 2),
+        f"fit_and_describe_starts_{jobs}_threads_s": round(fits[jobs], 2),
+        "pdf_and_pptx_each_rendering_s": round(best_of(repeats, separate), 2),
+        "pdf_and_pptx_sharing_renders_s": round(best_of(repeats, lambda: (pdf_bytes(personas), pptx_bytes(personas))), 2),
+        f"pdf_and_pptx_sharing_renders_{jobs}_threads_s": round(
+            best_of(repeats, lambda: (pdf_bytes(personas, n_jobs=jobs), pptx_bytes(personas, n_jobs=jobs))), 2),
+    }
+
+
 def stage_times(work) -> dict[str, float]:
     """Cumulative seconds of each stage's function in one profiled run (profiling slows the run;
     these are its parts, not its total)."""
@@ -132,13 +161,14 @@ def main() -> int:
         stages = {} if args.no_profile else stage_times(lambda: cli_run(data, out, args.k, args.seed))
         personas = len(json.loads((out / "personas.json").read_text())["personas"])
         app = app_switch(data, args.seed, high=args.k)
+    pieces = parts(apg, args.k, args.seed, args.repeats)
     ratio = run / bare
     result = {
         "package_version": __version__, "cpus": os.cpu_count(), "k": args.k, "repeats": args.repeats,
         "matrix": f"{counts.shape[0]} x {counts.shape[1]}, {int((counts > 0).sum()):,} non-zero cells",
         "personas_written": personas, "bare_nmf_s": round(bare, 2), "cli_run_s": round(run, 2),
         "ratio": round(ratio, 2), "target_ratio": TARGET_RATIO, "profiled_stages_s": stages,
-        "app_k10_to_k100_s": round(app, 2), "app_target_s": APP_TARGET_S,
+        "app_k10_to_k100_s": round(app, 2), "app_target_s": APP_TARGET_S, "parts_s": pieces,
         # The machine may be shared: read the figures with it.
         "load_average_at_end": round(os.getloadavg()[0], 1),
     }
@@ -163,6 +193,8 @@ def main() -> int:
         f"the Personas page with its overview in {app:.2f} s (target <= {APP_TARGET_S:g} s: "
         f"{'met' if app <= APP_TARGET_S else 'not met'}).",
     ]
+    lines += ["", "The speed-ups one by one, same run (seconds, best of the repeats):", "", "| part | seconds |",
+              "|---|---:|"] + [f"| {name.removesuffix('_s').replace('_', ' ')} | {t:.2f} |" for name, t in pieces.items()]
     if stages:
         lines += ["", "Stages of one profiled run (cumulative seconds under the profiler, which slows it):", "",
                   "| stage | seconds |", "|---|---:|"] + [f"| {s} | {t:.2f} |" for s, t in stages.items()]

@@ -11,7 +11,7 @@ import streamlit as st
 
 from persona_lab.methods import METHODS
 from ui import dataset, runs, state, workspace
-from ui.state import K_MAX, K_MIN, k_is_output, method_label
+from ui.state import K_MIN, k_is_output, method_label
 from ui.views import md
 
 st.set_page_config(page_title="Persona Lab", page_icon=":material/groups:", layout="wide")
@@ -52,15 +52,15 @@ with st.sidebar:
     st.number_input(
         "Number of personas k",
         min_value=K_MIN,
-        max_value=K_MAX,
+        max_value=(k_high := state.k_max(loaded.dataset)),
         step=1,
         disabled=finds_k,
         help=(
             f"{method_label(st.session_state['seg_method'])} finds the number of segments itself."
             if finds_k
-            else "How many personas the method forms."
+            else f"How many personas the method forms: 2 to {k_high} on this data."
         ),
-        **state.bind("seg_k"),
+        **state.bind_k("seg_k", k_high),
     )
     st.number_input(
         "Seed", min_value=0, max_value=2**31 - 1, step=1, help="Same seed, same result.", **state.bind("seg_seed")

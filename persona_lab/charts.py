@@ -110,6 +110,12 @@ def criterion_curve(table: pd.DataFrame, picks: dict[str, int], labels: dict[str
     )
 
 
+#: Beyond this many personas a map colours only the largest ones: twenty hues are about as many
+#: as eyes tell apart, and a wrapped palette gives two personas one colour.
+MAX_COLOURED = len(PALETTE) - 1
+OTHER_COLOUR = "#d9d9d9"
+
+
 def segment_map(
     coords: pd.DataFrame,
     persona_set: PersonaSet,
@@ -120,21 +126,33 @@ def segment_map(
     height: int = 460,
     selection_name: str = "persona_pick",
     legend_orient: str = "right",
+    colour_by: dict[int, str] | None = None,
 ) -> alt.Chart:
     """Scatter of a 2-D embedding; ``coords`` has x, y, persona_id (and any tooltip columns).
 
     ``density`` (x, x2, y, y2, rows: the rows not drawn, binned) is shaded beneath the points;
     ``colour_ids`` gives a persona the colour of the id it was matched to in another solution.
-    Clicking a persona in the legend highlights it.
+    ``colour_by`` (persona id -> a value, e.g. its skeleton's gender) colours the points by that
+    value instead of by persona. With more than :data:`MAX_COLOURED` personas only the largest
+    keep a colour of their own; the rest are "other personas", named in the tooltip.
+    Clicking a legend entry highlights it.
     """
     names = {p.id: p.name for p in persona_set.personas}
     names[-1] = "unassigned"
     data = coords.copy()
     data["persona"] = data["persona_id"].map(names)
     ids = [p.id for p in persona_set.personas] + ([-1] if (data["persona_id"] < 0).any() else [])
-    colours = persona_colors([(colour_ids or {}).get(i, i) for i in ids])
-    scale = alt.Scale(domain=[names[i] for i in ids], range=[colours[(colour_ids or {}).get(i, i)] for i in ids])
-    selection = alt.selection_point(fields=["persona"], bind="legend", name=selection_name)
+    if colour_by is not None:
+        groups = {i: str(colour_by.get(i, "unassigned" if i < 0 else "(none)")) for i in ids}
+        domain = sorted(set(groups.values()))
+        scale = alt.Scale(domain=domain, range=[PALETTE[n % len(PALETTE)] for n in range(len(domain))])
+        legend_title = "persona's value"
+    else:
+        groups, domain, colours = _coloured_personas(persona_set, ids, names, colour_ids)
+        scale = alt.Scale(domain=domain, range=colours)
+        legend_title = "persona"
+    data["colour"] = data["persona_id"].map(groups)
+    selection = alt.selection_point(fields=["colour"], bind="legend", name=selection_name)
     axis = alt.Axis(labels=False, ticks=False, grid=False)
     points = (
         alt.Chart(data)
@@ -142,7 +160,7 @@ def segment_map(
         .encode(
             x=alt.X("x:Q", title=None, axis=axis, scale=alt.Scale(zero=False)),
             y=alt.Y("y:Q", title=None, axis=axis, scale=alt.Scale(zero=False)),
-            color=alt.Color("persona:N", scale=scale, title="persona", legend=alt.Legend(labelLimit=220, orient=legend_orient, columns=2 if legend_orient == "bottom" else 1)),
+            color=alt.Color("colour:N", scale=scale, title=legend_title, legend=alt.Legend(labelLimit=220, orient=legend_orient, columns=2 if legend_orient == "bottom" else 1)),
             opacity=alt.condition(selection, alt.value(0.8), alt.value(0.08)),
             tooltip=["persona:N"] + list(tooltip or []),
         )
@@ -161,6 +179,23 @@ def segment_map(
         )  # fmt: skip
         chart = alt.layer(shade, points)
     return chart.properties(height=height, **({"title": title} if title else {}))
+
+
+def _coloured_personas(persona_set: PersonaSet, ids: list[int], names: dict[int, str],
+                       colour_ids: dict[int, int] | None) -> tuple[dict[int, str], list[str], list[str]]:
+    """(legend entry of each persona id, legend domain, its colours): each persona its own colour,
+    or past :data:`MAX_COLOURED` personas the largest ones and "other personas" in grey."""
+    colour_ids = colour_ids or {}
+    colours = persona_colors([colour_ids.get(i, i) for i in ids])
+    own = {i: colours[colour_ids.get(i, i)] for i in ids}
+    if len(persona_set.personas) > MAX_COLOURED:
+        largest = sorted(persona_set.personas, key=lambda p: (-p.share, p.id))[:MAX_COLOURED]
+        own = {p.id: PALETTE[n] for n, p in enumerate(largest)} | ({-1: UNASSIGNED_COLOR} if -1 in ids else {})
+        other = f"{len(persona_set.personas) - MAX_COLOURED} other personas"
+        groups = {i: names[i] if i in own else other for i in ids}
+        kept = [p.id for p in largest] + [i for i in ids if i < 0]  # the legend, largest first
+        return groups, [names[i] for i in kept] + [other], [own[i] for i in kept] + [OTHER_COLOUR]
+    return {i: names[i] for i in ids}, [names[i] for i in ids], [own[i] for i in ids]
 
 
 def segment_map_panels(coords: pd.DataFrame, solutions: list[tuple[str, np.ndarray, PersonaSet, dict[int, int]]],

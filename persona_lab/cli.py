@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from dataclasses import replace
@@ -72,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
         help="apply saved edits (names, narratives, hidden traits, exclusions, order): an edit set's JSON "
              "or a personas.json edited in the app",
     )
+    personas.add_argument("--jobs", type=int, default=None,
+                          help="threads and processes for the fit's starts and the charts (default: every CPU; "
+                               "the result does not depend on it)")
     personas.add_argument(
         "--manifest", type=Path,
         help="repeat the run a personas.json or manifest.json records (DATA is optional: the manifest's path)",
@@ -200,10 +204,11 @@ class _ProgressBar:
 
 def _run_and_write(dataset, method: str, k, seed: int, params: dict, out: Path, source: dict | None,
                    preparation: Preparation | None = None, min_size: int = MIN_SIZE,
-                   edits: EditSet | None = None) -> None:
+                   edits: EditSet | None = None, jobs: int | None = None) -> None:
+    jobs = jobs or os.cpu_count() or 1
     bar = _ProgressBar()
     try:
-        result = run(dataset, method, k, seed=seed, params=params, preparation=preparation, progress=bar)
+        result = run(dataset, method, k, seed=seed, params=params, preparation=preparation, progress=bar, n_jobs=jobs)
     finally:
         bar.close()
     if source is not None:
@@ -211,7 +216,7 @@ def _run_and_write(dataset, method: str, k, seed: int, params: dict, out: Path, 
         result.personas.manifest["source"] = source
     if edits is not None:
         result = replace(result, personas=edits.apply(result.personas))
-    paths = write_run(result, out, min_size=min_size)
+    paths = write_run(result, out, min_size=min_size, n_jobs=jobs)
     paths["model"], paths["model_arrays"] = save_model(PersonaModel.from_run(result), out)
     for note in result.method.notes_:
         print(f"note: {note}", file=sys.stderr)
@@ -237,8 +242,14 @@ def _personas(args) -> int:
         raise PersonaLabError(f"--k is needed for method {method}", fix="Add e.g. --k 5")
     edits = read_edits(args.edits) if args.edits else None  # a bad file fails before the run
     _run_and_write(_load(args), method, args.k, args.seed or 0, params, args.out, _source(args.data, args),
-                   min_size=args.min_size, edits=edits)
+                   min_size=args.min_size, edits=edits, jobs=_jobs(args.jobs))
     return 0
+
+
+def _jobs(jobs: int | None) -> int | None:
+    if jobs is not None and jobs < 1:
+        raise PersonaLabError(f"--jobs must be at least 1, got {jobs}", fix="Leave it out to use every CPU")
+    return jobs
 
 
 def _source(path: Path, args=None) -> dict:
@@ -278,7 +289,7 @@ def _rerun(args) -> int:
                               fix=f"Choose from {', '.join(METHODS)}")
     # The manifest's own source, not the path given here: the rerun writes the same manifest.
     _run_and_write(dataset, method, k, seed, dict(manifest.get("parameters") or {}), args.out,
-                   manifest.get("source"), preparation, min_size=args.min_size, edits=edits)
+                   manifest.get("source"), preparation, min_size=args.min_size, edits=edits, jobs=_jobs(args.jobs))
     return 0
 
 

@@ -106,6 +106,25 @@ def lineage(
     return Lineage(nodes, edges, min_share)
 
 
+def focus(tree: Lineage, k: int, persona_id: int) -> Lineage:
+    """The part of ``tree`` that descends from persona ``persona_id`` at ``k`` along its shown
+    edges: where a level holds 50 or 100 personas the whole tree is unreadable, and a user follows
+    one persona at a time."""
+    keep = {(int(k), int(persona_id))}
+    shown = tree.shown
+    for level in sorted(tree.nodes["k"].unique()):
+        out = shown[shown["k_from"] == level]
+        keep |= {(int(e.k_to), int(e.to_id)) for e in out.itertuples() if (int(e.k_from), int(e.from_id)) in keep}
+    if (int(k), int(persona_id)) not in set(zip(tree.nodes["k"], tree.nodes["persona_id"])):
+        raise PersonaLabError(f"There is no persona {persona_id} at k = {k} in this lineage",
+                              fix="Choose one of the lineage's personas")
+    nodes = tree.nodes[[(int(a), int(b)) in keep for a, b in zip(tree.nodes["k"], tree.nodes["persona_id"])]]
+    edges = tree.edges[[(int(a), int(b)) in keep and (int(c), int(d)) in keep for a, b, c, d in
+                        zip(tree.edges["k_from"], tree.edges["from_id"], tree.edges["k_to"], tree.edges["to_id"])]]
+    nodes = nodes.assign(position=_positions(nodes, edges))
+    return Lineage(nodes.reset_index(drop=True), edges.reset_index(drop=True), tree.min_share)
+
+
 def _positions(nodes: pd.DataFrame, edges: pd.DataFrame) -> list[int]:
     """Each node's rank within its level: the first level by colour, each later one by the
     share-weighted mean position of its parents (barycentre ordering, fewer crossing edges)."""

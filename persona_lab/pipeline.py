@@ -68,14 +68,17 @@ def run(
     params: dict | None = None,
     preparation: Preparation | None = None,
     progress: Progress | None = None,
+    n_jobs: int = 1,
 ) -> PersonaRun:
-    """Prepare ``dataset`` for ``method`` (its default preparation unless given), fit, describe."""
+    """Prepare ``dataset`` for ``method`` (its default preparation unless given), fit, describe.
+    ``n_jobs``: threads for the fit's independent parts (NMF's starts); the result does not
+    depend on it."""
     progress = progress or _silent
     model = get_method(method, **(params or {}))
     progress(0.05, "preparing features")
     prepared = prepare(dataset, preparation or model.default_preparation(dataset.kind))
     progress(0.2, f"fitting {model.label}")
-    model.fit(prepared, k=k, seed=seed)
+    model.fit(prepared, k=k, seed=seed, n_jobs=n_jobs)
     progress(0.8, "describing personas")
     personas = build_personas(
         dataset, prepared, model, manifest=manifest(dataset, prepared, model, k, seed), seed=seed

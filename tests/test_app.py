@@ -129,7 +129,7 @@ def test_map_page_draws_the_segment_map(app):
 def test_personas_page_has_cards_and_downloads(app):
     at = _open(app, "personas")
     names = [s.value for s in at.subheader]
-    assert len(names) == 5 and all(names)
+    assert names[0] == "All personas" and len(names) == 1 + 5 and all(names)
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["PDF report", "PowerPoint", "personas.json", "personas.md", "assignments.csv", "manifest.json"]
 
@@ -235,7 +235,7 @@ def test_a_good_path_loads(tmp_path):
     _choose(at, seg_method="kmeans", seg_k=3)
     _open(at, "personas")
     assert not at.error
-    assert len(at.subheader) == 3
+    assert len(at.subheader) == 1 + 3  # the overview's heading and three cards
 
 
 def test_sidebar_shows_the_chosen_dataset():

@@ -41,7 +41,7 @@ def test_map_shows_pca_at_once_and_offers_umap(map_page):
     assert "UMAP is being computed" not in " ".join(i.value for i in at.info), "nothing runs in the background"
     assert [b.label for b in at.main.button] == ["Compute the UMAP map"]
     main = _charts(at)[0]
-    assert main["encoding"]["color"]["field"] == "persona"
+    assert main["encoding"]["color"]["field"] == "colour" and main["encoding"]["color"]["title"] == "persona"
     assert len(main["encoding"]["color"]["scale"]["domain"]) == 5
     tooltips = [t["title"] if "title" in t else t["field"] for t in main["encoding"]["tooltip"]]
     assert tooltips == ["persona", "group", "interactions", "top item"]
@@ -78,6 +78,41 @@ def test_compare_k_with_three_solutions():
     assert table.shape[0] == 3, "who goes where: k = 3 (rows) against k = 8 (columns)"
     at.selectbox(key="_w_cmp_pair_a").set_value(1).run()
     assert at.dataframe[0].value.shape[0] == 5
+
+
+def test_the_map_of_100_personas_is_coloured_readably_or_by_an_attribute():
+    at = _page("map", seg_k=100, map_ks=[100])
+    scale = _charts(at)[0]["layer"][-1]["encoding"]["color"]["scale"] if "layer" in _charts(at)[0] \
+        else _charts(at)[0]["encoding"]["color"]["scale"]
+    assert len(scale["domain"]) == 20 and scale["domain"][-1] == "81 other personas"
+    at.selectbox(key="_w_map_colour_by").set_value("gender").run()
+    assert not at.exception
+    spec = _charts(at)[0]
+    view = spec["layer"][-1] if "layer" in spec else spec
+    assert set(view["encoding"]["color"]["scale"]["domain"]) <= {"female", "male"}
+
+
+def test_compare_k_at_50_against_100_stays_readable():
+    """The APG sample (112 groups) at k = 50 and 100: a table of matched personas instead of 150
+    cards, a lineage of the two chosen k that follows one persona, one row persona's flows."""
+    at = _page("compare_k", cmp_k_a=50, cmp_k_b=100)
+    matched = at.dataframe[0].value
+    assert len(matched) >= 100 and list(matched.columns[:2]) == ["k = 50", "k = 50: share"]
+    assert matched["k = 50: share"].sum() == pytest.approx(100.0, abs=0.5)
+    assert not [m for m in at.main.markdown if m.value.startswith("**")], "no persona cards"
+    (lineage,) = [c for kind in _CHART_KINDS for c in at.get(kind) if '"rule"' in c.proto.spec]
+    tables = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in lineage.proto.datasets]
+    nodes = next(t for t in tables if "label" in t.columns)
+    assert sorted(nodes["k"].unique()) == [50, 100] and (nodes["k"] == 50).sum() == 1  # one persona followed
+    followed = at.selectbox(key="_w_cmp_focus")
+    assert len(followed.options) == 50
+    (heatmap,) = [c for kind in _CHART_KINDS for c in at.get(kind) if '"rect"' in c.proto.spec]
+    cells = pa.ipc.open_stream(heatmap.proto.datasets[0].data.data).read_all().to_pandas()
+    # One row persona, and only the columns it shares rows with; the whole table stays below, scrollable.
+    assert cells["a"].nunique() == 1 and (cells["rows"] > 0).all() and cells["b"].nunique() < 100
+    assert at.dataframe[1].value.shape[1] >= 46
+    followed.set_value(followed.options[3]).run()
+    assert not at.exception
 
 
 def test_compare_k_across_methods_has_no_lineage_at_one_k():

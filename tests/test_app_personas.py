@@ -48,6 +48,11 @@ def _order(at: AppTest) -> list[int]:
     return [int(t.key.rsplit("_", 1)[1]) for t in at.text_input if t.key.startswith("_w_pe_name_")]
 
 
+def _card_names(at: AppTest) -> list[str]:
+    """The names heading the cards, in their order (the overview's heading left out)."""
+    return [h.value for h in at.subheader if h.value != "All personas"]
+
+
 def _edited(at: AppTest) -> PersonaSet:
     (ps,) = at.session_state[EDITS].values()
     return ps
@@ -76,7 +81,7 @@ def edited_session() -> tuple[AppTest, list[int]]:
 def test_edits_show_on_the_cards(edited_session):
     at, (first, second, third) = edited_session
     assert _order(at) == [second, first, third]
-    assert at.subheader[1].value == md('Zoë =HYPERLINK("x")')
+    assert _card_names(at)[1] == md('Zoë =HYPERLINK("x")')
     assert at.text_input(key=f"_w_pe_name_{first}").value == 'Zoë =HYPERLINK("x")'
     ps = _edited(at)
     persona = next(p for p in ps.personas if p.id == first)
@@ -144,7 +149,7 @@ def test_save_and_load_back_continues_the_edits(edited_session):
     _run(fresh)
     assert not fresh.error
     assert _order(fresh) == [order[1], order[0], order[2]]
-    assert "Zoë" in fresh.subheader[1].value
+    assert "Zoë" in _card_names(fresh)[1]
     assert _edited(fresh).to_json().encode("utf-8") == saved
     labels = [b.label for b in fresh.get("download_button")]
     assert "assignments.csv" in labels  # the same run: its rows can be exported
@@ -263,3 +268,38 @@ def test_the_assessment_of_k_goes_into_the_pdf():
     appendix = "\n".join(page.extract_text() for page in reader.pages[4:])
     assert "Criteria over k" in appendix and "P(k_hat = k) over resamples" in appendix
     assert sum(len(page.images) for page in reader.pages[4:]) == 2
+
+
+# -- many personas: the overview ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hundred() -> AppTest:
+    """The APG sample (112 groups) at k = 100."""
+    return _session(data_source="sample_apg", seg_method="nmf", seg_k=100)
+
+
+def test_the_app_makes_100_personas_and_the_overview_lists_them_all(hundred):
+    at = hundred
+    (table,) = at.dataframe
+    assert len(table.value) == 100 and {"persona", "skeleton", "share", "leads with"} <= set(table.value.columns)
+    assert table.value["share"].sum() == pytest.approx(100.0)
+    assert len(_order(at)) == 9  # one page of cards, not 100
+    assert at.number_input(key="_w_pe_page").max == 12
+
+
+def test_the_overview_filters_by_attribute_and_search(hundred):
+    at = hundred
+    everyone = at.dataframe[0].value
+    at.session_state["pe_filters"] = {"gender": ["female"]}
+    _run(at)
+    women = at.dataframe[0].value
+    assert 0 < len(women) < len(everyone) and women["skeleton"].str.contains("female").all()
+    assert len(_order(at)) == min(9, len(women))
+    at.session_state["pe_filters"] = {}
+    name = everyone["persona"].iloc[5]
+    at.session_state["pe_search"] = name.upper()
+    _run(at)
+    assert list(at.dataframe[0].value["persona"]) == [name] and len(_order(at)) == 1
+    at.session_state["pe_search"] = ""
+    _run(at)

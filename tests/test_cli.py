@@ -73,6 +73,7 @@ def test_hdbscan_unassigned_group_flows_into_personas_json(tmp_path, capsys):
         (b"", ["--k", "3"], "empty"),
         (b"a,b\n1,2\n3,4\n", ["--k", "5"], "fewer than the 5 personas"),
         (b"a,b\n1,2\n3,4\n5,6\n", [], "--k is needed"),
+        (b"a,b\n1,2\n3,4\n5,6\n", ["--k", "2", "--jobs", "0"], "--jobs must be at least 1"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path, capsys, content, args, message):

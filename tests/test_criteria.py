@@ -156,3 +156,15 @@ def test_columns_kept_in_their_unit_keep_the_clusters_shape():
     assert {one_unit.picks[c] for c in ("silhouette", "calinski_harabasz", "davies_bouldin", "gap")} == {2}
     assert one_unit.vote == 2
     assert set(one_unit.fits) == set(range(2, 8))  # the one fit series, kept for the stability harness
+
+
+def test_smallest_share_of_an_apg_fit_is_its_smallest_persona_share():
+    """With memberships, a segment's size is its share of every group's interactions, as its
+    persona's is: a factor that is no group's strongest is not left out (hand computed)."""
+    from persona_lab.assess.criteria import smallest_share
+
+    labels, totals = np.array([0, 0, 1]), np.array([10.0, 20.0, 30.0])
+    memberships = np.array([[0.9, 0.1, 0.0], [0.5, 0.2, 0.3], [0.0, 0.4, 0.6]])
+    # Sizes: 19, 17 (no group's strongest), 24 of 60.
+    assert smallest_share(labels, totals, memberships) == pytest.approx(17 / 60)
+    assert smallest_share(labels, totals) == pytest.approx(30 / 60)  # hard labels: two segments

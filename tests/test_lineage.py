@@ -100,9 +100,31 @@ def test_segment_map_colours_personas_by_id_with_tooltips_and_density():
     assert _scale(spec) == {"Ann": charts.PALETTE[0], "Bo": charts.PALETTE[1], "unassigned": charts.UNASSIGNED_COLOR}
     assert [t["field"] for t in points["encoding"]["tooltip"]] == ["persona", "row"]
     (pick,) = spec["params"]
-    assert pick["select"]["fields"] == ["persona"] and pick["bind"] == "legend"
+    assert pick["select"]["fields"] == ["colour"] and pick["bind"] == "legend"
     alone = charts.segment_map(coords, _personas(["Ann", "Bo"])).to_dict()
     assert "layer" not in alone and alone["mark"]["type"] == "circle"
+
+
+def test_a_map_of_100_personas_colours_the_largest_and_greys_the_rest():
+    names = [f"P{i}" for i in range(100)]
+    personas = _personas(names)
+    for p in personas.personas:
+        p.share = (p.id + 1) / 5050  # P99 is the largest
+    coords = pd.DataFrame({"x": np.arange(100.0), "y": np.zeros(100), "persona_id": np.arange(100)})
+    spec = charts.segment_map(coords, personas).to_dict()
+    scale = _scale(spec)
+    assert len(scale) == charts.MAX_COLOURED + 1 and len(set(scale.values())) == len(scale)  # no hue twice
+    assert list(scale)[:2] == ["P99", "P98"] and scale["81 other personas"] == charts.OTHER_COLOUR
+    rows = pd.DataFrame(spec["datasets"][spec["data"]["name"]]).set_index("persona")
+    assert rows.loc["P0", "colour"] == "81 other personas" and rows.loc["P99", "colour"] == "P99"
+
+
+def test_a_map_coloured_by_an_attribute_of_each_persona():
+    coords = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [0.0, 1.0, 0.5], "persona_id": [0, 1, 2]})
+    spec = charts.segment_map(coords, _personas(["Ann", "Bo", "Cy"]), colour_by={0: "F", 1: "M", 2: "F"}).to_dict()
+    assert _scale(spec) == {"F": charts.PALETTE[0], "M": charts.PALETTE[1]}
+    rows = pd.DataFrame(spec["datasets"][spec["data"]["name"]])
+    assert list(rows["colour"]) == ["F", "M", "F"] and list(rows["persona"]) == ["Ann", "Bo", "Cy"]
 
 
 def test_matched_personas_keep_their_colour_across_k():
@@ -142,3 +164,18 @@ def test_contingency_heatmap_is_valid_vega_lite():
     spec = charts.contingency_heatmap(table, "k = 2", "k = 3").to_dict()
     assert spec["mark"]["type"] == "rect" and spec["encoding"]["color"]["field"] == "rows"
     assert spec["encoding"]["x"]["sort"] == ["0", "2", "1"], "matched children first, on the diagonal"
+
+
+def test_focus_keeps_one_persona_and_what_descends_from_it():
+    from persona_lab.lineage import focus
+
+    k2 = np.array([0] * 6 + [1] * 6)
+    k3 = np.array([0] * 3 + [1] * 3 + [2] * 6)  # persona 0 splits into 0 and 1; 1 carries on as 2
+    k4 = np.array([0] * 3 + [1] * 3 + [2] * 3 + [3] * 3)
+    tree = lineage({2: k2, 3: k3, 4: k4})
+    part = focus(tree, 2, 0)
+    assert sorted(zip(part.nodes["k"], part.nodes["persona_id"])) == [(2, 0), (3, 0), (3, 1), (4, 0), (4, 1)]
+    assert set(part.shown["from_id"][part.shown["k_from"] == 2]) == {0}
+    assert sorted(part.nodes[part.nodes["k"] == 3]["position"]) == [0, 1]  # ranks within what is shown
+    with pytest.raises(PersonaLabError, match="no persona 5"):
+        focus(tree, 2, 5)

@@ -104,3 +104,15 @@ def test_hdbscan_fits_a_sample_above_its_limit_and_keeps_noise_unassigned():
     members = truth >= 0
     assert adjusted_rand_score(truth[members], method.labels_[members]) > 0.9
     np.testing.assert_array_equal(method.assign(prepared.X), method.labels_)
+
+
+def test_nmf_starts_side_by_side_give_the_same_fit():
+    """The random starts run in threads with n_jobs > 1; each has its own child seed and the best
+    is picked in start order, so the fit is the same to the last digit."""
+    prepared, _ = _prepared(get_method("nmf"))
+    one = get_method("nmf", n_restarts=3).fit(prepared, 4, seed=5)
+    two = get_method("nmf", n_restarts=3).fit(prepared, 4, seed=5, n_jobs=2)
+    np.testing.assert_array_equal(one.W_, two.W_)
+    np.testing.assert_array_equal(one.H_, two.H_)
+    with pytest.raises(PersonaLabError, match="n_jobs"):
+        get_method("nmf").fit(prepared, 4, seed=5, n_jobs=0)

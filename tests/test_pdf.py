@@ -37,6 +37,7 @@ def test_cover_then_a_card_per_included_persona_then_the_appendix(tmp_path):
 def test_excluded_personas_and_hidden_traits_are_left_out(monkeypatch):
     drawn = []
     real = layout.chart_png.__wrapped__
+    layout.chart_png.cache_clear()  # render_charts fills the cache before the pages are laid out
 
     def recording(spec):
         drawn.append(spec)
@@ -196,3 +197,16 @@ def test_atomic_write_text_and_permissions(tmp_path):
     assert path.stat().st_mode & 0o044  # readable by others as usual, not mkstemp's 0600
     with pytest.raises(PersonaLabError, match="does not exist"):
         atomic_write(tmp_path / "missing" / "a.md", "x")
+
+
+def test_the_index_lists_every_persona_of_a_large_set():
+    from dataclasses import replace
+
+    ps = persona_set()
+    base = [p for p in ps.personas if p.include]
+    many = replace(ps, k=90, personas=[replace(base[i % 3], id=i, name=f"Persona {i:03d}", share=1 / 90, traits=[],
+                                               interests=[]) for i in range(90)])
+    pages = _pages(pdf_bytes(many))
+    index = "\n".join(p for p in pages if "Index of personas" in p)
+    assert all(f"Persona {i:03d}" in index for i in range(90)) and "more not shown" not in index
+    assert "PERSONA 90 OF 90" in "\n".join(pages)

@@ -109,8 +109,12 @@ def test_two_personas_with_the_same_skeleton_say_how_they_differ():
                                                [[3.0, 1.0, 0.0], [0.0, 1.0, 3.0]], name="twins")
     by_id = {p.id: p for p in build_personas(dataset, prepared, method, manifest={}, seed=0).personas}
     assert by_id[0].demographics == by_id[1].demographics
-    assert f"Unlike {by_id[1].name}" in by_id[0].explanation and f"Unlike {by_id[0].name}" in by_id[1].explanation
-    assert "it leads with i0" in by_id[0].explanation and "it leads with i2" in by_id[1].explanation
+    assert "1 other persona shares this skeleton" in by_id[0].explanation
+    assert "this one leads with i0" in by_id[0].explanation and "this one leads with i2" in by_id[1].explanation
+    # Each names its sibling and what that one leads with.
+    assert f"{by_id[1].name} leads with i2" in by_id[0].explanation
+    assert f"{by_id[0].name} leads with i0" in by_id[1].explanation
+    assert by_id[0].explanation != by_id[1].explanation
     assert "second group is 65+ | female | JP (0.17)" in by_id[0].explanation
     assert "second group is 25-34 | male | DE (0.33)" in by_id[1].explanation
     assert by_id[0].groups[1].weight == pytest.approx(1 / 6) and by_id[1].groups[1].weight == pytest.approx(2 / 6)

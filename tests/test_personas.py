@@ -124,3 +124,86 @@ def test_the_same_apg_persona_keeps_its_name_across_k():
     at_both = [found for found in names.values() if len(found) == 2]
     assert len(at_both) >= 3  # most skeletons of k = 4 are found again at k = 5
     assert all(found[0] == found[1] for found in at_both)
+
+
+@pytest.mark.parametrize("k", [2, 5, 9, 14])
+def test_every_nmf_factor_is_a_persona_and_shares_add_up(k):
+    """k asked, k personas, also for a factor that is no group's strongest (k = 9 on the sample
+    had two such factors, and gave 7 personas whose shares summed to 0.93)."""
+    import persona_lab as pl
+    from persona_lab.data.sample_data import SAMPLE_DIR
+
+    result = pl.run(pl.load_dataset(SAMPLE_DIR / "channel_views.csv"), "nmf", k, seed=0)
+    personas = result.personas
+    assert result.method.n_segments_ == personas.k == k
+    assert sorted(p.id for p in personas.personas) == list(range(k))
+    unassigned = (personas.unassigned or {}).get("share", 0.0)
+    assert sum(p.share for p in personas.personas) + unassigned == pytest.approx(1.0)
+    # assign's labels name personas that exist.
+    assert set(result.method.assign(result.prepared.X)) <= {p.id for p in personas.personas}
+
+
+def test_a_factor_that_is_no_groups_strongest_is_still_a_persona_new_rows_can_match():
+    """Factor 1 is no group's strongest; it still has a persona with its own share (hand
+    computed), and a new group made of its item alone is assigned to it."""
+    rows = [("18-24", "female", "US", "i0", 10), ("25-34", "male", "DE", "i1", 20), ("65+", "female", "JP", "i2", 1)]
+    W, H = [[2.0, 0.1], [3.0, 0.2], [1.0, 0.9]], [[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    dataset, prepared, method = hand_built_apg(rows, W, H)
+    assert (method.labels_ == 0).all() and method._segment_count() == 2
+    result = build_personas(dataset, prepared, method, manifest={}, seed=0)
+    by_id = {p.id: p for p in result.personas}
+    # m = W * |H|_1 (2 and 1) normalised per group: (4, 0.1) / 4.1, (6, 0.2) / 6.2, (2, 0.9) / 2.9.
+    assert by_id[1].size == pytest.approx(10 * 0.1 / 4.1 + 20 * 0.2 / 6.2 + 0.9 / 2.9)
+    assert sum(p.share for p in result.personas) == pytest.approx(1.0)
+    assert method.assign(np.array([[0.0, 0.0, 5.0]]))[0] == 1
+
+
+@pytest.fixture(scope="module")
+def many_apg_personas():
+    """40 personas of a generated APG matrix in MovieLens's group structure (168 groups), where
+    several personas share a skeleton."""
+    import persona_lab as pl
+    from persona_lab.data.synthetic_apg import planted_apg
+
+    data = planted_apg(n_items=400, nonzero=12_000, seed=1).dataset()
+    return pl.run(data, "nmf", 40, seed=0, params={"n_restarts": 1})
+
+
+def test_siblings_sharing_a_skeleton_have_their_own_text_and_prevalence(many_apg_personas):
+    personas = many_apg_personas.personas.personas
+    assert len(personas) == 40 and sum(p.share for p in personas) == pytest.approx(1.0)
+    by_skeleton: dict = {}
+    for p in personas:
+        by_skeleton.setdefault(tuple(p.demographics.items()), []).append(p)
+    siblings = [same for same in by_skeleton.values() if len(same) > 1]
+    assert siblings, "the case needs personas sharing a skeleton"
+    for same in siblings:
+        assert len({p.explanation for p in same}) == len(same)
+        assert len({round(p.prevalence, 12) for p in same}) == len(same)
+        for p in same:
+            assert "share this skeleton" in p.explanation or "shares this skeleton" in p.explanation
+    # Prevalence is the skeleton's interactions attributed to the persona: never above its share.
+    assert all(0 < p.prevalence <= p.share + 1e-12 for p in personas)
+
+
+def test_distinctive_interests_are_lifted_above_everybody_with_enough_volume(many_apg_personas):
+    from persona_lab.personas.apg import MIN_VOLUME
+
+    run = many_apg_personas
+    V = run.prepared.matrix.V
+    audience = V.sum(axis=0) / V.sum()
+    column = {str(item): j for j, item in enumerate(run.prepared.matrix.items.index)}
+    differ = floored = 0
+    for p in run.personas.personas:
+        assert p.distinctive, p.name
+        for interest in p.distinctive:
+            assert interest.lift == pytest.approx(interest.weight / audience[column[interest.item]])
+            assert interest.lift > 1
+        mix = run.method.H_[p.id] / run.method.H_[p.id].sum()
+        if (p.size * mix >= MIN_VOLUME).sum() >= len(p.interests):  # large enough for the volume floor
+            assert all(p.size * i.weight >= MIN_VOLUME - 1e-9 for i in p.distinctive)
+            floored += 1
+        assert [i.lift for i in p.distinctive] == sorted((i.lift for i in p.distinctive), reverse=True)
+        differ += p.distinctive[0].item != p.interests[0].item
+    # The most viewed items are shared across personas; what sets them apart mostly is not.
+    assert differ >= 0.8 * len(run.personas.personas) and floored >= 10

@@ -1,5 +1,6 @@
 """The PowerPoint deck: title, one slide per included persona, how k was chosen; opens in LibreOffice."""
 
+import functools
 import io
 import shutil
 import subprocess
@@ -32,13 +33,14 @@ def _texts(data: bytes) -> list[str]:
     return ["\n".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in deck.slides]
 
 
-def test_slides_are_title_personas_then_the_k_summary():
+def test_slides_are_title_overview_personas_then_the_k_summary():
     with_k, without = _texts(pptx_bytes(persona_set(), _context())), _texts(pptx_bytes(persona_set()))
-    assert len(with_k) == 1 + 3 + 1 and len(without) == 1 + 3
+    assert len(with_k) == 1 + 1 + 3 + 1 and len(without) == 1 + 1 + 3
     assert "customers.csv" in with_k[0] and "3 personas of 4" in with_k[0]
-    for slide, name, share in zip(with_k[1:4], INCLUDED, ("41.2%", "30.0%", "23.1%")):
+    assert with_k[1] == "All personas"
+    for slide, name, share in zip(with_k[2:5], INCLUDED, ("41.2%", "30.0%", "23.1%")):
         assert name in slide and share in slide
-    assert "How many personas" in with_k[4] and "4 of 4 criteria agree" in with_k[4]
+    assert "How many personas" in with_k[5] and "4 of 4 criteria agree" in with_k[5]
     assert EXCLUDED not in "\n".join(with_k)
 
 
@@ -46,7 +48,7 @@ def test_a_persona_slide_has_face_chart_narrative_and_prevalence():
     ps = persona_set()
     ps.personas[0].prevalence, ps.personas[0].headline = 0.04, ["age 25-34", "spend above the overall mean (230)"]
     deck = Presentation(io.BytesIO(pptx_bytes(ps)))
-    slide = deck.slides[1]
+    slide = deck.slides[2]
     text = "\n".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
     assert "Matches 4.0% of real rows" in text and "age 25-34; spend above the overall mean (230)" in text
     assert "Sofia plans every purchase ahead." in text and "I always compare prices first." in text
@@ -54,15 +56,13 @@ def test_a_persona_slide_has_face_chart_narrative_and_prevalence():
     assert len(pictures) == 2  # the face and the traits chart
     assert pictures[0].image.content_type == "image/png" and pictures[0].image.blob == face_png(ps.personas[0].face)
     # The CJK persona has no face, no traits and no interests: no pictures.
-    assert not [s for s in deck.slides[3].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    assert not [s for s in deck.slides[4].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
 
 
 def test_the_hidden_trait_is_not_charted(monkeypatch):
-    import persona_lab.export.pptx as pptx_module
-
     drawn = []
-    real = pptx_module.charts.persona_profile
-    monkeypatch.setattr(pptx_module.charts, "persona_profile", lambda p, n: drawn.append(p) or real(p, n=n))
+    real = charts.persona_profile
+    monkeypatch.setattr(charts, "persona_profile", lambda p, n: drawn.append(p) or real(p, n=n))
     pptx_bytes(persona_set())
     assert drawn and all(HIDDEN_TRAIT not in [t.feature for t in p.traits] for p in drawn)
 
@@ -80,7 +80,7 @@ def test_libreoffice_opens_the_deck_and_it_holds_every_persona_name(tmp_path):
     subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "pdf",
                     "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=120)
     reader = PdfReader(tmp_path / "personas.pdf")
-    assert len(reader.pages) == 1 + 3 + 1
+    assert len(reader.pages) == 1 + 1 + 3 + 1  # title, overview, personas, how k was chosen
     # NFKC: an Arabic name may come back in presentation forms (shaped glyphs); compare letters only.
     text = unicodedata.normalize("NFKC", "\n".join(p.extract_text() for p in reader.pages))
     letters = "".join(ch for ch in text if not ch.isspace())
@@ -94,3 +94,46 @@ def test_the_same_personas_give_the_same_bytes(monkeypatch):
     first = pptx_bytes(persona_set(), _context())
     assert pptx_bytes(persona_set(), _context()) == first
     assert Presentation(io.BytesIO(first)).core_properties.created.year == 2023
+
+
+def test_the_pdf_and_the_deck_of_one_set_share_each_chart_render(monkeypatch):
+    """Each chart is rendered once: the deck reuses the PDF's renders (issue 17: 100 personas
+    rendered 200 charts), also when they are rendered several at a time."""
+    from persona_lab.export import layout
+    from persona_lab.export.pdf import pdf_bytes
+
+    rendered = []
+    real = layout.chart_png.__wrapped__
+
+    @functools.lru_cache(maxsize=layout.CACHED_CHARTS)
+    def counting(spec):
+        rendered.append(spec)
+        return real(spec)
+
+    monkeypatch.setattr(layout, "chart_png", counting)
+    ps = persona_set()
+    pdf_bytes(ps, n_jobs=2)
+    pptx_bytes(ps, n_jobs=2)
+    charted = [p for p in ps.personas if p.include and (p.traits or p.interests)]
+    assert len(rendered) == len(set(rendered)) == len(charted)
+
+
+def _many(n: int):
+    """``n`` personas: the sample's three included ones, renamed and numbered."""
+    from dataclasses import replace
+
+    ps = persona_set()
+    base = [p for p in ps.personas if p.include]
+    personas = [replace(base[i % 3], id=i, name=f"Persona {i:03d}", share=1 / n) for i in range(n)]
+    return replace(ps, k=n, personas=personas)
+
+
+def test_the_overview_slides_list_every_persona_numbered_as_its_slide():
+    deck = Presentation(io.BytesIO(pptx_bytes(_many(45))))
+    overview = [slide for slide in deck.slides if any(s.has_table for s in slide.shapes)]
+    assert len(overview) == 3  # 20 a slide
+    listed = [row.cells[1].text for slide in overview for s in slide.shapes if s.has_table
+              for row in list(s.table.rows)[1:]]
+    assert listed == [f"Persona {i:03d}" for i in range(45)]
+    title = "\n".join(s.text_frame.text for s in deck.slides[0].shapes if s.has_text_frame)
+    assert "and 39 more" in title

@@ -58,16 +58,34 @@ def test_fewer_attributes_match_more_rows_and_missing_values_never_match():
     assert share == pytest.approx(0.3)
 
 
-def test_apg_prevalence_is_the_share_of_interactions_from_groups_matching_the_skeleton():
+def test_apg_prevalence_is_the_share_of_interactions_from_the_skeleton_attributed_to_the_persona():
     groups = pd.DataFrame({"age_group": ["25-34", "25-34", "35-44", "25-34"],
                            "gender": ["female", "male", "female", "female"],
                            "country": ["DE", "DE", "DE", "FR"]})
     totals = np.array([30.0, 50.0, 20.0, 100.0])
-    share, headline = apg_prevalence(groups, totals, {"age_group": "25-34", "gender": "female", "country": "DE"})
-    assert share == pytest.approx(30 / 200)
+    membership = np.array([0.4, 1.0, 1.0, 0.5])
+    share, headline = apg_prevalence(groups, totals, {"age_group": "25-34", "gender": "female", "country": "DE"},
+                                     membership)
+    assert share == pytest.approx(0.4 * 30 / 200)
     assert headline == ["age_group = 25-34", "gender = female", "country = DE"]
-    share, _ = apg_prevalence(groups, totals, {"age_group": "25-34", "gender": "female"})
-    assert share == pytest.approx(130 / 200)
+    share, _ = apg_prevalence(groups, totals, {"age_group": "25-34", "gender": "female"}, membership)
+    assert share == pytest.approx((0.4 * 30 + 0.5 * 100) / 200)
+
+
+def test_apg_siblings_sharing_a_skeleton_have_their_own_prevalence():
+    """Two personas with one skeleton group (it has the highest W for both) split its
+    interactions 0.6 / 0.4, and so do their prevalences (hand computed)."""
+    from persona_lab.personas.build import build_personas
+
+    from helpers import hand_built_apg
+
+    rows = [("18-24", "female", "US", "i0", 50), ("18-24", "female", "US", "i1", 50), ("25-34", "male", "DE", "i0", 10)]
+    # |H0| = |H1| = 1, so m[g] = W[g] / sum W[g]: the skeleton group (0) is (0.6, 0.4).
+    dataset, prepared, method = hand_built_apg(rows, [[6.0, 4.0], [1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]])
+    by_id = {p.id: p for p in build_personas(dataset, prepared, method, manifest={}, seed=0).personas}
+    assert by_id[0].demographics == by_id[1].demographics
+    assert by_id[0].prevalence == pytest.approx(0.6 * 100 / 110)
+    assert by_id[1].prevalence == pytest.approx(0.4 * 100 / 110)
 
 
 def test_built_personas_carry_rows_and_prevalence_matching_a_recount():

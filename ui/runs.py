@@ -69,7 +69,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[float, str], None]
 
-#: Worker processes for resampling in the app (results do not depend on it).
+#: Worker processes for resampling, and threads for a fit's starts, in the app (results do not depend on it).
 APP_JOBS = 2
 
 
@@ -203,7 +203,8 @@ def run_personas(
     def timed_run():
         started = time.perf_counter()
         try:
-            return pipeline.run(loaded.dataset, method, key[2], seed=int(seed), params=dict(params), progress=progress)
+            return pipeline.run(loaded.dataset, method, key[2], seed=int(seed), params=dict(params), progress=progress,
+                                n_jobs=APP_JOBS)
         finally:
             slot["seconds"] = time.perf_counter() - started
 

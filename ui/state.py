@@ -26,7 +26,9 @@ import streamlit as st
 from persona_lab.methods import METHODS
 from persona_lab.personas.privacy import MIN_SIZE
 
-K_MIN, K_MAX = 2, 30
+#: k from K_MIN up to the data's groups or rows, at most K_CEILING: APG promises "5, 10, 50 or 100
+#: personas", and beyond a few hundred a persona is no longer something a team can talk about.
+K_MIN, K_CEILING = 2, 200
 
 #: The Personas page's keys (their values are documented in :mod:`ui.edited_sets`).
 EDITS = "pe_edits"  # {source key: edited PersonaSet}
@@ -40,6 +42,9 @@ WS_WRITER = "ws_writer"  # this session's name in the workspace's write log
 WS_SEEN = "ws_seen"  # {key: (JSON text, version)} as last loaded or saved by this session
 WS_NOTES = "ws_notes"  # what the workspace has to say: another tab's changes, a refused write
 WS_KEPT = "ws_kept"  # {(upload digest, sheet)} already stored as Parquet
+SEARCH = "pe_search"  # the overview's search text
+FILTERS = "pe_filters"  # the overview's filters {demographic attribute: [values kept]}
+PAGE = "pe_page"  # the page of cards shown
 
 DEFAULTS: dict[str, Any] = {
     # Data
@@ -79,15 +84,21 @@ DEFAULTS: dict[str, Any] = {
     "cmp_method_d": None,
     "cmp_pair_a": 0,  # the two solutions of "Who goes where" (column positions)
     "cmp_pair_b": None,  # None: the last column
+    "cmp_focus": None,  # the persona of the lineage's first k followed when a level is too large to show whole
+    "cmp_pair_focus": None,  # the row persona of "Who goes where" when the table is too large to show whole
     # Map
     "map_ks": None,  # None: the sidebar's k and its neighbours
     "map_umap_requested": False,
+    "map_colour_by": "persona",  # "persona" (views.BY_PERSONA), or a demographic attribute of the skeletons
     # Personas & export
     EDITS: {},
     LOADED: None,
     LOADED_DIGEST: None,
     PROBLEM: None,
     MIN_ROWS: MIN_SIZE,
+    SEARCH: "",
+    FILTERS: {},
+    PAGE: 1,
     # Typing tool
     "tt_questions": 0,  # 0: the recommended number
     # the workspace
@@ -159,6 +170,36 @@ def method_label(name: str) -> str:
 def k_is_output(method: str) -> bool:
     """Whether ``method`` finds the number of personas itself (the method protocol says)."""
     return bool(METHODS[method].k_is_output)
+
+
+def k_max(dataset) -> int:
+    """The largest k worth offering for ``dataset`` (None: no data yet)."""
+    return K_CEILING if dataset is None else max(K_MIN, min(K_CEILING, dataset.n_units))
+
+
+def bind_k(key: str, high: int) -> dict:
+    """:func:`bind` for a k widget (a number, a range or a list of k) whose stored choice is
+    first kept within K_MIN..``high``: a smaller dataset must not make the widget refuse it."""
+    value = st.session_state[key]
+    if isinstance(value, list):  # the Map's several k
+        st.session_state[key] = sorted({_clip_k(v, high) for v in value})
+    elif isinstance(value, tuple):  # a range
+        st.session_state[key] = tuple(_clip_k(v, high) for v in value)
+    elif value is not None:
+        st.session_state[key] = _clip_k(value, high)
+    return bind(key)
+
+
+def bind_choice(key: str, options: list) -> dict:
+    """:func:`bind` for a choice among ``options`` that depend on the data: a stored choice the
+    current data does not offer falls back to the first option."""
+    if st.session_state[key] not in options:
+        st.session_state[key] = options[0]
+    return bind(key)
+
+
+def _clip_k(value, high: int) -> int:
+    return min(max(int(value), K_MIN), high)
 
 
 def min_share() -> float | None:

@@ -169,6 +169,54 @@ class Alignment:
     table: pd.DataFrame  # contingency table with persona names (A rows x B columns)
 
 
+def skeleton_attributes(persona_set: PersonaSet) -> list[str]:
+    """The demographic attributes of APG personas' skeletons (groups are defined by them), to
+    colour or filter personas by; none for an entity table (its demographics are summaries)."""
+    if persona_set.kind != "interactions":
+        return []
+    return list(dict.fromkeys(c for p in persona_set.personas for c in p.demographics))
+
+
+#: The Map's colouring by persona (the other choices are skeleton attributes).
+BY_PERSONA = "persona"
+
+
+def skeleton_values(persona_set: PersonaSet, attribute: str) -> dict[int, str] | None:
+    """Each persona's value of ``attribute`` (None when colouring by persona, or an attribute the
+    personas do not have)."""
+    if attribute not in skeleton_attributes(persona_set):
+        return None
+    return {p.id: p.demographics.get(attribute, "(none)") for p in persona_set.personas}
+
+
+#: Beyond this many personas in a column, Compare k matches personas in a table, not cards.
+CARDS_SIDE_BY_SIDE = 12
+#: Beyond this many personas at one k, the lineage follows one persona at a time.
+LINEAGE_NODES = 16
+#: Beyond this many personas on a side, "Who goes where" shows one row persona at a time.
+HEATMAP_SIDE = 20
+
+
+def matched_table(order: list[int], by_identity: list[dict[int, Persona]], names: list[str]) -> pd.DataFrame:
+    """One row per matched persona: its name and share in each solution (blank where it has no
+    match there)."""
+    rows = []
+    for identity in order:
+        row = {}
+        for name, personas in zip(names, by_identity):
+            persona = personas.get(identity)
+            row[name] = persona.name if persona else ""
+            row[f"{name}: share"] = round(100 * persona.share, 1) if persona else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def focused_contingency(table: pd.DataFrame, row: str) -> pd.DataFrame:
+    """The row persona's line of a contingency table, with the columns it shares rows with."""
+    line = table.loc[[row]]
+    return line.loc[:, line.iloc[0] > 0]
+
+
 def align_runs(a: pipeline.PersonaRun, b: pipeline.PersonaRun) -> Alignment:
     """Pair each persona of ``a`` with the persona of ``b`` sharing most rows (agreement.py's
     one-to-one matching); ``b``'s personas take their partner's id, and so its colour."""

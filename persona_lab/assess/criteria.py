@@ -222,7 +222,8 @@ def criterion_curves(
                              fits={k: (m.labels_.astype(np.int32), list(m.notes_)) for k, m in fits.items()})
     all_picks = {c: pick(c, result.values(c), gap_rule) for c in _ruled_criteria(table)}
     result.picks = {c: k for c, k in all_picks.items() if k is not None}
-    result.smallest_share = {k: smallest_share(m.labels_, prepared.size_weight) for k, m in fits.items()}
+    result.smallest_share = {k: smallest_share(m.labels_, prepared.size_weight, persona_memberships(m, prepared.kind))
+                             for k, m in fits.items()}
     result.marked = _marks(result.smallest_share, min_share, above, max_k)
     for k, model in fits.items():
         if collapsed(model.labels_, k):
@@ -266,20 +267,31 @@ def criteria_of_fit(template, model, X_common, k, seed) -> list[tuple]:
 COLLAPSED = "the method collapsed: fewer non-empty segments than k"
 
 
+def persona_memberships(model, kind: str) -> np.ndarray | None:
+    """The memberships persona sizes are built from: an APG persona's size is its share of every
+    group's interactions (personas.apg), an entity table's its rows (None: the hard labels)."""
+    return getattr(model, "memberships_", None) if kind == "interactions" else None
+
+
 def collapsed(labels, k) -> bool:
     """Whether a partition asked for ``k`` segments has fewer non-empty ones (k None: never)."""
     labels = np.asarray(labels)
     return k is not None and np.unique(labels[labels >= 0]).size < int(k)
 
 
-def smallest_share(labels: np.ndarray, size_weight: np.ndarray) -> float:
+def smallest_share(labels: np.ndarray, size_weight: np.ndarray, memberships: np.ndarray | None = None) -> float:
     """The share of the smallest segment, rows weighted as persona sizes are (unassigned rows
-    count in the total, as they do in persona shares)."""
+    count in the total, as they do in persona shares). With ``memberships`` (APG personas) a segment's size
+    is its share of every row, as its persona's is, so that a factor that is no row's strongest
+    counts too (it is a persona)."""
+    total = float(np.sum(size_weight))
+    if memberships is not None:
+        return float((np.asarray(size_weight) @ memberships).min() / total)
     assigned = labels >= 0
     if not assigned.any():
         return float("nan")
     sizes = np.bincount(labels[assigned], weights=size_weight[assigned], minlength=int(labels.max()) + 1)
-    return float(sizes.min() / size_weight.sum())
+    return float(sizes.min() / total)
 
 
 # -- the gap statistic's references ------------------------------------------------------------

@@ -67,7 +67,7 @@ from ..errors import PersonaLabError
 from ..methods import SegmentationMethod, get_method
 from ..prepare import Prepared, prepare
 from ..seeding import child_seeds
-from .criteria import collapsed, criteria_of_fit, smallest_share
+from .criteria import collapsed, criteria_of_fit, persona_memberships, smallest_share
 from .gap import within_ss
 from . import resampling as rs
 from .consensus import CDF_GRID, NOT_SAMPLED, consensus_cdf, consensus_distribution, delta_area, pac
@@ -296,7 +296,7 @@ def _bootstrap_fit(job: _Job, k, rows, model) -> dict:
     if job.criteria_space is not None:
         space = job.criteria_space[rows]
         scored = criteria_of_fit(job.method, model, space, k, job.index_seeds["bootstrap"])
-        share = smallest_share(labels, np.asarray(job.prepared.size_weight)[rows])
+        share = smallest_share(labels, np.asarray(job.prepared.size_weight)[rows], persona_memberships(model, job.prepared.kind))
         extra = [("smallest_share", share), ("n_segments", float(np.unique(labels[labels >= 0]).size))]
         if job.with_gap:
             extra += [("log_w_per_row", _log_w_per_row(space, labels)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field, replace
 
@@ -71,6 +72,15 @@ class Dataset:
     def weight_column(self) -> str | None:
         cols = self.columns("weight")
         return cols[0] if cols else None
+
+    @functools.cached_property
+    def n_units(self) -> int:
+        """What segments are made of: demographic groups (the APG shape, one per distinct
+        combination of the demographic columns) or rows. The most personas the data allows."""
+        groups = self.columns("demographic")
+        if self.kind == "interactions" and groups:
+            return int(len(self.frame[groups].drop_duplicates()))
+        return int(len(self.frame))
 
     def with_roles(self, overrides: dict[str, str]) -> "Dataset":
         roles = dict(self.roles)

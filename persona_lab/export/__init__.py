@@ -26,9 +26,11 @@ def manifest_json(manifest: dict) -> str:
     return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_run(run, out_dir, context: ReportContext | None = None, min_size: int = MIN_SIZE) -> dict[str, Path]:
+def write_run(run, out_dir, context: ReportContext | None = None, min_size: int = MIN_SIZE,
+              n_jobs: int = 1) -> dict[str, Path]:
     """Write every export of a :class:`persona_lab.pipeline.PersonaRun` into ``out_dir``, without
-    the personas of fewer than ``min_size`` rows."""
+    the personas of fewer than ``min_size`` rows; the PDF and the PowerPoint share their charts'
+    renders (``n_jobs`` at a time)."""
     shown = withhold(run.personas, min_size)
     out = Path(out_dir)
     try:
@@ -44,6 +46,6 @@ def write_run(run, out_dir, context: ReportContext | None = None, min_size: int 
         "csv": write_csv(frame, out / "assignments.csv"),
         "manifest": atomic_write(out / "manifest.json", manifest_json(run.personas.manifest)),
         "markdown": write_markdown(shown, out / "personas.md"),
-        "pdf": write_pdf(shown, out / "personas.pdf", context),
-        "pptx": write_pptx(shown, out / "personas.pptx", context),
+        "pdf": write_pdf(shown, out / "personas.pdf", context, n_jobs),
+        "pptx": write_pptx(shown, out / "personas.pptx", context, n_jobs),
     }

@@ -14,11 +14,13 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
 from fpdf import FPDF
 
+from .. import charts
 from ..personas.narrative import percent as narrative_percent
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -124,11 +126,19 @@ def chart_size(pdf: FPDF, spec_json: str) -> tuple[float, float]:
     return width, width * height_px / width_px
 
 
-@lru_cache(maxsize=256)
+#: Traits or interests in a persona's chart.
+TOP_N = 8
+#: Charts kept rendered: every persona's chart of a set of 200 and the charts of the choice of k,
+#: so that the PDF and the PowerPoint of one set share each render.
+CACHED_CHARTS = 512
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
 def chart_png(spec_json: str) -> tuple[bytes, int, int]:
     """(PNG, width, height in pixels) of a Vega-Lite spec, rendered by vl-convert (no browser).
 
-    Cached: the same chart in an unchanged persona costs nothing when the PDF is made again."""
+    Cached: the PDF and the PowerPoint of a set draw the same charts, and the same chart in an
+    unchanged persona costs nothing when the files are made again."""
     import json
     import struct
 
@@ -137,6 +147,32 @@ def chart_png(spec_json: str) -> tuple[bytes, int, int]:
     png = vl_convert.vegalite_to_png(json.loads(spec_json), scale=2)
     width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk
     return png, width, height
+
+
+def persona_charts(persona_set) -> dict[int, str]:
+    """Persona id -> its chart's spec, for the personas that have a chart: built once per
+    report (building and validating a spec costs about as much as rendering it)."""
+    return {p.id: persona_chart(p) for p in persona_set.personas if p.traits or p.interests}
+
+
+def render_charts(specs, n_jobs: int = 1) -> None:
+    """Render ``specs`` (Vega-Lite JSON) into :func:`chart_png`'s cache, ``n_jobs`` at a time.
+    Threads, not processes: a worker process would pay vl-convert's start (about 0.5 s) again,
+    and on 2 busy cores loky workers rendered 30 charts slower than one thread did."""
+    missing = list(dict.fromkeys(specs))
+    if n_jobs <= 1 or len(missing) < 2:
+        for spec in missing:
+            chart_png(spec)
+        return
+    with ThreadPoolExecutor(min(n_jobs, len(missing))) as pool:
+        list(pool.map(chart_png, missing))
+
+
+def persona_chart(persona, n: int = TOP_N, width: int = 440) -> str:
+    """The persona's chart as the PDF and the PowerPoint both draw it (one spec, one render)."""
+    # Not validated against the Vega-Lite schema again for every persona: the builder is ours, and
+    # the chart tests validate what it makes.
+    return charts.persona_profile(persona, n=n).properties(width=width).to_json(validate=False)
 
 
 def heading(pdf: FPDF, text: str, colour) -> None:

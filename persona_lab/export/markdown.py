@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 
 from ..personas.model import Persona, PersonaSet
+from ..personas.overview import LIFT_NOTE, distinctive_text
+from ..personas.prevalence import prevalence_phrase
 from ..personas.privacy import withheld_note
 from ..personas.traits import traits_note
 from .atomic import atomic_write
@@ -41,7 +43,7 @@ def markdown_text(persona_set: PersonaSet) -> str:
     lines += ["", "| persona | share | size |", "|---|---:|---:|"]
     lines += [f"| {escape(p.name)} | {percent(p.share)} | {p.size:,.0f} |" for p in ps.personas]
     for persona in ps.personas:
-        lines += [""] + _section(persona, unit)
+        lines += [""] + _section(persona, unit, ps.kind)
     lines += ["", "## Manifest", "", "How to repeat this run (`persona-lab personas --manifest personas.json`):",
               "", "```json", json.dumps(ps.manifest, indent=2, ensure_ascii=False).replace("```", "` ` `"), "```"]
     return "\n".join(lines) + "\n"
@@ -51,12 +53,12 @@ def write_markdown(persona_set: PersonaSet, path) -> Path:
     return atomic_write(path, markdown_text(persona_set))
 
 
-def _section(p: Persona, unit: str) -> list[str]:
+def _section(p: Persona, unit: str, kind: str) -> list[str]:
     lines = [f"## {escape(p.name)}", "", f"**Share:** {percent(p.share)} ({p.size:,.0f} {unit})"]
     if p.stability is not None:
         lines[-1] += f" · **stability:** recovered in {percent(p.stability)} of resamples"
     if p.prevalence is not None:
-        lines += ["", f"**Matches {percent(p.prevalence)} of real {unit}**"
+        lines += ["", f"**Matches {percent(p.prevalence)} {prevalence_phrase(kind)}**"
                   + (f" (all of: {escape('; '.join(p.headline))})" if p.headline else "")]
     if identity(p):
         lines += ["", f"*{escape(identity(p))}*"]
@@ -71,6 +73,8 @@ def _section(p: Persona, unit: str) -> list[str]:
     elif p.interests:
         lines += ["", "**Interests**", ""]
         lines += [f"- {escape(i.label or i.item)} ({percent(i.weight)})" for i in p.interests[:8]]
+    if p.distinctive:
+        lines += ["", f"**Sets them apart:** {escape(distinctive_text(p))} (*{escape(LIFT_NOTE)}*)"]
     if p.terms:
         lines += ["", "**Distinctive words:** " + ", ".join(escape(t) for t in p.terms[:12])]
     if p.quotes:

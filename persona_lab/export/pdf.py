@@ -21,13 +21,14 @@ from fpdf import FPDF
 from .. import charts
 from ..errors import PersonaLabError
 from ..personas.model import Persona, PersonaSet
+from ..personas.overview import LIFT_NOTE, apart, distinctive_text, skeleton
+from ..personas.prevalence import prevalence_phrase
 from ..personas.privacy import withheld_note
 from ..personas.traits import traits_note
 from . import layout as L
 from .atomic import atomic_write
 from .included import identity, included
 
-TOP_N = 8
 #: A report stays readable whatever the width of the data (a table of 5,000 columns would make
 #: thousands of appendix pages): the rest is in manifest.json, written beside the PDF.
 STEPS_SHOWN = 40
@@ -45,21 +46,25 @@ class ReportContext:
     k_charts: tuple[tuple[str, str], ...] = ()
 
 
-def pdf_bytes(persona_set: PersonaSet, context: ReportContext | None = None) -> bytes:
-    """The PDF report of the included personas of ``persona_set`` as bytes."""
+def pdf_bytes(persona_set: PersonaSet, context: ReportContext | None = None, n_jobs: int = 1) -> bytes:
+    """The PDF report of the included personas of ``persona_set`` as bytes (``n_jobs`` charts
+    rendered at a time)."""
     context = context or ReportContext()
     shown = included(persona_set)
+    specs = L.persona_charts(shown)
+    L.render_charts([*specs.values(), *(spec for _, spec in context.k_charts)], n_jobs)
     pdf = _new_document(shown, context)
     _cover(pdf, shown, len(persona_set.personas), context)
     for index, persona in enumerate(shown.personas):
-        _card(pdf, shown, persona, index)
+        _card(pdf, shown, persona, index, specs.get(persona.id))
     _appendix(pdf, shown, context)
     return bytes(pdf.output())
 
 
-def write_pdf(persona_set: PersonaSet, path: str | os.PathLike, context: ReportContext | None = None) -> Path:
+def write_pdf(persona_set: PersonaSet, path: str | os.PathLike, context: ReportContext | None = None,
+              n_jobs: int = 1) -> Path:
     """Write the PDF report to ``path`` (atomically) and return the path."""
-    return atomic_write(path, pdf_bytes(persona_set, context))
+    return atomic_write(path, pdf_bytes(persona_set, context, n_jobs))
 
 
 def persona_colour(persona: Persona) -> tuple[int, int, int]:
@@ -139,15 +144,48 @@ def _cover(pdf: _Document, ps: PersonaSet, total: int, context: ReportContext) -
     _table(pdf, rows)
 
     pdf.ln(8)
-    L.heading(pdf, "At a glance", L.INK)
-    shares = [(p.name, p.share if math.isfinite(p.share) else 0.0, persona_colour(p)) for p in ps.personas]
+    _index(pdf, ps)
+
+
+#: The index's columns (mm): number, name, skeleton, share bar, share, what sets it apart (the rest).
+INDEX_COLUMNS = (9.0, 42.0, 46.0, 18.0, 13.0)
+INDEX_ROW = 6.0
+
+
+def _index(pdf: _Document, ps: PersonaSet) -> None:
+    """Every persona on one line, numbered as its card ("PERSONA 3 OF 100"), flowing onto as
+    many pages as it needs: no persona is left out of the overview, whatever k."""
+    L.heading(pdf, "Index of personas", L.INK)
+    top = max([p.share for p in ps.personas if math.isfinite(p.share)], default=0.0)
+    lead_w = pdf.epw - sum(INDEX_COLUMNS)
+    extra = []
     if ps.unassigned:
-        shares.append(("Unassigned", ps.unassigned.get("share", 0.0), L.NEGATIVE))
+        extra.append(("Unassigned", ps.unassigned.get("share", 0.0)))
     if ps.withheld:
-        shares.append(("Withheld (privacy)", ps.withheld.get("share", 0.0), L.NEGATIVE))
-    top = max((s for _, s, _ in shares), default=0.0)
-    L.bars(pdf, [L.Bar(name, s / top if top > 0 else 0.0, L.percent(s), c) for name, s, c in shares],
-           row_height=7.5, limit=len(shares))
+        extra.append(("Withheld (privacy)", ps.withheld.get("share", 0.0)))
+    for number, persona in enumerate(ps.personas, start=1):
+        if L.room(pdf) < INDEX_ROW:
+            pdf.add_page()
+            L.heading(pdf, "Index of personas (continued)", L.INK)
+        y = pdf.get_y()
+        share = persona.share if math.isfinite(persona.share) else 0.0
+        pdf.set_x(L.MARGIN)
+        L.cell(pdf, INDEX_COLUMNS[0], INDEX_ROW, str(number), 8, L.MUTED)
+        L.cell(pdf, INDEX_COLUMNS[1], INDEX_ROW, persona.name, 9, L.INK, bold=True)
+        L.cell(pdf, INDEX_COLUMNS[2], INDEX_ROW, skeleton(persona), 8, L.MUTED)
+        x = L.MARGIN + sum(INDEX_COLUMNS[:3])
+        pdf.set_fill_color(*persona_colour(persona))
+        pdf.rect(x, y + INDEX_ROW / 2 - 1.5, max((INDEX_COLUMNS[3] - 2) * share / top if top > 0 else 0, 0.4), 3,
+                 style="F")
+        pdf.set_xy(x + INDEX_COLUMNS[3], y)
+        L.cell(pdf, INDEX_COLUMNS[4], INDEX_ROW, L.percent(share), 8, L.INK, align="R")
+        L.cell(pdf, lead_w, INDEX_ROW, ", ".join(apart(persona)), 8, L.MUTED)
+        pdf.set_y(y + INDEX_ROW)
+    for label, share in extra:
+        pdf.set_x(L.MARGIN)
+        L.cell(pdf, INDEX_COLUMNS[0] + INDEX_COLUMNS[1] + INDEX_COLUMNS[2] + INDEX_COLUMNS[3], INDEX_ROW, label, 9,
+               L.MUTED)
+        L.cell(pdf, INDEX_COLUMNS[4], INDEX_ROW, L.percent(share), 8, L.MUTED, align="R", newline=True)
 
 
 def _table(pdf: _Document, rows: list[tuple[str, str]], label_w: float = 50) -> None:
@@ -172,7 +210,7 @@ def _table(pdf: _Document, rows: list[tuple[str, str]], label_w: float = 50) -> 
 HEADER, FACE = 52.0, 40.0
 
 
-def _card(pdf: _Document, ps: PersonaSet, persona: Persona, index: int) -> None:
+def _card(pdf: _Document, ps: PersonaSet, persona: Persona, index: int, chart: str | None) -> None:
     colour = persona_colour(persona)
     pdf.add_page()
     pdf.set_fill_color(*colour)
@@ -201,8 +239,10 @@ def _card(pdf: _Document, ps: PersonaSet, persona: Persona, index: int) -> None:
         L.heading(pdf, "Profile", colour)
         L.fact_grid(pdf, facts, max_rows=2)
     if persona.prevalence is not None and persona.headline:
-        L.caption(pdf, f"Matches {L.percent(persona.prevalence)} of real {_unit(ps)}: those with all of "
+        L.caption(pdf, f"Matches {L.percent(persona.prevalence)} {prevalence_phrase(ps.kind)}; all of "
                        + "; ".join(persona.headline) + ".")
+    if persona.distinctive:
+        L.caption(pdf, f"Sets them apart: {distinctive_text(persona)} ({LIFT_NOTE}).")
     if persona.groups[1:]:
         L.caption(pdf, "Also strong in: " + ", ".join(f"{g.group} ({g.weight:.2f})" for g in persona.groups[1:4]))
     if persona.narrative.strip():
@@ -212,7 +252,7 @@ def _card(pdf: _Document, ps: PersonaSet, persona: Persona, index: int) -> None:
     reserve = (14 + 11 * len(quotes) if quotes else 0) + (14 + 3 * L.LINE if persona.explanation.strip() else 0)
     if persona.terms:
         reserve += 6
-    _persona_chart(pdf, persona, colour, max_height=L.room(pdf) - reserve - 16)
+    _persona_chart(pdf, persona, chart, colour, max_height=L.room(pdf) - reserve - 16)
     if persona.terms:
         L.cell(pdf, pdf.epw, L.LINE, "Distinctive words: " + ", ".join(persona.terms[:12]), 8, L.MUTED, newline=True)
     if quotes and L.room(pdf) > 20:
@@ -238,17 +278,16 @@ def _face(pdf: _Document, svg: str, x: float, y: float) -> None:
         return
 
 
-def _persona_chart(pdf: _Document, persona: Persona, colour, max_height: float) -> None:
-    if not (persona.traits or persona.interests) or max_height < 25:
+def _persona_chart(pdf: _Document, persona: Persona, chart: str | None, colour, max_height: float) -> None:
+    if chart is None or max_height < 25:
         return
     if persona.traits:
         L.heading(pdf, "What sets them apart", colour)
         L.caption(pdf, "Standardised difference from everybody else (SD for numbers, Cohen's h for shares).")
     else:
         L.heading(pdf, "Interests", colour)
-    spec = charts.persona_profile(persona, n=TOP_N).properties(width=440)
-    L.chart(pdf, spec.to_json(), max_height=max_height - 10 - (L.LINE if persona.traits else 0))
-    hidden_by_n = max(len(persona.traits or persona.interests) - TOP_N, 0)
+    L.chart(pdf, chart, max_height=max_height - 10 - (L.LINE if persona.traits else 0))
+    hidden_by_n = max(len(persona.traits or persona.interests) - L.TOP_N, 0)
     if hidden_by_n:
         L.cell(pdf, pdf.epw, L.LINE, f"+{hidden_by_n} more not shown", 8, L.MUTED, newline=True)
     if persona.traits:
@@ -345,7 +384,7 @@ def _count(ps: PersonaSet) -> str:
 
 def _matches(persona: Persona, ps: PersonaSet) -> str:
     """Prevalence, beside the share so that nobody reads a persona as a majority."""
-    return "" if persona.prevalence is None else f" · matches {L.percent(persona.prevalence)} of real {_unit(ps)}"
+    return "" if persona.prevalence is None else f" · matches {L.percent(persona.prevalence)} {prevalence_phrase(ps.kind)}"
 
 
 def _unit(ps: PersonaSet) -> str:

@@ -1,6 +1,6 @@
 """Persona sets as a PowerPoint deck (``personas.pptx``), for the meeting after the study.
 
-A title slide, one slide per included persona (face, name, identity, share, prevalence, story,
+A title slide, overview slides listing every persona, one slide per included persona (face, name, identity, share, prevalence, story,
 the persona's chart, quotes) and, when known, a slide on how the number of personas was chosen.
 Charts are the app's own Altair builders rendered by vl-convert, as in the PDF. Faces are SVG,
 which PowerPoint files cannot hold portably: they are rasterised by CairoSVG (the system's
@@ -22,8 +22,9 @@ from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR
 from pptx.util import Emu, Inches, Pt
 
-from .. import charts
 from ..personas.model import Persona, PersonaSet
+from ..personas.overview import apart, distinctive_text, skeleton
+from ..personas.prevalence import prevalence_phrase
 from ..personas.privacy import withheld_note
 from . import layout as L
 from .atomic import atomic_write
@@ -33,13 +34,15 @@ from .pdf import ReportContext, _creation_date, persona_colour
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
 MARGIN = Inches(0.5)
 BAND = Inches(1.6)
-TOP_N = 6
 
 
-def pptx_bytes(persona_set: PersonaSet, context: ReportContext | None = None) -> bytes:
-    """The deck of the included personas of ``persona_set`` as bytes."""
+def pptx_bytes(persona_set: PersonaSet, context: ReportContext | None = None, n_jobs: int = 1) -> bytes:
+    """The deck of the included personas of ``persona_set`` as bytes (``n_jobs`` charts rendered
+    at a time; those the PDF of the same set rendered are reused)."""
     context = context or ReportContext()
     shown = included(persona_set)
+    specs = L.persona_charts(shown)
+    L.render_charts([*specs.values(), *(spec for _, spec in context.k_charts[:2])], n_jobs)
     deck = Presentation()
     deck.slide_width, deck.slide_height = WIDTH, HEIGHT
     deck.core_properties.title = L.clean(f"Personas: {shown.dataset}" if shown.dataset else "Personas")
@@ -48,8 +51,9 @@ def pptx_bytes(persona_set: PersonaSet, context: ReportContext | None = None) ->
     deck.core_properties.created = deck.core_properties.modified = (
         _creation_date() or datetime.now(timezone.utc)).replace(tzinfo=None)
     _title_slide(deck, shown, len(persona_set.personas))
+    _overview_slides(deck, shown)
     for index, persona in enumerate(shown.personas):
-        _persona_slide(deck, shown, persona, index)
+        _persona_slide(deck, shown, persona, index, specs.get(persona.id))
     if context.k_choice or context.k_charts:
         _k_slide(deck, context)
     out = io.BytesIO()
@@ -57,9 +61,10 @@ def pptx_bytes(persona_set: PersonaSet, context: ReportContext | None = None) ->
     return _fixed_zip_times(out.getvalue())
 
 
-def write_pptx(persona_set: PersonaSet, path: str | os.PathLike, context: ReportContext | None = None) -> Path:
+def write_pptx(persona_set: PersonaSet, path: str | os.PathLike, context: ReportContext | None = None,
+               n_jobs: int = 1) -> Path:
     """Write the deck to ``path`` (atomically) and return the path."""
-    return atomic_write(path, pptx_bytes(persona_set, context))
+    return atomic_write(path, pptx_bytes(persona_set, context, n_jobs))
 
 
 def _blank(deck):
@@ -78,7 +83,9 @@ def _title_slide(deck, ps: PersonaSet, total: int) -> None:
     _text(slide, MARGIN, Inches(2.6), WIDTH - 2 * MARGIN, Inches(0.4),
           f"{count} · {ps.method} · k = {ps.k} · seed {ps.manifest.get('seed', '—')}", 16,
           L.mix(L.COVER, L.WHITE, 0.7))
-    lines = [f"{p.name}: {L.percent(p.share)} of {_unit(ps)}" + _matches(p, ps) for p in ps.personas]
+    lines = [f"{p.name}: {L.percent(p.share)} of {_unit(ps)}" + _matches(p, ps) for p in ps.personas[:TITLE_LIST]]
+    if len(ps.personas) > TITLE_LIST:
+        lines.append(f"… and {len(ps.personas) - TITLE_LIST} more: every persona is on the overview slides.")
     if ps.unassigned:
         lines.append(f"Unassigned: {L.percent(ps.unassigned.get('share', 0.0))}")
     note = withheld_note(ps)
@@ -89,7 +96,43 @@ def _title_slide(deck, ps: PersonaSet, total: int) -> None:
     _text(slide, MARGIN, Inches(3.8), WIDTH - 2 * MARGIN, Inches(3.3), "\n".join(lines), 14, L.INK)
 
 
-def _persona_slide(deck, ps: PersonaSet, persona: Persona, index: int) -> None:
+#: Personas named on the title slide (the largest); the overview slides list them all.
+TITLE_LIST = 6
+#: Personas listed on one overview slide.
+OVERVIEW_ROWS = 20
+
+
+def _overview_slides(deck, ps: PersonaSet) -> None:
+    """Every persona in a table, numbered as its slide, 20 to a slide: at k = 100 the title slide's
+    list cannot hold them, and a meeting needs to see all of them before any one."""
+    pages = max(1, -(-len(ps.personas) // OVERVIEW_ROWS))
+    for page in range(pages):
+        chunk = list(enumerate(ps.personas))[page * OVERVIEW_ROWS: (page + 1) * OVERVIEW_ROWS]
+        if not chunk:
+            return
+        slide = _blank(deck)
+        title = "All personas" + (f" ({page + 1} of {pages})" if pages > 1 else "")
+        _text(slide, MARGIN, Inches(0.3), WIDTH - 2 * MARGIN, Inches(0.6), title, 26, L.INK, bold=True)
+        header = ["#", "persona", "skeleton", "share", "sets it apart"]
+        widths = [Inches(0.5), Inches(2.6), Inches(3.4), Inches(0.9)]
+        widths.append(WIDTH - 2 * MARGIN - sum(widths))
+        shape = slide.shapes.add_table(len(chunk) + 1, len(header), MARGIN, Inches(1.0), WIDTH - 2 * MARGIN,
+                                       Inches(0.28) * (len(chunk) + 1))
+        grid = shape.table
+        for column, width in enumerate(widths):
+            grid.columns[column].width = int(width)
+        rows = [header] + [[str(i + 1), p.name, skeleton(p), L.percent(p.share), ", ".join(apart(p))] for i, p in chunk]
+        for r, values in enumerate(rows):
+            grid.rows[r].height = Inches(0.28)
+            for c, value in enumerate(values):
+                cell = grid.cell(r, c)
+                cell.margin_top = cell.margin_bottom = Pt(1)
+                run = cell.text_frame.paragraphs[0].add_run()
+                run.text = L.clean(value)
+                run.font.size, run.font.bold = Pt(11), r == 0
+
+
+def _persona_slide(deck, ps: PersonaSet, persona: Persona, index: int, chart: str | None) -> None:
     slide = _blank(deck)
     colour = persona_colour(persona)
     soft = L.mix(colour, L.WHITE, 0.75)
@@ -105,19 +148,20 @@ def _persona_slide(deck, ps: PersonaSet, persona: Persona, index: int) -> None:
     left_w = Inches(5.6)
     body = []
     if persona.prevalence is not None:
-        body.append((f"Matches {L.percent(persona.prevalence)} of real {_unit(ps)}", 14, colour, True))
+        body.append((f"Matches {L.percent(persona.prevalence)} {prevalence_phrase(ps.kind)}", 14, colour, True))
         if persona.headline:
             body.append(("all of: " + "; ".join(persona.headline), 10, L.MUTED, False))
     if persona.stability is not None:
         body.append((f"Recovered in {L.percent(persona.stability)} of resamples", 11, L.MUTED, False))
+    if persona.distinctive:
+        body.append((f"Sets them apart: {distinctive_text(persona, 4)}", 12, L.INK, True))
     if persona.narrative.strip():
         body.append((persona.narrative.strip(), 13, L.INK, False))
     for quote in [q for q in persona.quotes if q.strip()][:2]:
         body.append((f"“{quote.strip()}”", 11, L.MUTED, False))
     _paragraphs(slide, MARGIN, BAND + Inches(0.3), left_w, HEIGHT - BAND - Inches(0.6), body)
-    if persona.traits or persona.interests:
-        spec = charts.persona_profile(persona, n=TOP_N).properties(width=420).to_json()
-        png, width_px, height_px = L.chart_png(spec)
+    if chart is not None:
+        png, width_px, height_px = L.chart_png(chart)
         x, y = MARGIN + left_w + Inches(0.3), BAND + Inches(0.3)
         box_w, box_h = WIDTH - x - MARGIN, HEIGHT - y - Inches(0.4)
         scale = min(box_w / width_px, box_h / height_px)
@@ -205,7 +249,7 @@ def face_png(svg: str, pixels: int = 320) -> bytes | None:
 
 
 def _matches(persona: Persona, ps: PersonaSet) -> str:
-    return "" if persona.prevalence is None else f", matches {L.percent(persona.prevalence)} of real {_unit(ps)}"
+    return "" if persona.prevalence is None else f", matches {L.percent(persona.prevalence)} {prevalence_phrase(ps.kind)}"
 
 
 def _unit(ps: PersonaSet) -> str:

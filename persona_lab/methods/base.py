@@ -9,7 +9,8 @@ Fitted attributes every method sets:
 - ``labels_``: one int per row, ``0..n_segments_-1``, and :data:`UNASSIGNED` (-1) for rows the
   method leaves out (HDBSCAN's noise), which become the "unassigned" group, never a persona;
 - ``memberships_``: rows x segments soft memberships summing to 1, or None for hard methods;
-- ``n_segments_``, ``seed_`` and ``notes_`` (sentences for the user, e.g. "k was ignored");
+- ``n_segments_`` (NMF: one per factor, also a factor that is no row's strongest, since it still
+  holds a share of the rows' activity), ``seed_`` and ``notes_`` (sentences for the user, e.g. "k was ignored");
 - ``categorical_index_``: the columns of X that hold category codes (set before ``_fit``, for
   methods that model categories: LCA, k-prototypes).
 """
@@ -98,8 +99,13 @@ class SegmentationMethod:
         none by default, so that stability measures the researcher's own procedure."""
         return {}
 
-    def fit(self, prepared: Prepared, k: int | None = None, seed: int = 0) -> "SegmentationMethod":
+    def fit(self, prepared: Prepared, k: int | None = None, seed: int = 0, *, n_jobs: int = 1) -> "SegmentationMethod":
+        """Fit to ``prepared``. ``n_jobs``: threads a method may use for independent parts of one
+        fit (NMF's random starts); the result does not depend on it. Resampling keeps 1: it runs
+        fits in parallel itself."""
         self._validate_params()
+        check_whole("n_jobs", n_jobs, 1, fix="Use n_jobs=1 or more")
+        self._n_jobs = int(n_jobs)
         self._check_data(prepared)
         self.notes_: list[str] = []
         if self.k_is_output:
@@ -116,7 +122,7 @@ class SegmentationMethod:
         with _threads().limit(limits=1):
             self._fit(prepared.X, k, int(seed), weight)
         self.seed_ = int(seed)
-        self.n_segments_ = int(self.labels_.max()) + 1 if (self.labels_ >= 0).any() else 0
+        self.n_segments_ = self._segment_count()
         return self
 
     def assign(self, X: np.ndarray) -> np.ndarray:
@@ -185,6 +191,10 @@ class SegmentationMethod:
         return method
 
     # -- hooks --------------------------------------------------------------------------------
+
+    def _segment_count(self) -> int:
+        """Segments of the fit: by default those the hard labels reach (HDBSCAN finds its own)."""
+        return int(self.labels_.max()) + 1 if (self.labels_ >= 0).any() else 0
 
     def _restore(self) -> None:
         """Rebuild working objects (a neighbour index, a scikit-learn model) from the state."""

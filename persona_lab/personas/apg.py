@@ -4,7 +4,11 @@ Memberships m[g, p] (soft for NMF, one-hot for hard methods); a persona's size i
 it accounts for, sum_g V[g, :].sum() m[g, p], on the raw counts whatever weighting was used for
 fitting; its demographic skeleton is the group with the highest weight W[:, p] (for hard methods,
 which have no W, the interactions a group brings to the segment); the next strongest groups are
-shown with their weights; its interests are the top items of H[p, :].
+shown with their weights; its interests are the top items of H[p, :], and its distinctive
+interests the items whose share of H[p, :] most exceeds their share of all interactions (lift),
+among those the persona accounts for at least :data:`MIN_VOLUME` interactions of (a small
+persona: among its most viewed items): at high k many
+personas share the most viewed items, and what sets each apart is what it watches *more*.
 """
 
 from __future__ import annotations
@@ -20,6 +24,16 @@ from .tables import AGE, COUNTRY, GENDER, unassigned
 
 #: Groups shown per persona: the skeleton and the next strongest ones.
 N_GROUPS = 5
+#: The fewest of an item's interactions a persona must account for (its size times the item's
+#: share of its mix) for the item to count as distinctive: a lift on a handful of views is noise.
+MIN_VOLUME = 10.0
+
+
+def memberships(method: SegmentationMethod) -> np.ndarray:
+    """Groups x personas: the soft memberships (NMF), or one-hot labels for a hard method."""
+    if method.memberships_ is not None:
+        return method.memberships_
+    return hard_memberships(method.labels_, method.n_segments_)
 
 
 def apg_personas(
@@ -28,8 +42,9 @@ def apg_personas(
     matrix = prepared.matrix
     V, labels, k = matrix.V, method.labels_, method.n_segments_
     totals = V.sum(axis=1)
-    m = method.memberships_ if method.memberships_ is not None else hard_memberships(labels, k)
+    m = memberships(method)
     size = totals @ m
+    audience = V.sum(axis=0) / V.sum()
     if hasattr(method, "W_"):
         weight, profile = method.W_, method.H_
         rule = "the highest weight in W for this behaviour"
@@ -49,6 +64,7 @@ def apg_personas(
             share=float(size[p] / V.sum()),
             demographics=demographics,
             interests=_interests(profile[p], matrix.items, n_items),
+            distinctive=_distinctive(profile[p], audience, float(size[p]), matrix.items, n_items),
             groups=groups,
             explanation=_explanation(groups, rule, len(weight)),
         )
@@ -93,17 +109,34 @@ def _interests(row: np.ndarray, items: pd.DataFrame, n: int) -> list[Interest]:
     if total <= 0:
         return []
     share = row / total
+    return [_interest(items, j, share[j]) for j in np.argsort(-share, kind="stable")[:n]]
+
+
+def _distinctive(row: np.ndarray, audience: np.ndarray, size: float, items: pd.DataFrame, n: int) -> list[Interest]:
+    """The ``n`` items of highest lift (share of the persona's mix over share of all
+    interactions) above 1, among those the persona accounts for at least MIN_VOLUME
+    interactions of; a persona too small for ``n`` such items draws on its 3n most viewed."""
+    total = row.sum()
+    if total <= 0:
+        return []
+    share = row / total
+    lift = np.divide(share, audience, out=np.zeros_like(share), where=audience > 0)
+    pool = np.flatnonzero(size * share >= MIN_VOLUME)
+    if pool.size < n:
+        pool = np.argsort(-share, kind="stable")[: 3 * n]
+    pool = pool[lift[pool] > 1]
+    order = pool[np.argsort(-lift[pool], kind="stable")][:n]
+    return [_interest(items, j, share[j], float(lift[j])) for j in order]
+
+
+def _interest(items: pd.DataFrame, j: int, share: float, lift: float | None = None) -> Interest:
+    info = items.iloc[j]
     label_col = next((c for c in items.columns if "title" in c.lower() or "name" in c.lower()), None)
     topic_col = next((c for c in items.columns if c.lower() in ("topic", "category", "genre")), None)
-    out = []
-    for j in np.argsort(-share, kind="stable")[:n]:
-        info = items.iloc[j]
-        out.append(
-            Interest(
-                item=str(items.index[j]),
-                weight=float(share[j]),
-                label=str(info[label_col]) if label_col else "",
-                topic=str(info[topic_col]) if topic_col else "",
-            )
-        )
-    return out
+    return Interest(
+        item=str(items.index[j]),
+        weight=float(share),
+        label=str(info[label_col]) if label_col else "",
+        topic=str(info[topic_col]) if topic_col else "",
+        lift=lift,
+    )

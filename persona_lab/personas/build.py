@@ -17,7 +17,7 @@ import numpy as np
 from ..data.dataset import Dataset
 from ..methods.base import SegmentationMethod
 from ..prepare import Prepared
-from .apg import apg_personas
+from .apg import apg_personas, memberships
 from .faces import face_svg
 from .model import Persona, PersonaSet
 from .narrative import write_narrative
@@ -78,8 +78,10 @@ def _add_prevalence(dataset: Dataset, prepared: Prepared, method: SegmentationMe
     if prepared.kind == "interactions":
         matrix = prepared.matrix
         totals = np.asarray(matrix.V.sum(axis=1)).ravel()
+        m = memberships(method)
         for persona in personas:
-            persona.prevalence, persona.headline = apg_prevalence(matrix.groups, totals, persona.demographics)
+            persona.prevalence, persona.headline = apg_prevalence(matrix.groups, totals, persona.demographics,
+                                                                  m[:, persona.id])
         return
     for persona in personas:
         persona.rows = int((labels == persona.id).sum())
@@ -118,31 +120,44 @@ def _as_number(age: str | None) -> float | None:
         return None
 
 
+#: Siblings (personas sharing a skeleton) named in one persona's explanation; the rest are counted.
+MAX_SIBLINGS = 4
+
+
 def _tell_apart(personas: list[Persona]) -> None:
-    """Personas sharing a skeleton (or typical demographics) say in their explanation how they
-    differ: their leading interests or traits, and their second group."""
+    """Personas sharing a skeleton (or typical demographics) say in their explanation what each
+    leads with, and how their groups differ: at k = 100 seven personas can share one skeleton."""
     by_skeleton: dict[tuple, list[Persona]] = {}
     for persona in personas:
         if persona.demographics:
             by_skeleton.setdefault(tuple(persona.demographics.items()), []).append(persona)
     for same in by_skeleton.values():
         for persona in same if len(same) > 1 else ():
-            others = [o for o in same if o is not persona]
-            persona.explanation += " " + " ".join(_difference(persona, o) for o in others)
+            persona.explanation += " " + _difference(persona, [o for o in same if o is not persona])
 
 
-def _difference(persona: Persona, other: Persona) -> str:
+def _difference(persona: Persona, siblings: list[Persona]) -> str:
+    theirs = {x for o in siblings for x in _leading(o)}
     own = _leading(persona)
-    theirs = set(_leading(other))
     distinct = [x for x in own if x not in theirs] or own
-    leads = ", ".join(distinct[:3]) or "no clear traits"
-    text = f"Unlike {other.name}, which has the same skeleton, it leads with {leads}"
-    if len(persona.groups) > 1 and len(other.groups) > 1 and persona.groups[1].group != other.groups[1].group:
-        text += f" and its second group is {persona.groups[1].group} ({persona.groups[1].weight:.2f})"
-    return text + "."
+    count = f"{len(siblings)} other persona{'s' if len(siblings) > 1 else ''} share{'s' if len(siblings) == 1 else ''}"
+    text = f"{count} this skeleton; this one leads with {', '.join(distinct[:3]) or 'no clear traits'}"
+    if len(persona.groups) > 1:
+        text += f" and its second group is {_second(persona)}"
+    named = [f"{o.name} leads with {', '.join(_leading(o)[:2]) or 'no clear traits'}"
+             + (f" (second group {_second(o)})" if len(o.groups) > 1 else "") for o in siblings[:MAX_SIBLINGS]]
+    more = len(siblings) - len(named)
+    return text + ". " + "; ".join(named) + (f"; and {more} more" if more else "") + "."
+
+
+def _second(persona: Persona) -> str:
+    return f"{persona.groups[1].group} ({persona.groups[1].weight:.2f})"
 
 
 def _leading(persona: Persona) -> list[str]:
-    if persona.interests:
-        return list(dict.fromkeys(i.topic or i.label or i.item for i in persona.interests[:5]))
+    """What the persona leads with: its distinctive interests (APG; what it watches *more* than
+    everybody), else its top interests, else its leading traits."""
+    interests = persona.distinctive or persona.interests
+    if interests:
+        return list(dict.fromkeys(i.label or i.topic or i.item for i in interests[:5]))
     return [f"{t.feature} = {t.level}" if t.level else t.feature for t in persona.traits[:3]]

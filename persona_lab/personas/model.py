@@ -9,7 +9,8 @@ byte-identical, and JSON -> :meth:`PersonaSet.from_dict` -> JSON gives the same 
 Schema 2 adds confidence intervals and support to traits, the user's edits (``hidden`` traits,
 ``include`` personas), descriptor profiles, the next strongest APG groups, free-text terms and
 quotes, a face and the stability; later, still schema 2 (every addition is optional, so files
-load both ways), each persona's row count and prevalence, and the set's withheld personas.
+load both ways), each persona's row count and prevalence, and the set's withheld personas;
+APG personas' distinctive interests (with their lift).
 Schema 1 files load: the new fields take their defaults.
 """
 
@@ -95,6 +96,7 @@ class Interest:
     weight: float  # share of the persona's H row mass
     label: str = ""  # e.g. the video title
     topic: str = ""
+    lift: float | None = None  # that share over the item's share of all interactions (distinctive interests)
 
 
 @dataclass
@@ -109,6 +111,9 @@ class Persona:
     age: str | None = None  # one age inside the segment's range, as text (e.g. "34")
     traits: list[Trait] = field(default_factory=list)
     interests: list[Interest] = field(default_factory=list)
+    #: APG: the items whose share of the persona's mix most exceeds their share of everybody's
+    #: (lift), among those it accounts for enough interactions of; set beside the most viewed.
+    distinctive: list[Interest] = field(default_factory=list)
     explanation: str = ""  # why this skeleton / these traits were chosen
     narrative: str = ""
     groups: list[GroupWeight] = field(default_factory=list)  # APG: strongest groups, skeleton first
@@ -127,6 +132,7 @@ class Persona:
         data = _known(cls, data, "persona")
         data["traits"] = [Trait(**_known(Trait, t, "trait")) for t in data.get("traits", [])]
         data["interests"] = [Interest(**_known(Interest, i, "interest")) for i in data.get("interests", [])]
+        data["distinctive"] = [Interest(**_known(Interest, i, "interest")) for i in data.get("distinctive", [])]
         data["groups"] = [GroupWeight(**_known(GroupWeight, g, "group")) for g in data.get("groups", [])]
         data["descriptors"] = [
             Descriptor(**_known(Descriptor, d, "descriptor")) for d in data.get("descriptors", [])

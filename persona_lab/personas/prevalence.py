@@ -13,8 +13,12 @@ Headline attributes, matched per row (a missing value never matches):
   the range the card shows); and the persona's top three traits (:data:`N_TRAITS`, hidden ones skipped): a
   category level as having it (or, for a negative trait, not having it), a number as being on the
   persona's side of the overall mean. The share is of all rows, weighted as sizes are.
-* the APG shape: the demographic skeleton, i.e. the share of all interactions that come from
-  groups whose demographics equal the skeleton's. Interests are not attributes of a group (every
+* the APG shape: the share of all interactions that come from groups whose demographics equal
+  the skeleton's *and* belong to this persona (each such group's interactions times its
+  membership of the persona). The skeleton group's whole volume would be the same figure for
+  every persona sharing that skeleton (at k = 100 on MovieLens seven personas showed 9.0% with
+  shares from 1.0% to 12.8%); attributed to the persona, it says how much of the real audience
+  is both who and what the persona describes. Interests are not attributes of a group (every
   group watches everything to some degree), so they are not matched.
 """
 
@@ -54,16 +58,27 @@ def table_prevalence(
     return (float(weight[match].sum()) / total if total > 0 else 0.0), headline
 
 
-def apg_prevalence(groups: pd.DataFrame, totals: np.ndarray, skeleton: dict[str, str]) -> tuple[float, list[str]]:
-    """(share of all interactions from groups matching ``skeleton``, the skeleton in words).
+def prevalence_phrase(kind: str) -> str:
+    """What a prevalence figure counts, in the words that follow it ("matches 4% ...")."""
+    if kind == "interactions":
+        return "of all interactions: its skeleton group's, attributed to it"
+    return "of real rows"
 
-    ``groups`` holds one row of demographic values per group, ``totals`` its interactions."""
+
+def apg_prevalence(groups: pd.DataFrame, totals: np.ndarray, skeleton: dict[str, str],
+                   membership: np.ndarray) -> tuple[float, list[str]]:
+    """(share of all interactions from groups matching ``skeleton`` that belong to the persona,
+    the skeleton in words).
+
+    ``groups`` holds one row of demographic values per group, ``totals`` its interactions and
+    ``membership`` its membership of the persona (0..1)."""
     totals = np.asarray(totals, dtype=float)
     match = np.ones(len(groups), dtype=bool)
     for column, value in skeleton.items():
         match &= groups[column].astype("string").fillna(MISSING).to_numpy() == str(value)
     total = float(totals.sum())
-    share = float(totals[match].sum()) / total if total > 0 else 0.0
+    attributed = float(totals[match] @ np.asarray(membership, dtype=float)[match])
+    share = attributed / total if total > 0 else 0.0
     return share, [f"{column} = {value}" for column, value in skeleton.items()]
 
 

@@ -8,11 +8,11 @@ import streamlit as st
 
 from persona_lab import charts
 from persona_lab.errors import PersonaLabError
-from persona_lab.lineage import MAX_LEVELS, chain_align, lineage
+from persona_lab.lineage import MAX_LEVELS, chain_align, focus, lineage
 from persona_lab.methods import METHODS
 from ui import analyses, runs, state, views
 from ui.dataset import require_dataset
-from ui.state import K_MAX, K_MIN, k_is_output, method_label
+from ui.state import K_MIN, k_is_output, method_label
 from ui.views import md, show_error
 
 st.title("Compare k")
@@ -26,10 +26,11 @@ for slot in SLOTS:
 
 st.number_input("Solutions side by side", min_value=2, max_value=4, step=1, **state.bind("cmp_count"))
 count = int(st.session_state["cmp_count"])
+k_high = state.k_max(loaded.dataset)
 for slot, column in zip(SLOTS, st.columns(count)):
     with column:
         st.selectbox("Method", methods, format_func=method_label, **state.bind(f"cmp_method_{slot}"))
-        st.number_input("k", min_value=K_MIN, max_value=K_MAX, step=1, **state.bind(f"cmp_k_{slot}"))
+        st.number_input("k", min_value=K_MIN, max_value=k_high, step=1, **state.bind_k(f"cmp_k_{slot}", k_high))
 chosen = [(st.session_state[f"cmp_method_{s}"], int(st.session_state[f"cmp_k_{s}"])) for s in SLOTS[:count]]
 one_method = len({m for m, _ in chosen}) == 1
 names = [f"k = {k}" if one_method else f"{method_label(m)}, k = {k}" for m, k in chosen]
@@ -59,18 +60,24 @@ for run, ids in zip(solutions, identities):
     for persona in run.personas.personas:
         if persona.id not in ids:  # a soft persona (NMF) that no row has as its first: a row of its own
             ids[persona.id], spare = spare, spare + 1
-first_ids = [p.id for p in solutions[anchor].personas.personas]  # the anchor's order, then the others
+# The anchor's order, then the others (by identity: a soft persona of the anchor has a spare one).
+first_ids = [identities[anchor][p.id] for p in solutions[anchor].personas.personas]
 order = first_ids + sorted({i for ids in identities for i in ids.values() if i >= 0} - set(first_ids))
-heads = st.columns(count)
-for head, name in zip(heads, names):
-    head.subheader(name)
 by_identity = [{ids[p.id]: replace(p, id=ids[p.id]) for p in run.personas.personas}
                for run, ids in zip(solutions, identities)]
-for identity in order:
-    for column, run, personas in zip(st.columns(count), solutions, by_identity):
-        if identity in personas:
-            with column:
-                views.persona_brief(personas[identity], run.personas)
+if max(len(run.personas.personas) for run in solutions) > views.CARDS_SIDE_BY_SIDE:
+    # 50 and 100 personas as cards would be a page of 150 charts: one line per matched persona.
+    st.dataframe(views.matched_table(order, by_identity, names), hide_index=True, width="stretch",
+                 height=views.table_height(len(order), limit=560))
+else:
+    heads = st.columns(count)
+    for head, name in zip(heads, names):
+        head.subheader(name)
+    for identity in order:
+        for column, run, personas in zip(st.columns(count), solutions, by_identity):
+            if identity in personas:
+                with column:
+                    views.persona_brief(personas[identity], run.personas)
 
 # -- lineage across consecutive k ----------------------------------------------------------------
 
@@ -81,10 +88,11 @@ st.subheader("Lineage across k")
 if high == low:
     st.info("Choose two different k for the first column's method to see which persona splits into which.")
 else:
-    high = min(high, low + MAX_LEVELS - 1)
-    report, done = views.progress_reporter(f"Fitting {method_label(lineage_method)} for k = {low}..{high}")
+    # Consecutive k while they fit a page; beyond, only the chosen k (50 -> 100 is one level apart).
+    levels = list(range(low, high + 1)) if high - low < MAX_LEVELS else sorted(set(ks))
+    report, done = views.progress_reporter(f"Fitting {method_label(lineage_method)} for k = {', '.join(map(str, levels))}")
     try:
-        level_runs = {k: runs.run_personas(loaded, lineage_method, k, seed, progress=report) for k in range(low, high + 1)}
+        level_runs = {k: runs.run_personas(loaded, lineage_method, k, seed, progress=report) for k in levels}
     except PersonaLabError as exc:
         show_error(exc.one_line())
         st.stop()
@@ -106,14 +114,21 @@ else:
                                          zip(tree.nodes["k"], tree.nodes["persona_id"], tree.nodes["colour_id"])])
     persona_names = {(k, p.id): p.name for k, r in level_runs.items() for p in r.personas.personas}
     unit = "interactions" if first.personas.kind == "interactions" else "rows"
+    shown_tree = replace(tree, nodes=nodes)
+    if nodes.groupby("k").size().max() > views.LINEAGE_NODES:
+        firsts = [p.id for p in first.personas.personas]
+        st.selectbox(f"Follow a persona of k = {low}", firsts, format_func=lambda i: persona_names[(low, i)],
+                     help="With this many personas the whole tree is unreadable: one persona and what it "
+                          "splits into at a time.", **state.bind_choice("cmp_focus", firsts))
+        shown_tree = focus(shown_tree, low, int(st.session_state["cmp_focus"]))
     st.caption(
-        f"{method_label(lineage_method)}, k = {low} to {high}. A line joins a persona to one at the next k; its "
+        f"{method_label(lineage_method)}, k = {', '.join(map(str, levels)) if len(levels) > 2 else f'{low} to {high}'}. A line joins a persona to one at the next k; its "
         f"width is the share of the child's {unit} that came from that parent (below {tree.min_share:.0%}: hidden). "
         "One thick line in: the persona carried on or split off; several: personas merged."
         + (f" Stability at k = {selection.recommended_k} from the Number of personas page's resampling."
            if stability else " Assess stability on the Number of personas page to see each persona's survival here.")
     )
-    st.altair_chart(charts.lineage_tree(nodes, tree.shown, persona_names), width="stretch")
+    st.altair_chart(charts.lineage_tree(shown_tree.nodes, shown_tree.shown, persona_names), width="stretch")
 
 # -- who goes where between any two solutions -------------------------------------------------------
 
@@ -129,6 +144,12 @@ with right:
 a, b = int(st.session_state["cmp_pair_a"]), int(st.session_state["cmp_pair_b"])
 alignment = views.align_runs(solutions[a], solutions[b])
 unit = "Demographic groups" if solutions[a].personas.kind == "interactions" else "Rows"
+table = alignment.table
+if max(table.shape) > views.HEATMAP_SIDE:
+    # A 50 x 100 heatmap has no readable label: one persona of the rows and where its rows went.
+    rows_of = list(table.index)
+    st.selectbox(f"Persona of {md(names[a])}", rows_of, **state.bind_choice("cmp_pair_focus", rows_of))
+    table = views.focused_contingency(table, st.session_state["cmp_pair_focus"])
 st.caption(f"{unit} shared by each persona of {md(names[a])} (rows) and of {md(names[b])} (columns).")
-st.altair_chart(charts.contingency_heatmap(alignment.table, names[a], names[b]), width="stretch")
+st.altair_chart(charts.contingency_heatmap(table, names[a], names[b]), width="stretch")
 st.dataframe(alignment.table.rename_axis(index=names[a], columns=names[b]), width="stretch")

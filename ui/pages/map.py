@@ -8,7 +8,7 @@ from persona_lab.errors import PersonaLabError
 from persona_lab.lineage import chain_align
 from ui import runs, state, views
 from ui.dataset import require_dataset
-from ui.state import K_MAX, K_MIN, k_is_output, method_label
+from ui.state import K_MIN, k_is_output, method_label
 from ui.views import md, show_error
 
 POLL_S = 2.0
@@ -60,8 +60,15 @@ st.caption(
     + "Click a persona in the legend to highlight it; hover a point for its row."
 )
 labels = run.labels[frame.index.to_numpy()]
-st.altair_chart(charts.segment_map(frame.assign(persona_id=labels), run.personas, tooltip=tooltips, density=density),
-                width="stretch")
+attributes = views.skeleton_attributes(run.personas)
+if attributes:
+    options = [views.BY_PERSONA, *attributes]
+    st.selectbox("Colour by", options, format_func=lambda a: a if a == views.BY_PERSONA else f"the persona's {a}",
+                 help="With many personas, colour by what their demographic skeletons share.",
+                 **state.bind_choice("map_colour_by", options))
+colour_by = views.skeleton_values(run.personas, st.session_state["map_colour_by"])
+st.altair_chart(charts.segment_map(frame.assign(persona_id=labels), run.personas, tooltip=tooltips, density=density,
+                                   colour_by=colour_by), width="stretch")
 
 # -- the same map, coloured by several k ------------------------------------------------------------
 
@@ -69,11 +76,12 @@ st.subheader("The same map at other k")
 if k_is_output(method):
     st.info(f"{method_label(method)} finds the number of personas itself: there are no other k to colour by.")
     st.stop()
-around = sorted({max(K_MIN, k - 1), k, min(K_MAX, k + 1)})
+k_high = state.k_max(loaded.dataset)
+around = sorted({max(K_MIN, k - 1), k, min(k_high, k + 1)})
 if st.session_state["map_ks"] is None:
     st.session_state["map_ks"] = around
-st.multiselect("Numbers of personas", list(range(K_MIN, K_MAX + 1)), max_selections=6,
-               **state.bind("map_ks"))
+st.multiselect("Numbers of personas", list(range(K_MIN, k_high + 1)), max_selections=6,
+               **state.bind_k("map_ks", k_high))
 ks = sorted(int(v) for v in st.session_state["map_ks"])
 if not ks:
     st.info("Choose one or more numbers of personas.")

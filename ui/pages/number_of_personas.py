@@ -10,7 +10,7 @@ from persona_lab.assess.stability import LABELS as STABILITY_LABELS
 from persona_lab.errors import PersonaLabError
 from ui import analyses, runs, state, views
 from ui.dataset import require_dataset
-from ui.state import K_MAX, K_MIN, k_is_output, method_label
+from ui.state import K_MIN, k_is_output, method_label
 from ui.views import md, show_error
 
 st.title("Number of personas")
@@ -23,7 +23,8 @@ def criteria_section(loaded, method: str, seed: int, label: str) -> tuple[tuple,
     """Each criterion's curve over the chosen range of k and the vote; returns that range and the
     smallest segment share allowed."""
     st.slider(
-        "Range of k", min_value=K_MIN, max_value=K_MAX, step=1, **state.bind("nk_range")
+        "Range of k", min_value=K_MIN, max_value=(high := state.k_max(loaded.dataset)), step=1,
+        **state.bind_k("nk_range", high)
     )
     low, high = st.session_state["nk_range"]
     k_values = state.nk_k_values()

@@ -6,10 +6,12 @@ from persona_lab import charts
 from persona_lab.export.included import identity
 from persona_lab.export.pdf import ReportContext
 from persona_lab.personas import edits
+from persona_lab.personas.overview import LIFT_NOTE, distinctive_text
+from persona_lab.personas.prevalence import prevalence_phrase
 from persona_lab.personas.privacy import segment_size, withhold, withheld_note
 from persona_lab.personas.text import scrub
 from persona_lab.personas.traits import traits_note
-from ui import edited_sets, runs, state, views
+from ui import edited_sets, overview, runs, state, views
 from ui.dataset import require_dataset
 from ui.state import EDITS, LOADED, MIN_ROWS, PROBLEM, method_label
 from ui.views import md, show_error
@@ -171,10 +173,13 @@ def card(persona, position: int) -> None:
             "Stable: the share of bootstrap resamples that recovered this persona (Jaccard > 0.75).",
         )
         if persona.prevalence is not None:
-            st.markdown(f"Matches **{views.percent(persona.prevalence)}** of real "
-                        f"{'interactions' if persona_set.kind == 'interactions' else 'rows'}",
-                        help="Prevalence (Chapman et al., 2008): the share of real rows having all of "
+            st.markdown(f"Matches **{views.percent(persona.prevalence)}** {prevalence_phrase(persona_set.kind)}",
+                        help="Prevalence (Chapman et al., 2008): "
+                             + ("the share of all interactions that come from groups having all of "
+                                if persona_set.kind == "interactions" else "the share of real rows having all of ")
                              + md("; ".join(persona.headline) or "its headline attributes")
+                             + (", and that the fit attributes to this persona"
+                                if persona_set.kind == "interactions" else "")
                              + ". A persona describes a segment, not its typical member.")
         if persona.demographics:
             st.markdown("  \n".join(f"**{md(k)}:** {md(v)}" for k, v in persona.demographics.items()))
@@ -189,6 +194,8 @@ def card(persona, position: int) -> None:
             st.markdown("**Interests**")
             st.markdown("\n".join(f"- {md(i.label or i.item)}" + (f" ({md(i.topic)})" if i.topic else "")
                                   for i in persona.interests[:5]))
+        if persona.distinctive:
+            st.markdown(f"**Sets them apart:** {md(distinctive_text(persona))}", help=LIFT_NOTE)
         if shown or persona.interests:
             st.altair_chart(charts.persona_profile(persona), width="stretch")
         for quote in persona.quotes[:3]:
@@ -199,12 +206,14 @@ def card(persona, position: int) -> None:
             editor(persona, position)
 
 
-personas = persona_set.personas
-for start in range(0, len(personas), 3):
+st.subheader("All personas", anchor=False)
+cards = overview.persona_overview(persona_set)
+position = {p.id: i for i, p in enumerate(persona_set.personas)}
+for start in range(0, len(cards), 3):
     for offset, column in enumerate(st.columns(3)):
-        if start + offset < len(personas):
+        if start + offset < len(cards):
             with column:
-                card(personas[start + offset], start + offset)
+                card(cards[start + offset], position[cards[start + offset].id])
 
 descriptors = views.descriptor_frame(persona_set)
 if not descriptors.empty:

@@ -52,12 +52,15 @@ def test_a_stable_k_the_rule_rarely_picks_is_no_recommendation():
 def test_the_rule_answers_the_most_reproducible_k_only_when_it_is_stable():
     from persona_lab.assess.select import _answer
 
-    ari = pd.Series({2: 0.6, 3: 0.95, 4: 0.8})
+    def picks(ari):
+        return {"silhouette": 2, "bootstrap_ari": pick("bootstrap_ari", ari)}
+
+    ari = {2: 0.6, 3: 0.95, 4: 0.8}
     rule = {"decides": "bootstrap_ari", "limits": {}, "unstable": [2]}
-    assert _answer(ari, rule) == 3
-    assert _answer(ari, {**rule, "unstable": [3]}) == 1  # most reproducible, but no more than on noise
-    assert _answer(ari, {**rule, "limits": {3: "too small"}}) == 1
-    assert _answer(pd.Series({2: 1.0, 3: 1.0, 4: 0.7}), {**rule, "unstable": []}) == 3  # the finer of equals
+    assert _answer(picks(ari), rule) == 3
+    assert _answer(picks(ari), {**rule, "unstable": [3]}) == 1  # most reproducible, but no more than on noise
+    assert _answer(picks(ari), {**rule, "limits": {3: "too small"}}) == 1
+    assert _answer(picks({2: 1.0, 3: 1.0, 4: 0.7}), {**rule, "unstable": []}) == 3  # the finer of equals
     # The criteria's majority vote is shown beside the rule, among stable k only.
     picks = {"silhouette": 5, "calinski_harabasz": 5, "davies_bouldin": 3, "gap": None}
     assert vote(picks) == 5 and vote(picks, excluded={5}) == 3

@@ -310,14 +310,14 @@ def _rule(curves: CriterionCurves, result: StabilityResult, stable: list[int], m
             "full_data_picks": {c: (None if k is None else int(k)) for c, k in picks.items()},
             "full_data_tally": tally(counted, excluded=excluded),
             "criteria_vote": 1 if chosen is None else int(chosen)}
-    rule["full_data_k"] = _answer(table[DECIDES], rule)
+    rule["full_data_k"] = _answer(picks, rule)
     return rule
 
 
-def _answer(values: pd.Series, rule: dict, excluded=()) -> int:
-    """The rule's answer from the deciding statistic's values over k: its most reproducible k
-    when that k is not left out (unstable, the limits, ``excluded``), else 1."""
-    k = pick(rule["decides"], values.dropna())
+def _answer(picks: dict, rule: dict, excluded=()) -> int:
+    """The rule's answer from the criteria's picks: the deciding criterion's k (the most
+    reproducible) when it is not left out (unstable, the limits, ``excluded``), else 1."""
+    k = picks.get(rule["decides"])
     return 1 if k is None or k in {*rule["limits"], *rule["unstable"], *excluded} else int(k)
 
 
@@ -359,8 +359,7 @@ def _k_hats(result: StabilityResult, curves: CriterionCurves, rule: dict) -> pd.
         if rule["min_share"] and "smallest_share" in per["criterion"].values:
             shares = per[per["criterion"] == "smallest_share"].set_index("k")["value"]
             small = {int(k) for k, share in shares.items() if share < rule["min_share"]}
-        values = table[DECIDES] if DECIDES in table else pd.Series(dtype=float)
-        rows.append((b, RULE, float(_answer(values, own, small))))
+        rows.append((b, RULE, float(_answer(picks, own, small))))
     return pd.DataFrame(rows, columns=["resample", "criterion", "k"])
 
 

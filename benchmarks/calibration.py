@@ -101,6 +101,28 @@ def run_case(case: str, seed: int) -> dict:
             if result.recommended_k > 1 else None, "seconds": round(time.perf_counter() - start, 2)}
 
 
+def identifiable(case: str, seed: int) -> bool | None:
+    """Whether an APG case's planted k is identifiable on the full data, by an oracle that knows the
+    planted behaviours (the tool never sees them): the method's full-data fit at the planted k
+    agrees with the planted partition (ARI) at least as well as its fits at k - 1 and k + 1. With
+    lognormal group volumes and behaviours drawn at random, a behaviour can be dominant in only
+    2-3 of 112 groups; there the fit at k - 1 matches the planting as well as the fit at k does,
+    and no stability rule can be asked to find k. None for cases without planted behaviours."""
+    if not case.startswith("apg_planted_"):
+        return None
+    from sklearn.metrics import adjusted_rand_score
+    from persona_lab.methods import get_method
+    from persona_lab.prepare import prepare
+    k = int(case.rsplit("_", 1)[1])
+    planted = planted_apg(n_behaviours=k, seed=seed, **APG_SHAPE)
+    dataset = planted.dataset()
+    method = get_method("nmf")
+    prepared = prepare(dataset, method.default_preparation(dataset.kind))
+    agreement = {j: adjusted_rand_score(planted.truth, method.clone().fit(prepared, k=j, seed=seed).labels_)
+                 for j in (k - 1, k, k + 1)}
+    return agreement[k] >= max(agreement[k - 1], agreement[k + 1])
+
+
 def _done() -> set:
     if not LOG.exists():
         return set()
@@ -132,6 +154,17 @@ def summary() -> str:
               "APG planted >= 90%):", "", "| family | runs | hit |", "|---|---:|---:|"]
     for family, part in frame.groupby("family", sort=False):
         lines.append(f"| {family} | {len(part)} | {(part['recommended'] == part['truth']).mean():.1%} |")
+    apg = frame[frame["case"].str.startswith("apg_planted_")]
+    if not apg.empty:
+        known = apg.assign(identifiable=[identifiable(c, s) for c, s in zip(apg["case"], apg["seed"])])
+        hit = known["recommended"] == known["truth"]
+        lines += ["", "APG planted runs by whether the planted k is identifiable on the full data (an oracle that "
+                  "knows the planting: the full-data NMF fit at the planted k matches the planted partition at "
+                  "least as well as the fits at k - 1 and k + 1; see `identifiable`). Descriptive: it explains "
+                  "misses, it does not change the target, which counts every run.", "",
+                  "| planted k identifiable | runs | hit |", "|---|---:|---:|"]
+        for flag, part in known.groupby("identifiable"):
+            lines.append(f"| {'yes' if flag else 'no'} | {len(part)} | {hit[part.index].mean():.1%} |")
     return "\n".join(lines) + "\n"
 
 

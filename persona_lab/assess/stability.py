@@ -259,7 +259,7 @@ class Collapsed:
     docstring), kept apart from fits that failed outright."""
 
 
-COLLAPSED = Collapsed()
+COLLAPSED_FIT = Collapsed()
 
 
 def _resample_fit(job: _Job, scheme: str, b: int, k, draws: tuple):
@@ -271,7 +271,7 @@ def _resample_fit(job: _Job, scheme: str, b: int, k, draws: tuple):
         left, right = draws
         a, c = fit(left, 0), fit(right, 1)
         if collapsed(a.labels_, k) or collapsed(c.labels_, k):
-            return COLLAPSED
+            return COLLAPSED_FIT
         return (prediction_strength(a.assign(X[right]), c.labels_)
                 + prediction_strength(c.assign(X[left]), a.labels_)) / 2
     except PersonaLabError:

@@ -314,11 +314,11 @@ def test_segments_page_refuses_a_bad_parameter_clearly(app):
 def test_number_of_personas_assesses_stability_on_request(app):
     at = _open(app, "number_of_personas")
     _assess(at, nk_range=(4, 6))
-    assert "was the rule's answer" in " ".join(s.value for s in at.success)
+    assert "is the rule's answer on the full data" in " ".join(s.value for s in at.success)
     recommended = next(m for m in at.metric if m.label == "Recommended number of personas")
     assert recommended.value == "5"  # the APG sample's five planted audiences
     assert "P(k_hat = k): each criterion's pick over resamples" in [s.value for s in at.subheader]
-    assert at.markdown[0].value.replace("\\", "").startswith("### 5 personas (chosen in")  # the headline on top
+    assert at.markdown[0].value.replace("\\", "").startswith("### 5 personas (the most reproducible stable k")  # the headline on top
     assert "Consensus CDF" in [s.value for s in at.subheader]
     survival = next(d.value for d in at.dataframe if "survival" in d.value.columns)
     assert len(survival) == 5

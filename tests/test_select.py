@@ -78,7 +78,7 @@ def test_select_k_command_writes_the_contract_json(tmp_path, capsys):
     doc = json.loads(out.read_text())
     assert doc["method"] == "kmeans" and doc["k_values"] == [2, 3, 4, 5] and doc["recommended_k"] == 3
     assert sum(doc["k_distribution"].values()) == pytest.approx(1.0)
-    assert "was the rule's answer" in capsys.readouterr().out
+    assert "is the rule's answer on the full data" in capsys.readouterr().out
     assert main(["select-k", str(data), "--k-range", "5:2"]) == 2
 
 

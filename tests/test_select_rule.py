@@ -207,6 +207,24 @@ def test_the_rule_on_resamples_is_the_rule_on_the_full_data():
     per_resample = set(result.k_hat["criterion"]) - {"rule"}
     assert per_resample == set(rule["full_data_picks"])  # the same criteria, each with its pick
     assert rule["full_data_k"] == 3 and result.recommended_k == 3
+    # The recommendation is the full data's answer; P(k_hat) counts the resamples' own answers.
+    assert result.recommended_probability == result.k_distribution[3]
+    assert "is the rule's answer on the full data" in result.statement
+
+
+def test_the_recommendation_is_the_most_reproducible_k_over_all_pairs_with_its_share_of_resamples():
+    # Four tight blobs in two far-apart pairs: k = 2 and k = 4 both reproduce well, and single
+    # bootstrap pairs may rank them either way; the mean over every pair decides.
+    rng = np.random.default_rng(0)
+    centres = np.array([[0, 0], [4, 0], [40, 0], [44, 0]], float)
+    X = centres[rng.integers(0, 4, 400)] + rng.normal(scale=0.5, size=(400, 2))
+    frame = pd.DataFrame(X, columns=["x0", "x1"])
+    result = select_k(Dataset(frame, {"x0": "feature", "x1": "feature"}, "entities"), "kmeans", range(2, 6),
+                      resamples=10, n_ref=4, null_resamples=3, seed=0, params=KMEANS)
+    table = result.stability.table
+    ari = table[table["statistic"] == "bootstrap_ari"].set_index("k")["value"]
+    assert result.recommended_k == result.rule["full_data_k"] == pick("bootstrap_ari", ari) == 2
+    assert result.recommended_probability == result.k_distribution[2] < 1
 
 
 def test_nmf_names_the_criteria_it_shows_on_the_full_data_only():

@@ -37,16 +37,19 @@ def test_the_recommendation_is_a_stable_k_and_the_statement_names_what_it_beat()
     assert sorted(result.rule["unstable"] + result.stable) == list(range(2, 7))
 
 
-def test_a_stable_k_the_rule_rarely_picks_is_no_recommendation():
-    # benchmarks/calibration.py's uniform square, seed 1, at select_k's defaults: k = 8 beats the
-    # band on three of five statistics, but the criteria pick it on 10 of 50 resamples and on the
-    # full data not at all. A resample where the rule picks no stable k answers 1.
-    X = np.random.default_rng(1).uniform(size=(300, 2))
+@pytest.mark.parametrize("seed", [1, 10])
+def test_a_stable_k_the_rule_rarely_picks_is_no_recommendation(seed):
+    # benchmarks/calibration.py's uniform squares at select_k's defaults. Seed 1: no k beats the
+    # band. Seed 10: k = 8 and 9 beat it by chance and 9 is the full data's most reproducible k,
+    # but 41 of 50 resamples find no stable most reproducible k: whether there is structure at all
+    # is the resamples' call. A resample where the rule picks no stable k answers 1.
+    X = np.random.default_rng(seed).uniform(size=(300, 2))
     frame = pd.DataFrame(X, columns=["x0", "x1"])
-    result = select_k(Dataset(frame, {"x0": "feature", "x1": "feature"}, "entities"), "kmeans", range(2, 11), seed=1,
+    result = select_k(Dataset(frame, {"x0": "feature", "x1": "feature"}, "entities"), "kmeans", range(2, 11), seed=seed,
                       periods=False)
     assert result.recommended_k == 1, (result.stable, result.statement)
     assert result.k_distribution.get(1, 0) > 0.5 and 1 in result.k_set_90
+    assert result.headline.startswith("No stable segment structure: one audience")
 
 
 def test_the_rule_answers_the_most_reproducible_k_only_when_it_is_stable():

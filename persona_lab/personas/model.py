@@ -55,6 +55,10 @@ class Trait:
     hidden: bool = False  # hidden by the user in the app; exports skip it
     q_value: float | None = None
     significant: bool = False
+    #: The column's label and unit from the data dictionary ("" when it has none): what cards,
+    #: charts and exports show instead of the raw column name, and after every number.
+    label: str = ""
+    unit: str = ""
 
 
 @dataclass

@@ -20,6 +20,7 @@ import json
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
+from ..data.dictionary import DataDictionary
 from ..errors import PersonaLabError
 
 SCHEMA_VERSION = 2
@@ -156,6 +157,12 @@ class PersonaSet:
     schema_version: int = SCHEMA_VERSION
     #: Personas left out of this file for privacy: {"personas", "size", "share", "min_size"}.
     withheld: dict[str, float] | None = None
+
+    @property
+    def dictionary(self) -> DataDictionary:
+        """The data dictionary the personas were described with (the manifest's): the labels that
+        name a demographic column on cards and in exports."""
+        return DataDictionary.from_json(self.manifest.get("dictionary") if isinstance(self.manifest, dict) else None)
 
     def to_dict(self) -> dict[str, Any]:
         return {

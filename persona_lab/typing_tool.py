@@ -231,6 +231,7 @@ def build_typing_tool(
 
     longest = min(max(max_questions, n_questions or 0), len(questions))
     order, curve = forward_selection(blocks, y, longest, select_split, report_split)
+    curve = [{**c, "title": questions[c["question"]].title} for c in curve]  # the question as it is asked
     if n_questions is None:
         best = max(c["accuracy"] for c in curve)
         n_questions = next(c["n_questions"] for c in curve if c["accuracy"] >= best - 0.01)

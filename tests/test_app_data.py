@@ -2,51 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from helpers import titled_workbook as write_titled_workbook
+from test_app import _app, _choose
 from test_roles import marketing_survey
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
-
-def _app(**state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _set(at: AppTest, **state) -> AppTest:
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _texts(at: AppTest) -> str:
+def _texts(at) -> str:
     return "\n".join(str(e.value) for kind in ("markdown", "caption", "warning", "error") for e in getattr(at, kind))
 
 
 @pytest.fixture
 def titled_workbook(tmp_path):
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet["A1"] = "Marketing survey 2024"
-    sheet.append([])
     survey = marketing_survey(60)
-    sheet.append(list(survey.columns))
-    for row in survey.itertuples(index=False):
-        sheet.append([int(v) for v in row])
     path = tmp_path / "survey.xlsx"
-    book.save(path)
+    write_titled_workbook(path, "Marketing survey 2024", list(survey.columns),
+                          [[int(v) for v in row] for row in survey.itertuples(index=False)])
     return path
 
 
@@ -74,7 +46,7 @@ def test_the_id_is_not_segmented_on_and_a_type_can_be_changed(tmp_path):
     assert "Kidhome: categorical, 3 levels one-hot" in steps
     roles = at.dataframe[1].value
     assert dict(zip(roles["column"], roles["type"]))["Kidhome"] == "categorical"
-    _set(at, data_types={"Kidhome": "numeric"})
+    _choose(at, data_types={"Kidhome": "numeric"})
     assert any(s.startswith("Kidhome: numeric") for s in at.dataframe[2].value["step"])
 
 
@@ -82,7 +54,7 @@ def test_an_id_as_weight_is_refused_with_a_message_not_a_traceback(tmp_path):
     path = tmp_path / "marketing.csv"
     marketing_survey(120).to_csv(path, sep=";", index=False)
     at = _app(data_source="path", data_path=str(path), seg_method="kmeans")
-    _set(at, data_roles={"ID": "weight"})
+    _choose(at, data_roles={"ID": "weight"})
     assert at.error and "is an identifier" in at.error[0].value
     # The rest of the page stays: the labels can still be edited.
     assert any(s.value == "Labels and units" for s in at.subheader)
@@ -92,7 +64,7 @@ def test_labels_and_units_name_the_chart_and_reach_the_cards(tmp_path):
     path = tmp_path / "marketing.csv"
     marketing_survey(120).to_csv(path, sep=";", index=False)
     at = _app(data_source="path", data_path=str(path), seg_method="kmeans", seg_k=2, data_profile_column="Income")
-    _set(at, data_labels={"labels": {"Income": "Yearly household income", "MntWines": "Spent on wine"},
+    _choose(at, data_labels={"labels": {"Income": "Yearly household income", "MntWines": "Spent on wine"},
                           "units": {"Income": "USD", "MntWines": "$"}})
     labels = at.dataframe[3].value
     assert dict(zip(labels["column"], labels["label"]))["Income"] == "Yearly household income"

@@ -10,6 +10,8 @@ from persona_lab.data import read_table
 from persona_lab.data.header import header_index
 from persona_lab.errors import PersonaLabError
 
+from helpers import titled_workbook as write_titled_workbook
+
 HEADER = ["ID", "gender", "age", "spend", "visits"]
 
 
@@ -19,17 +21,8 @@ def _rows(n: int = 30) -> list[list]:
 
 @pytest.fixture
 def titled_workbook(tmp_path):
-    """A sheet as people make them: a title in A1, a blank row, the real header in row 3."""
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet["A1"] = "Customer survey 2024, wave 2"
-    sheet.append([])
-    for row in [HEADER, *_rows()]:
-        sheet.append(row)
     path = tmp_path / "survey.xlsx"
-    book.save(path)
+    write_titled_workbook(path, "Customer survey 2024, wave 2", HEADER, _rows())
     return path
 
 

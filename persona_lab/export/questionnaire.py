@@ -55,7 +55,7 @@ def markdown_text(tool: TypingTool) -> str:
               "| questions | question added | correct |", "|---:|---|---:|"]
     for entry in tool.curve:
         mark = " (chosen)" if entry["n_questions"] == tool.n_questions else ""
-        lines.append(f"| {entry['n_questions']}{mark} | {escape(entry['question'])} | {_accuracy(tool, entry)} |")
+        lines.append(f"| {entry['n_questions']}{mark} | {escape(entry.get('title') or entry['question'])} | {_accuracy(tool, entry)} |")
     if tool.notes:
         lines += ["", "## Notes", ""] + [f"- {escape(n)}" for n in tool.notes]
     return "\n".join(lines) + "\n"
@@ -98,7 +98,7 @@ def pdf_bytes(tool: TypingTool) -> bytes:
         chosen = entry["n_questions"] == tool.n_questions
         pdf.set_x(L.MARGIN)
         L.cell(pdf, 24, L.LINE + 1, f"{entry['n_questions']}{' (chosen)' if chosen else ''}", 9, L.INK, bold=chosen)
-        L.cell(pdf, pdf.epw - 64, L.LINE + 1, entry["question"], 9, L.INK, bold=chosen)
+        L.cell(pdf, pdf.epw - 64, L.LINE + 1, entry.get("title") or entry["question"], 9, L.INK, bold=chosen)
         L.cell(pdf, 40, L.LINE + 1, _accuracy(tool, entry), 9, L.INK, bold=chosen, align="R", newline=True)
     for note in tool.notes:
         L.caption(pdf, note)

@@ -10,6 +10,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from .data import ranges
 from .personas.model import Persona, PersonaSet
 from .personas.traits import CONFIRMED
 
@@ -54,12 +55,17 @@ def column_distribution(values: pd.Series, kind: str, title: str | None = None) 
             .properties(height=160)
         )
     counts = values.astype("string").fillna("(missing)").value_counts().head(15)
-    data = pd.DataFrame({"value": counts.index.astype(str), "rows": counts.to_numpy()})
+    levels = [str(v) for v in counts.index]
+    # Ranges ("13-17", "under 18", "65+") read in their own order, the rest by how common.
+    present = [v for v in levels if v != "(missing)"]
+    order = (sorted(present, key=ranges.sort_key) + [v for v in levels if v == "(missing)"]
+             if ranges.is_ordered(present) else "-x")
+    data = pd.DataFrame({"value": levels, "rows": counts.to_numpy()})
     return (
         alt.Chart(data, title=title)
         .mark_bar()
         .encode(
-            y=alt.Y("value:N", sort="-x", title=None),
+            y=alt.Y("value:N", sort=order, title=None),
             x=alt.X("rows:Q", title="rows"),
             tooltip=["value:N", "rows:Q"],
         )
@@ -282,7 +288,8 @@ def persona_profile(persona: Persona, n: int = 8) -> alt.Chart:
             {
                 # The mark leads, so that a label cut to the chart's width keeps it.
                 "what": [(f"{CONFIRMED} " if t.significant else "")
-                         + (t.feature if t.level is None else f"{t.feature}={t.level}") for t in traits],
+                         + ((t.label or t.feature) if t.level is None else f"{t.label or t.feature}={t.level}")
+                         for t in traits],
                 "detail": [t.text for t in traits],
                 "effect": [t.effect for t in traits],
             }

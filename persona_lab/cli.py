@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ._version import __version__
 from .data import load_dataset
+from .data.dictionary import DataDictionary
 from .data.dataset import Dataset
 from .data.sample_data import APG_SAMPLE, CUSTOMER_SAMPLE, SAMPLE_DIR
 from .assess.select import MAX_ROWS, select_k
@@ -153,6 +154,14 @@ def _add_data_arguments(parser: argparse.ArgumentParser, data_optional: bool = F
         "--role", action="append", default=[], metavar="COLUMN=ROLE",
         help="override a column's role (id, weight, demographic, item, value, feature, descriptor, text, date, ignore)",
     )
+    parser.add_argument(
+        "--type", action="append", default=[], metavar="COLUMN=TYPE",
+        help="override a column's type (numeric, categorical, boolean, datetime, text, identifier): "
+        "preparation follows it, e.g. --type Kidhome=categorical",
+    )
+    parser.add_argument("--labels", type=Path, metavar="CSV",
+                        help="data dictionary: a CSV of column,label,unit,value_labels (e.g. Income,Yearly income,USD,) "
+                        "shown on cards, questions, charts and exports")
 
 
 def _pairs(items: list[str], what: str) -> dict[str, str]:
@@ -166,7 +175,8 @@ def _pairs(items: list[str], what: str) -> dict[str, str]:
 
 
 def _load(args) -> Dataset:
-    dataset = load_dataset(args.data, kind=args.kind, roles=_pairs(args.role, "--role") or None, **_read_options(args))
+    dataset = load_dataset(args.data, kind=args.kind, roles=_pairs(args.role, "--role") or None,
+                           types=_pairs(args.type, "--type") or None, dictionary=args.labels, **_read_options(args))
     for warning in dataset.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return dataset
@@ -177,7 +187,8 @@ def _read_options(args) -> dict:
     if sheet is not None and sheet.isdigit():
         sheet = int(sheet)
     columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
-    return {"sep": args.sep, "sheet": sheet, "columns": columns, "encoding": args.encoding}
+    return {"sep": args.sep, "sheet": sheet, "columns": columns, "encoding": args.encoding,
+            "header_row": args.header_row, "skip_rows": args.skip_rows}
 
 
 class _ProgressBar:
@@ -260,7 +271,8 @@ def _source(path: Path, args=None) -> dict:
 def _rerun(args) -> int:
     """``personas --manifest FILE``: the run the manifest records, on the same data."""
     given = [flag for flag, value in (("--method", args.method), ("--k", args.k), ("--seed", args.seed),
-                                      ("--param", args.param), ("--role", args.role), ("--kind", args.kind))
+                                      ("--param", args.param), ("--role", args.role), ("--kind", args.kind),
+                                      ("--type", args.type), ("--labels", args.labels))
              if value not in (None, [])]
     if given:
         raise PersonaLabError(f"{given[0]} cannot be combined with --manifest: the manifest sets it",
@@ -272,9 +284,11 @@ def _rerun(args) -> int:
     if not path:
         raise PersonaLabError("The manifest does not say where the data is", where=str(args.manifest),
                               fix="Give the data file: persona-lab personas DATA --manifest FILE --out DIR")
-    options = {k: source.get(k) for k in ("sep", "sheet", "columns", "encoding")}
+    options = {k: source.get(k) for k in ("sep", "sheet", "columns", "encoding", "header_row", "skip_rows")}
     options.update({k: v for k, v in _read_options(args).items() if v is not None})
-    dataset = load_dataset(Path(path), kind=manifest.get("kind"), roles=manifest.get("roles"), **options)
+    dataset = load_dataset(Path(path), kind=manifest.get("kind"), roles=manifest.get("roles"),
+                           types=manifest.get("types"), dictionary=DataDictionary.from_json(manifest.get("dictionary")),
+                           **options)
     if dataset.fingerprint() != manifest.get("data_fingerprint"):
         raise PersonaLabError("The data is not the data the manifest was made from (its fingerprint differs)",
                               where=str(path), fix="Give the original data file")
@@ -385,7 +399,8 @@ def _compare(args) -> int:
 def _typing_tool(args) -> int:
     dataset = _load(args)
     require_per_respondent(dataset.kind, dataset.name)
-    tool = typing_tool_for_model(load_model(args.model), dataset.frame, n_questions=args.questions, seed=args.seed)
+    tool = typing_tool_for_model(load_model(args.model), dataset.frame, n_questions=args.questions, seed=args.seed,
+                                 dictionary=dataset.dictionary)
     paths = write_typing_tool(tool, args.out)
     for note in tool.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -430,6 +445,11 @@ def _add_read_arguments(parser: argparse.ArgumentParser, data_optional: bool = F
     parser.add_argument("--sheet", help="Excel sheet name or 0-based index")
     parser.add_argument("--encoding", help="text encoding (detected when omitted)")
     parser.add_argument("--columns", help="comma-separated columns to keep")
+    parser.add_argument("--header-row", type=int, metavar="N",
+                        help="row holding the column names, counted from 1 (CSV and Excel; default: the first row, "
+                        "or the row under an obvious title)")
+    parser.add_argument("--skip-rows", type=int, metavar="N",
+                        help="rows under the header to leave out, e.g. a row of units or question texts (CSV and Excel)")
 
 
 def _assign(args) -> int:

@@ -24,6 +24,11 @@ def as_float(series: pd.Series) -> np.ndarray:
 
 
 def as_category_text(series: pd.Series) -> np.ndarray:
+    """Each value as a category's text, missing as MISSING; whole numbers without ".0", so that a
+    column of codes read as 1.0 (a missing value made it float) and as 1 has the same levels."""
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return np.array([MISSING if np.isnan(v) else f"{v:.0f}" if v == round(v) else str(v)
+                         for v in as_float(series)], dtype=object).astype(str)
     return series.astype("string").fillna(MISSING).astype(str).to_numpy()
 
 
@@ -66,7 +71,8 @@ class NumericEncoder:
         if missing.any():
             done.append(f"{missing.mean():.0%} missing imputed with the {impute} {fill:.3g}")
         # log1p tames long right tails (counts, money) that would otherwise dominate distances.
-        log = bool(log_counts and observed.min() >= 0 and _skew(observed) > 1.0)
+        # A 0/1 (two-valued) column is a flag, never a tail: it is never logged.
+        log = bool(log_counts and observed.min() >= 0 and len(np.unique(observed)) > 2 and _skew(observed) > 1.0)
         if log:
             done.append("log1p")
         encoder = cls(str(series.name), fill, log)

@@ -50,6 +50,8 @@ def manifest(dataset: Dataset, prepared: Prepared, method: SegmentationMethod, k
         "data_fingerprint": dataset.fingerprint(),
         "kind": dataset.kind,
         "roles": {str(c): r for c, r in dataset.roles.items()},
+        "types": {str(c): t for c, t in dataset.types.items()},
+        "dictionary": dataset.dictionary.to_json(),
         "preparation": prepared.describe(),
         "method": method.name,
         "parameters": _jsonable(method.get_params()),

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .data.apg import InteractionMatrix, interaction_matrix
 from .data.dataset import Dataset
+from .data.profile import is_id_name
 from .errors import PersonaLabError
 from .features import MAX_LEVELS, BinEncoder, CategoryEncoder, NumericEncoder, as_float, is_category, is_numeric
 
@@ -254,7 +255,11 @@ def _prepare_entities(dataset: Dataset, prep: Preparation) -> Prepared:
         features = features + _borrowed_categories(dataset, features, steps)
     encoders: list[Encoder] = []
     for col in features:
-        encoder = _fit_encoder(frame[col], prep)
+        if dataset.declared_type(col) == "identifier":
+            # A customer number orders rows, it describes nobody: segments on it would be noise.
+            steps.append(f"{col}: an identifier (a distinct value per row), not segmented on")
+            continue
+        encoder = _fit_encoder(frame[col], prep, dataset.declared_type(col))
         if encoder is None:
             steps.append(f"{col}: dropped (empty or constant)")
             continue
@@ -302,8 +307,17 @@ def _borrowed_categories(dataset: Dataset, features: list[str], steps: list[str]
     return borrowed
 
 
-def _fit_encoder(series: pd.Series, prep: Preparation) -> Encoder | None:
-    if is_numeric(series) and not pd.api.types.is_bool_dtype(series):
+def _fit_encoder(series: pd.Series, prep: Preparation, declared: str | None = None) -> Encoder | None:
+    """The column's encoder, following its declared type: numbers typed categorical (Kidhome's
+    0, 1, 2) are categories, numbers typed boolean (0/1) are flags, as yes/no columns are."""
+    numbers = is_numeric(series) and not pd.api.types.is_bool_dtype(series)
+    if numbers and declared == "categorical":
+        return CategoryEncoder.fit(series, codes=prep.encode == "codes" or bool(prep.bins))
+    if numbers and declared == "boolean":
+        if prep.encode == "onehot" and not prep.bins:
+            return NumericEncoder.fit(series, prep.scale, prep.impute, False)
+        return CategoryEncoder.fit(series, codes=True)
+    if numbers:
         if prep.bins:
             return BinEncoder.fit(series, int(prep.bins))
         return NumericEncoder.fit(series, prep.scale, prep.impute, prep.log_counts)
@@ -317,19 +331,44 @@ def _weights(dataset: Dataset, steps: list[str]) -> tuple[np.ndarray | None, np.
     n = len(dataset.frame)
     if column is None:
         return None, np.ones(n)
-    weight = as_float(dataset.frame[column])
-    bad = np.isnan(weight) | (weight < 0)
-    if bad.all() or np.nansum(weight) <= 0:
-        raise PersonaLabError(
-            f"The weight column {column!r} holds no positive numbers",
-            where=dataset.name,
-            fix="Choose another weight column or set its role to 'ignore'",
-        )
+    weight = check_weight(dataset, column)
+    bad = np.isnan(weight)
     if bad.any():
-        steps.append(f"weight {column}: {bad.sum()} missing or negative weights set to 0")
+        steps.append(f"weight {column}: {bad.sum()} missing weights set to 0")
         weight = np.where(bad, 0.0, weight)
     steps.append(f"rows weighted by {column!r} in fitting, sizes and shares")
     return weight, weight
+
+
+def check_weight(dataset: Dataset, column: str) -> np.ndarray:
+    """The weights of ``column``, refused with a message when they cannot be survey weights: not
+    numbers, none positive, any negative, an identifier (a customer number is no weight), or constant (the same
+    weight for everybody weighs nothing)."""
+    fix = "Choose another weight column, or set the role of this one to 'ignore'"
+    series = dataset.frame[column]
+    if not is_numeric(series) or pd.api.types.is_bool_dtype(series):
+        raise PersonaLabError(f"The weight column {column!r} does not hold numbers", where=dataset.name, fix=fix)
+    weight = as_float(series)
+    if np.all(np.isnan(weight) | (weight <= 0)):
+        raise PersonaLabError(f"The weight column {column!r} holds no positive numbers", where=dataset.name, fix=fix)
+    if dataset.declared_type(column) == "identifier" or (is_id_name(column) and series.is_unique):
+        raise PersonaLabError(
+            f"The weight column {column!r} is an identifier (a distinct number per row), not a weight",
+            where=dataset.name, fix=fix,
+        )
+    negative = int(np.sum(weight < 0))
+    if negative:
+        raise PersonaLabError(
+            f"The weight column {column!r} holds {negative:,} negative weight{'s' if negative > 1 else ''}",
+            where=dataset.name, fix="Survey weights are positive: fix the column, or choose another weight column",
+        )
+    observed = weight[~np.isnan(weight)]
+    if np.ptp(observed) == 0:
+        raise PersonaLabError(
+            f"The weight column {column!r} holds the same weight ({observed[0]:g}) in every row, so it weighs nothing",
+            where=dataset.name, fix="Set its role to 'ignore' (every row then counts once)",
+        )
+    return weight
 
 
 def _row_labels(dataset: Dataset) -> list[str]:

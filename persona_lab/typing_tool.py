@@ -28,13 +28,14 @@ sample from the same generator.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
+from .data.dictionary import DataDictionary, with_unit
 from .errors import PersonaLabError
 from .features import as_float, is_numeric
 
@@ -55,12 +56,19 @@ class Question:
     kind: str
     levels: tuple[str, ...] = ()
     edges: tuple[float, ...] = ()
+    label: str = ""  # the column's label and unit in the data dictionary ("" when none)
+    unit: str = ""
+
+    @property
+    def title(self) -> str:
+        """What the question asks about: the column's label, else its name."""
+        return self.label or self.column
 
     @property
     def answers(self) -> list[str]:
         if self.kind == "category":
             return [*self.levels, OTHER]
-        e = [_fmt(x) for x in self.edges]
+        e = [with_unit(_fmt(x), self.unit) for x in self.edges]
         ranges = [f"under {e[0]}"] + [f"{a} to under {b}" for a, b in zip(e, e[1:])] + [f"{e[-1]} or more"]
         return [*ranges, MISSING_NUMBER]
 
@@ -87,7 +95,7 @@ class Question:
 
     @property
     def text(self) -> str:
-        return f"{self.column}: " + ("choose one" if self.kind == "category" else "choose the range of the number")
+        return f"{self.title}: " + ("choose one" if self.kind == "category" else "choose the range of the number")
 
 
 @dataclass
@@ -174,6 +182,7 @@ def build_typing_tool(
     bins: int = 4,
     max_rows: int = 5000,
     seed: int = 0,
+    dictionary: DataDictionary | None = None,
 ) -> TypingTool:
     """Choose questions among ``columns`` of ``frame`` that predict ``labels`` (persona ids;
     -1, unassigned rows, are left out) and fit their points table.
@@ -181,7 +190,8 @@ def build_typing_tool(
     ``n_questions`` fixes the length; by default it is the shortest whose cross-validated accuracy
     is within one point of the best length's. Above ``max_rows`` rows, a seeded random sample of
     that many is used (the hundreds of fits of the selection would otherwise take minutes); survey
-    weights are not used: every respondent counts once."""
+    weights are not used: every respondent counts once. ``dictionary`` words the questions with
+    the columns' labels and the answers with their units."""
     labels = np.asarray(labels, dtype=int)
     if len(labels) != len(frame):
         raise ValueError(f"{len(labels)} labels for {len(frame)} rows")
@@ -207,8 +217,10 @@ def build_typing_tool(
     if smallest < folds:
         notes.append(f"{smallest} rows in the smallest persona: {smallest}-fold cross-validation instead of {folds}")
         folds = smallest
+    dictionary = dictionary or DataDictionary()
     questions = {c: make_question(frame[c], c, bins) for c in columns}
-    questions = {c: q for c, q in questions.items() if q is not None}
+    questions = {c: replace(q, label=dictionary.labels.get(c, ""), unit=dictionary.unit(c))
+                 for c, q in questions.items() if q is not None}
     if not questions:
         raise PersonaLabError("None of the columns varies between rows, so none can be a question",
                               fix="Use the data the personas were made from")
@@ -219,6 +231,7 @@ def build_typing_tool(
 
     longest = min(max(max_questions, n_questions or 0), len(questions))
     order, curve = forward_selection(blocks, y, longest, select_split, report_split)
+    curve = [{**c, "title": questions[c["question"]].title} for c in curve]  # the question as it is asked
     if n_questions is None:
         best = max(c["accuracy"] for c in curve)
         n_questions = next(c["n_questions"] for c in curve if c["accuracy"] >= best - 0.01)

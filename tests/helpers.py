@@ -68,3 +68,16 @@ def hand_built_apg(rows, W, H, name: str = "hand"):
     method.labels_ = method.memberships_.argmax(axis=1)
     method.n_segments_ = method.W_.shape[1]
     return dataset, prepared, method
+
+
+def titled_workbook(path, title: str, header: list, rows: list) -> None:
+    """An .xlsx as people make them: a title in A1, a blank row, the real header in row 3."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A1"] = title
+    sheet.append([])
+    for row in [header, *rows]:
+        sheet.append(row)
+    book.save(path)

@@ -48,6 +48,7 @@ from persona_lab.assess import criteria as criteria_module
 from persona_lab.assess import stability as stability_module
 from persona_lab.assess.methods_at_k import compare_methods as _compare_methods
 from persona_lab.data import infer_roles, list_sheets, profile_columns, read_table
+from persona_lab.data.load import dataset_from_frame
 from persona_lab.data.dataset import Dataset
 from persona_lab.errors import PersonaLabError
 from persona_lab.export import manifest_json
@@ -103,16 +104,17 @@ def sheets(key: tuple, name: str, raw) -> tuple[list[str] | None, str | None]:
 
 
 @st.cache_resource(max_entries=6, show_spinner="Reading the data…")
-def _read(key: tuple, name: str, sheet: str | None, _read) -> tuple[pd.DataFrame | None, str | None]:
+def _read(key: tuple, name: str, sheet: str | None, options: tuple, _read) -> tuple[pd.DataFrame | None, str | None]:
     try:
-        return read_table(_read, name=name, sheet=sheet), None
+        header_row, skip_rows = options
+        return read_table(_read, name=name, sheet=sheet, header_row=header_row, skip_rows=skip_rows), None
     except PersonaLabError as exc:
         return None, exc.one_line()
 
 
-def read(key: tuple, name: str, sheet: str | None, raw) -> tuple[pd.DataFrame | None, str | None]:
-    """(the table, error) of a source."""
-    return _read(key, name, sheet, raw)
+def read(key: tuple, name: str, sheet: str | None, raw, options: tuple = (None, 0)) -> tuple[pd.DataFrame | None, str | None]:
+    """(the table, error) of a source read with the reading ``options`` (header row, rows to skip)."""
+    return _read(key, name, sheet, options, raw)
 
 
 @st.cache_data(max_entries=12, show_spinner=False)
@@ -128,15 +130,8 @@ def profile(key: tuple, sheet: str | None, frame: pd.DataFrame) -> pd.DataFrame:
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _base_dataset(key: tuple, name: str, sheet: str | None, kind: str | None, _frame: pd.DataFrame):
     try:
-        profile = _profile(key, sheet, _frame)
-        detected, roles = infer_roles(_frame, profile)
-        kind_used = detected
-        if kind is not None and kind != detected:
-            kind_used, roles = infer_roles(_frame, profile, kind=kind)
-        dataset = Dataset(
-            frame=_frame, roles=roles, kind=kind_used, name=name,
-            warnings=tuple(_frame.attrs.get("warnings", [])),
-        )
+        detected, _ = infer_roles(_frame, _profile(key, sheet, _frame))
+        dataset = dataset_from_frame(_frame, name, kind=kind if kind != detected else None)
         return dataset, detected, None
     except PersonaLabError as exc:
         return None, None, exc.one_line()
@@ -340,7 +335,8 @@ def persona_model(key: tuple, _run) -> tuple[PersonaModel, str, bytes]:
 @st.cache_resource(max_entries=8, show_spinner="Choosing the questions…")
 def typing_tool(key: tuple, n_questions: int | None, seed: int, _run) -> TypingTool:
     """The typing tool of the run of ``key`` (:func:`run_key`): the run itself is not hashed."""
-    return typing_tool_for_model(PersonaModel.from_run(_run), _run.dataset.frame, n_questions=n_questions, seed=seed)
+    return typing_tool_for_model(PersonaModel.from_run(_run), _run.dataset.frame, n_questions=n_questions, seed=seed,
+                                 dictionary=_run.dataset.dictionary)
 
 
 # -- maps -----------------------------------------------------------------------------------------

@@ -53,10 +53,17 @@ DEFAULTS: dict[str, Any] = {
     "data_upload_refused": None,  # why the last upload was refused (over the size limit), or None
     "data_path": "",
     "data_sheet": None,  # Excel sheet; None = the first
+    "data_header_row": None,  # reading option: the row of column names (1-based); None = detected
+    "data_skip_rows": 0,  # reading option: rows under the header to leave out (units, question texts)
     "data_kind": None,  # None = detected
     "data_roles": {},  # the user's role overrides {column: role}
     "data_roles_for": None,  # the dataset (base key) those overrides belong to
     "data_roles_base": {},  # the roles the role editor started from (fixed while it holds edits)
+    "data_types": {},  # the user's type overrides {column: type}, kept and reset with the roles
+    "data_labels": {},  # the user's data dictionary (DataDictionary.to_json) for the data of data_labels_for
+    "data_labels_for": None,  # the source and sheet those labels belong to
+    "data_labels_base": {},  # the labels the labels editor started from (fixed while it holds edits)
+    "data_labels_refused": None,  # why the last labels file was refused, or None
     "data_profile_column": None,
     # the sidebar
     "seg_method": "nmf",
@@ -111,8 +118,8 @@ DEFAULTS: dict[str, Any] = {
 
 
 #: Kept only for the session, never in the workspace: derived each run, or a message of the moment.
-TRANSIENT = frozenset({"data_upload_refused", "data_roles_base", "map_umap_requested", LOADED_DIGEST, PROBLEM,
-                       WORKSPACE, WS_WRITER, WS_SEEN, WS_NOTES, WS_KEPT})
+TRANSIENT = frozenset({"data_upload_refused", "data_roles_base", "data_labels_base", "data_labels_refused",
+                       "map_umap_requested", LOADED_DIGEST, PROBLEM, WORKSPACE, WS_WRITER, WS_SEEN, WS_NOTES, WS_KEPT})
 #: Every other choice is kept in the workspace (``ui/workspace.py``) and comes back after a reload.
 PERSISTED = tuple(key for key in DEFAULTS if key not in TRANSIENT)
 

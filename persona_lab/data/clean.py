@@ -129,7 +129,8 @@ def parse_formatted_numbers(frame: pd.DataFrame, warnings: list[str]) -> pd.Data
     """'$1,234.50', '1,234' and '12%' -> numbers, in text columns made only of such values.
 
     Percentages stay in percent points (12% -> 12); a column mixing '%' and plain numbers is
-    left as text, since which scale is meant cannot be told.
+    left as text, since which scale is meant cannot be told. The unit removed ('%', one currency
+    symbol) goes into ``frame.attrs["units"]``, for the data dictionary.
     """
     converted = []
     for position in range(frame.shape[1]):
@@ -148,6 +149,11 @@ def parse_formatted_numbers(frame: pd.DataFrame, warnings: list[str]) -> pd.Data
         if plain.equals(text):
             continue  # nothing was formatted: leave such columns to the readers' own parsing
         frame.isetitem(position, pd.to_numeric(plain).reindex(series.index))
+        symbols = set(text.str.findall(_CURRENCY).sum())
+        # The symbol taken off is the column's unit, so that "$32,364" reads so on the cards again.
+        unit = "%" if percent.all() else (symbols.pop() if len(symbols) == 1 else "")
+        if unit:
+            frame.attrs["units"] = {**frame.attrs.get("units", {}), str(frame.columns[position]): unit}
         how = "percent points" if percent.all() else "currency or thousands separators removed"
         converted.append(f"{_short(str(frame.columns[position]))!r} ({how})")
     if converted:

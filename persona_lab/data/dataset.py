@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from ..errors import PersonaLabError
+from .dictionary import DataDictionary
 
 #: What a column is used for. Roles are inferred by :func:`persona_lab.data.profile.infer_roles`
 #: and can be overridden by the user.
@@ -43,6 +44,11 @@ class Dataset:
     kind: str
     name: str = "data"
     warnings: tuple[str, ...] = field(default=())
+    #: Declared column types (profile's TYPES: numeric, categorical, boolean...), inferred and
+    #: overridable: preparation follows them, so a 0/1/2 column typed categorical stays one.
+    types: dict[str, str] = field(default_factory=dict)
+    #: Labels, units and value labels of the columns (SPSS/Stata, a labels CSV, the Data page).
+    dictionary: DataDictionary = field(default_factory=DataDictionary)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -86,6 +92,20 @@ class Dataset:
         roles = dict(self.roles)
         roles.update(overrides)
         return replace(self, roles=roles)
+
+    def with_types(self, overrides: dict[str, str]) -> "Dataset":
+        return replace(self, types={**self.types, **overrides})
+
+    def with_dictionary(self, dictionary: DataDictionary) -> "Dataset":
+        """The dataset labelled by ``dictionary`` on top of the labels it has (a file's own); its
+        value labels replace codes, which makes those columns categories."""
+        dictionary = dictionary.for_columns(self.frame.columns)
+        labelled = {c: "categorical" for c, codes in dictionary.value_labels.items() if codes}
+        return replace(self, frame=dictionary.apply(self.frame), dictionary=self.dictionary.merged(dictionary),
+                       types={**self.types, **labelled})
+
+    def declared_type(self, column) -> str | None:
+        return self.types.get(str(column))
 
     def with_kind(self, kind: str) -> "Dataset":
         return replace(self, kind=kind)

@@ -23,6 +23,8 @@ import pandas as pd
 
 from ..errors import PersonaLabError
 from .clean import MISSING_VALUES, blank_to_missing, reinfer
+from .dictionary import DataDictionary
+from .header import BODY_ROWS, MAX_TITLE_ROWS, check_options, filled, header_index, take_rows, title_note
 
 
 _FORMAT_NAMES = {
@@ -45,17 +47,26 @@ def read_format(
     sep: str | None = None,
     sheet: str | int | None = None,
     encoding: str | None = None,
+    header_row: int | None = None,
+    skip_rows: int = 0,
 ) -> pd.DataFrame:
     """Read ``raw``, the bytes of a ``fmt`` file ("text", "excel", "parquet", "json", "spss"
     or "stata"), into a DataFrame; ``label`` names the file in error messages.
 
     ``sep`` and ``encoding`` apply to text (``encoding`` to JSON too), ``sheet`` (a name or
-    a 0-based number; by default the first non-empty sheet) to Excel.
+    a 0-based number; by default the first non-empty sheet) to Excel; ``header_row`` (1-based;
+    None: the first row, or the row under an obvious title) and ``skip_rows`` (rows under the
+    header to leave out) to text and Excel (:mod:`persona_lab.data.header`).
     """
+    if fmt not in ("text", "excel") and (header_row is not None or skip_rows):
+        raise PersonaLabError(
+            "A header row and rows to skip apply to CSV/text and Excel files only",
+            where=label, fix="Leave the header row and rows to skip empty for this file",
+        )
     if fmt == "text":
-        return _read_text(raw, label, sep=sep, encoding=encoding)
+        return _read_text(raw, label, sep=sep, encoding=encoding, header_row=header_row, skip_rows=skip_rows)
     if fmt == "excel":
-        return _read_excel(raw, label, sheet)
+        return _read_excel(raw, label, sheet, header_row=header_row, skip_rows=skip_rows)
     if fmt == "parquet":
         return _read_parquet(raw, label)
     if fmt == "json":
@@ -165,8 +176,47 @@ def _sniff_delimiter(text: str) -> tuple[str, float]:
     return best, (best_score[0] if best_score[1] > 1 else 1.0)
 
 
-def _read_text(raw: bytes, label: str, *, sep: str | None, encoding: str | None) -> pd.DataFrame:
+def _cut_to_header(text: str, sep: str | None, header_row: int | None, skip_rows: int,
+                   label: str) -> tuple[str, list[str]]:
+    """``text`` from its header line on, less ``skip_rows`` lines under it; notes for the user."""
+    lines = text.splitlines(keepends=True)
+    check_options(header_row, skip_rows, len(lines), label)
+    notes = []
+    if header_row is not None:
+        header = int(header_row) - 1
+    else:
+        header = _text_header(lines, sep)
+        title = " ".join(line.strip() for line in lines[:header] if line.strip())
+        if header and title:
+            notes.append(title_note(header, title))
+    if header == 0 and not skip_rows:
+        return text, notes
+    return "".join(take_rows(lines, header, skip_rows)), notes
+
+
+def _text_header(lines: list[str], sep: str | None) -> int:
+    """The header line: the first one, unless a title above it is obvious under a delimiter that
+    the lines from the header on agree on."""
+    head = lines[: MAX_TITLE_ROWS + 1 + BODY_ROWS]
+    first = sep or _sniff_delimiter("".join(head))[0]
+    for delim in [first] if sep else [first, *(d for d in _DELIMITERS if d != first)]:
+        try:
+            counts = [filled(row) for row in csv.reader(head, delimiter=delim)]
+        except csv.Error:
+            continue
+        header = header_index(counts)
+        if any(counts[:header]):  # a title above the header
+            if sep or _sniff_delimiter("".join(head[header:]))[0] == delim:
+                return header
+        elif delim == first and counts and counts[header] >= 2:
+            return 0
+    return 0
+
+
+def _read_text(raw: bytes, label: str, *, sep: str | None, encoding: str | None,
+               header_row: int | None = None, skip_rows: int = 0) -> pd.DataFrame:
     text = _decode(raw, label, encoding)
+    text, notes = _cut_to_header(text, sep, header_row, skip_rows, label)
     sniffed = sep is None
     if sniffed:
         sep, agreeing = _sniff_delimiter(text)
@@ -192,6 +242,7 @@ def _read_text(raw: bytes, label: str, *, sep: str | None, encoding: str | None)
         frame.columns = header
     if sep == ";":
         frame = _convert_decimal_commas(frame)
+    frame.attrs["warnings"] = notes
     return frame
 
 
@@ -260,8 +311,11 @@ def _open_workbook(raw: bytes, label: str):
 
 
 def _sheet_rows(workbook, sheet_name: str) -> list[list]:
+    """Every row up to the last filled one, empty ones included: row numbers are the sheet's."""
     rows = [list(r) for r in workbook[sheet_name].iter_rows(values_only=True)]
-    return [r for r in rows if any(v is not None and str(v).strip() != "" for v in r)]
+    while rows and not filled(rows[-1]):
+        rows.pop()
+    return rows
 
 
 def _pick_sheet(names: list[str], sheet: str | int, label: str) -> str:
@@ -282,7 +336,8 @@ def _pick_sheet(names: list[str], sheet: str | int, label: str) -> str:
     )
 
 
-def _read_excel(raw: bytes, label: str, sheet: str | int | None) -> pd.DataFrame:
+def _read_excel(raw: bytes, label: str, sheet: str | int | None, *, header_row: int | None = None,
+                skip_rows: int = 0) -> pd.DataFrame:
     workbook = _open_workbook(raw, label)
     names = workbook.sheetnames
     # By default the first sheet holding anything: workbooks often open on a notes sheet.
@@ -310,6 +365,13 @@ def _read_excel(raw: bytes, label: str, sheet: str | int | None) -> pd.DataFrame
             f"Read sheet {candidate!r}, the first that is not empty, of {', '.join(map(repr, names))}: "
             "choose another sheet to read that one"
         )
+    check_options(header_row, skip_rows, len(rows), f"{label}, sheet {candidate!r}")
+    header = int(header_row) - 1 if header_row is not None else header_index([filled(r) for r in rows[:200]])
+    title = " ".join(str(v).strip() for r in rows[:header] for v in r if v is not None and str(v).strip())
+    if header_row is None and title:
+        warnings.append(title_note(header, title))
+    rows = take_rows(rows, header, skip_rows)
+    rows = rows[:1] + [r for r in rows[1:] if filled(r)]
     width = max(len(r) for r in rows)
     rows = [r + [None] * (width - len(r)) for r in rows]
     frame = pd.DataFrame(rows[1:], columns=range(width))
@@ -385,7 +447,7 @@ def _read_stat(raw: bytes, label: str, fmt: str) -> pd.DataFrame:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(raw)
-        frame, _meta = reader(path, apply_value_formats=True, formats_as_category=False)
+        frame, meta = reader(path, apply_value_formats=True, formats_as_category=False)
     except Exception as exc:  # pyreadstat.ReadstatError and friends
         raise PersonaLabError(
             f"The file cannot be read as {_FORMAT_NAMES[fmt]} ({exc})",
@@ -394,4 +456,8 @@ def _read_stat(raw: bytes, label: str, fmt: str) -> pd.DataFrame:
         ) from exc
     finally:
         Path(path).unlink(missing_ok=True)
-    return blank_to_missing(frame)
+    frame = blank_to_missing(frame)
+    # The file's variable labels ("Number of children at home"); value labels are applied above.
+    labels = {str(c): str(t).strip() for c, t in (meta.column_names_to_labels or {}).items() if t and str(t).strip()}
+    frame.attrs["dictionary"] = DataDictionary(labels=labels).to_json()
+    return frame

@@ -21,9 +21,10 @@ import pandas as pd
 from ..errors import PersonaLabError
 from .clean import clean_table
 from .dataset import Dataset
+from .dictionary import DataDictionary
 from .formats import MISSING_VALUES, read_format, sheet_names, sniff_format
 
-__all__ = ["MISSING_VALUES", "list_sheets", "load_dataset", "read_table", "source_name"]
+__all__ = ["MISSING_VALUES", "dataset_from_frame", "list_sheets", "load_dataset", "read_table", "source_name"]
 
 _EXTENSIONS = {
     "text": ".csv .tsv .txt .tab .dat",
@@ -44,19 +45,27 @@ def read_table(
     sheet: str | int | None = None,
     columns: list[str] | None = None,
     encoding: str | None = None,
+    header_row: int | None = None,
+    skip_rows: int = 0,
 ) -> pd.DataFrame:
     """Read ``source`` (a path, bytes or a binary file-like such as an upload) into a DataFrame.
 
     The format comes from the file name's extension (``name`` for uploads), else from the
-    content. Warnings are in ``frame.attrs["warnings"]``.
+    content. ``header_row`` (1-based; None: detected) and ``skip_rows`` (rows under the header
+    to leave out) apply to CSV/text and Excel. Warnings are in ``frame.attrs["warnings"]``; the
+    file's own labels and units (SPSS/Stata labels, "$" or "%" taken off numbers) in
+    ``frame.attrs["dictionary"]`` (:meth:`DataDictionary.to_json`).
     """
     raw, label = _read_bytes(source, name)
     raw, label = _gunzip(raw, label)
     fmt = _detect_format(raw, label)
-    frame = read_format(raw, label, fmt, sep=sep, sheet=sheet, encoding=encoding)
+    frame = read_format(raw, label, fmt, sep=sep, sheet=sheet, encoding=encoding,
+                        header_row=header_row, skip_rows=int(skip_rows or 0))
     warnings: list[str] = list(frame.attrs.get("warnings", []))
     sheet_read = frame.attrs.get("sheet")
+    dictionary = DataDictionary.from_json(frame.attrs.get("dictionary"))
     frame = clean_table(frame, warnings, spreadsheet=fmt == "excel")
+    dictionary = DataDictionary(units=dict(frame.attrs.get("units", {}))).merged(dictionary)
     if len(frame) == 0:
         raise PersonaLabError(
             "The file has column names but no rows of data",
@@ -65,7 +74,9 @@ def read_table(
         )
     if columns is not None:
         frame = _keep_columns(frame, columns, label)
-    frame.attrs.update(warnings=warnings, sheet=sheet_read)
+    frame.attrs.update(warnings=warnings, sheet=sheet_read,
+                       dictionary=dictionary.for_columns(frame.columns).to_json())
+    frame.attrs.pop("units", None)
     return frame
 
 
@@ -185,23 +196,17 @@ def load_dataset(
     name: str | None = None,
     kind: str | None = None,
     roles: dict[str, str] | None = None,
+    types: dict[str, str] | None = None,
+    dictionary: "DataDictionary | str | os.PathLike | None" = None,
     **read_options,
 ) -> Dataset:
-    """Read ``source`` and infer its kind and column roles; ``kind`` and ``roles`` override."""
-    from .profile import infer_roles
-
+    """Read ``source`` and infer its kind, column roles and types; ``kind``, ``roles`` and
+    ``types`` override. ``dictionary`` (a :class:`DataDictionary` or the path of a labels CSV)
+    labels the columns on top of the file's own labels; its value labels replace codes."""
     frame = read_table(source, name=name, **read_options)
     label = source_name(source, name)
-    kind, inferred = infer_roles(frame, kind=kind)
-    inferred.update(roles or {})
-    dataset = Dataset(
-        frame=frame,
-        roles=inferred,
-        kind=kind,
-        name=label,
-        warnings=tuple(frame.attrs.get("warnings", [])),
-    )
-    usable = {"interactions": ("feature", "item", "value"), "entities": ("feature",)}[kind]
+    dataset = dataset_from_frame(frame, label, kind=kind, roles=roles, types=types, dictionary=dictionary)
+    usable = {"interactions": ("feature", "item", "value"), "entities": ("feature",)}[dataset.kind]
     if not any(dataset.columns(role) for role in usable):
         sheet = frame.attrs.get("sheet")
         raise PersonaLabError(
@@ -211,6 +216,43 @@ def load_dataset(
             "an 'item' and a 'value' column)" + (", or choose another sheet" if sheet is not None else ""),
         )
     return dataset
+
+
+def dataset_from_frame(
+    frame: pd.DataFrame,
+    label: str,
+    *,
+    kind: str | None = None,
+    roles: dict[str, str] | None = None,
+    types: dict[str, str] | None = None,
+    dictionary: "DataDictionary | str | os.PathLike | None" = None,
+) -> Dataset:
+    """A :class:`Dataset` of a table :func:`read_table` read: labels, types, kind and roles."""
+    from .profile import TYPES, infer_roles, profile_columns
+
+    own = DataDictionary.from_json(frame.attrs.get("dictionary"))
+    given = DataDictionary.from_csv(dictionary) if isinstance(dictionary, (str, os.PathLike)) else dictionary
+    if given:
+        frame = given.apply(frame)
+        own = own.merged(given)
+    profile = profile_columns(frame)
+    inferred_kind, inferred = infer_roles(frame, profile, kind=kind)
+    inferred.update(roles or {})
+    declared = dict(zip(profile["column"].astype(str), profile["type"]))
+    for column, declared_type in (types or {}).items():
+        if declared_type not in TYPES:
+            raise PersonaLabError(f"Unknown type {declared_type!r} for column {column!r}",
+                                  fix=f"Use one of {', '.join(TYPES)}")
+        declared[str(column)] = declared_type
+    return Dataset(
+        frame=frame,
+        roles=inferred,
+        kind=inferred_kind,
+        name=label,
+        warnings=tuple(frame.attrs.get("warnings", [])),
+        types=declared,
+        dictionary=own.for_columns(frame.columns),
+    )
 
 
 def _why_no_column(frame: pd.DataFrame) -> str:

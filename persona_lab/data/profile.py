@@ -22,8 +22,12 @@ SAMPLE_SIZE = 2000
 _BOOLEAN_PAIRS = [
     {"yes", "no"}, {"true", "false"}, {"0", "1"}, {"y", "n"}, {"t", "f"}, {"ja", "nein"},
 ]  # fmt: skip
+#: Names of id columns: "ID", "customer_id", "user", "respondent", "RespondentID", "userId".
+#: Case matters only for the camel-case ending, so that "paid" or "valid" are not ids.
 _ID_NAME = re.compile(
-    r"^(id|uuid|guid|key|index|row|record)$|[_\s.-](id|uuid|guid|key)$|[a-z]Id$|uuid$"
+    r"(?i:^(id|uuid|guid|key|index|row|record|user|respondent|participant|customer|member|client|subject|case)$"
+    r"|[_\s.-](id|uuid|guid|key)$|uuid$|^(user|respondent|participant|customer|member|client|response)(id|no|nr)$)"
+    r"|[a-z](Id|ID)$"
 )
 _DATE_LIKE = re.compile(
     r"\d{1,4}[-/.:]\d{1,2}|[A-Za-z]{3,}\.? \d{1,2}|\d{1,2} [A-Za-z]{3,}|\d{4}-?W\d"
@@ -74,6 +78,22 @@ def _is_integer_valued(values: pd.Series) -> bool:
     return bool(np.all(np.isfinite(array)) and np.all(array == np.round(array)))
 
 
+def _is_sequential(values: pd.Series) -> bool:
+    """Distinct whole numbers that run in order (1, 2, 3...) or fill a range without gaps: row
+    numbers. A measurement whose values happen to be all distinct (income) has gaps."""
+    if not _is_integer_valued(values):
+        return False
+    if values.is_monotonic_increasing:
+        return True
+    array = values.to_numpy(dtype=float)
+    return bool(array.max() - array.min() + 1 == len(array))
+
+
+def is_id_name(column) -> bool:
+    """Named like an identifier: ID, customer_id, user, respondent, RespondentID."""
+    return bool(_ID_NAME.search(str(column).strip()))
+
+
 def _looks_like_dates(values: pd.Series) -> bool:
     strings = _sample(values).astype(str).str.strip()
     if not strings.str.contains(_DATE_LIKE).mean() >= 0.9:
@@ -104,18 +124,14 @@ def infer_type(series: pd.Series) -> str:
     unique = distinct == len(series)  # unique per row, no missing values
     if (
         unique
-        and _ID_NAME.search(str(series.name).strip())
+        and is_id_name(series.name)
         and (not numeric or _is_integer_valued(values))
     ):
         return "identifier"
     if numeric:
-        if (
-            unique
-            and len(values) >= 20
-            and _is_integer_valued(values)
-            and values.is_monotonic_increasing
-        ):
-            return "identifier"  # 1, 2, 3... row numbers
+        if unique and len(values) >= 20 and _is_sequential(values):
+            return "identifier"  # 1, 2, 3... row numbers, in any order
+
         if _is_integer_valued(values) and distinct <= 10 and distinct * 5 <= len(values):
             return "categorical"
         return "numeric"
@@ -285,7 +301,7 @@ def _entity_role(series: pd.Series, column, kind: str) -> str:
     if _is_constant(series):
         return "ignore"
     if kind == "identifier" or (
-        _ID_NAME.search(str(column)) and series.nunique() > 0.5 * len(series)
+        is_id_name(column) and series.nunique() > 0.5 * len(series)
     ):
         return "id"
     if name in WEIGHT_NAMES and numeric and bool((series.dropna() > 0).all()):

@@ -8,13 +8,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..data.dictionary import DataDictionary
 from ..personas.model import Persona, PersonaSet
 from ..personas.text import scrub
 
 
 def included(persona_set: PersonaSet) -> PersonaSet:
-    """A copy holding only the included personas, each without its hidden traits."""
-    return replace(persona_set, personas=[visible(p) for p in persona_set.personas if p.include])
+    """A copy holding only the included personas, each without its hidden traits, its demographic
+    columns named by their labels in the data dictionary."""
+    dictionary = persona_set.dictionary
+    return replace(persona_set, personas=[labelled(visible(p), dictionary) for p in persona_set.personas if p.include])
+
+
+def labelled(persona: Persona, dictionary: DataDictionary) -> Persona:
+    """``persona`` with its demographics named as a reader reads them ("Yearly household income")."""
+    if not dictionary.labels:
+        return persona
+    return replace(persona, demographics={dictionary.label(k): v for k, v in persona.demographics.items()})
 
 
 def visible(persona: Persona) -> Persona:

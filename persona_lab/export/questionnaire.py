@@ -40,12 +40,12 @@ def markdown_text(tool: TypingTool) -> str:
     names = [escape(n) for n in tool.persona_names]
     lines = [f"# Typing tool: {tool.statement()}", "", HOW_TO, "", "## Questions", ""]
     for number, question in enumerate(tool.questions, start=1):
-        lines.append(f"{number}. **{escape(question.column)}** ({'choose one' if question.kind == 'category' else 'a number; choose its range'})")
+        lines.append(f"{number}. **{escape(question.title)}** ({'choose one' if question.kind == 'category' else 'a number; choose its range'})")
         lines += [f"    - {escape(answer)}" for answer in question.answers]
     lines += ["", "## Scoring", "", "| start points | " + " | ".join(names) + " |",
               "|---|" + "---:|" * len(names), "| (everyone) | " + " | ".join(str(int(p)) for p in tool.start_points) + " |"]
     for number, (question, table) in enumerate(zip(tool.questions, tool.points), start=1):
-        lines += ["", f"**{number}. {escape(question.column)}**", "",
+        lines += ["", f"**{number}. {escape(question.title)}**", "",
                   "| answer | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
         lines += [f"| {escape(answer)} | " + " | ".join(str(int(p)) for p in row) + " |"
                   for answer, row in zip(question.answers, table)]
@@ -55,7 +55,7 @@ def markdown_text(tool: TypingTool) -> str:
               "| questions | question added | correct |", "|---:|---|---:|"]
     for entry in tool.curve:
         mark = " (chosen)" if entry["n_questions"] == tool.n_questions else ""
-        lines.append(f"| {entry['n_questions']}{mark} | {escape(entry['question'])} | {_accuracy(tool, entry)} |")
+        lines.append(f"| {entry['n_questions']}{mark} | {escape(entry.get('title') or entry['question'])} | {_accuracy(tool, entry)} |")
     if tool.notes:
         lines += ["", "## Notes", ""] + [f"- {escape(n)}" for n in tool.notes]
     return "\n".join(lines) + "\n"
@@ -90,7 +90,7 @@ def pdf_bytes(tool: TypingTool) -> bytes:
         L.block(pdf, "Personas: " + "; ".join(f"{i} = {n}" for i, n in enumerate(tool.persona_names, 1)), 9, 4.5)
     _points_table(pdf, tool, "Start points", [("(everyone)", tool.start_points)])
     for number, (question, table) in enumerate(zip(tool.questions, tool.points), start=1):
-        _points_table(pdf, tool, f"{number}. {question.column}", list(zip(question.answers, table)))
+        _points_table(pdf, tool, f"{number}. {question.title}", list(zip(question.answers, table)))
     L.heading(pdf, "Accuracy by number of questions", L.INK)
     L.caption(pdf, f"Stratified {tool.folds}-fold cross-validation on {tool.n_rows:,} respondents (seed {tool.seed}); "
                    "mean ± standard deviation over folds. Questions are added in the order shown.")
@@ -98,7 +98,7 @@ def pdf_bytes(tool: TypingTool) -> bytes:
         chosen = entry["n_questions"] == tool.n_questions
         pdf.set_x(L.MARGIN)
         L.cell(pdf, 24, L.LINE + 1, f"{entry['n_questions']}{' (chosen)' if chosen else ''}", 9, L.INK, bold=chosen)
-        L.cell(pdf, pdf.epw - 64, L.LINE + 1, entry["question"], 9, L.INK, bold=chosen)
+        L.cell(pdf, pdf.epw - 64, L.LINE + 1, entry.get("title") or entry["question"], 9, L.INK, bold=chosen)
         L.cell(pdf, 40, L.LINE + 1, _accuracy(tool, entry), 9, L.INK, bold=chosen, align="R", newline=True)
     for note in tool.notes:
         L.caption(pdf, note)

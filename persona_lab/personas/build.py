@@ -10,11 +10,11 @@ persona with the same skeleton, and its stability when the assessment gives one.
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 
 from ..data.dataset import Dataset
+from ..data.ranges import whole_range
 from ..methods.base import SegmentationMethod
 from ..prepare import Prepared
 from .apg import apg_personas, memberships
@@ -27,6 +27,8 @@ from .tables import table_personas
 
 #: The oldest age drawn for an open-ended band such as "65+".
 OPEN_BAND_YEARS = 14
+#: How far below its bound an open lower age band ("under 18") reaches: 13-17.
+YOUNG_BAND_YEARS = 5
 POPULATION = {"interactions": "audience's interactions", "entities": "people in the data"}
 
 
@@ -100,17 +102,15 @@ def _name_key(persona: Persona) -> str:
 
 
 def age_in_range(age: str | None, seed: int, key: str) -> str | None:
-    """One whole age inside ``age`` ("25-34", "65+", "37-53", "41"), seeded by the persona;
-    text that is no age range (e.g. "adult") is kept as it is."""
+    """One whole age inside ``age`` ("25-34", "65+", "under 18", "37-53", "41"), seeded by the
+    persona; text that is no age range (e.g. "adult") is kept as it is."""
     if age is None:
         return None
-    numbers = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", age)]
-    if not numbers:
+    span = whole_range(age, above=OPEN_BAND_YEARS, below=YOUNG_BAND_YEARS)
+    if span is None:
         return age
-    low = numbers[0]
-    high = numbers[1] if len(numbers) > 1 else (low + OPEN_BAND_YEARS if "+" in age else low)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), *seed_entropy(f"age|{key}")]))
-    return str(int(rng.integers(int(np.ceil(low)), int(np.floor(high)) + 1)))
+    return str(int(rng.integers(span[0], span[1] + 1)))
 
 
 def _as_number(age: str | None) -> float | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data.dictionary import with_unit
 from .model import Descriptor
 from .narrative import number
 from .stats import benjamini_hochberg, two_proportion_p, welch_p
@@ -38,10 +39,11 @@ def _descriptor(c: Comparison, q: float | None) -> Descriptor:
     low, high = c.ci
     value, pop = c.segment.value, c.population.value
     significant = q is not None and q < ALPHA
+    name = c.label or c.feature
     if c.kind == "numeric":
-        text = f"{c.feature}: {number(value)} vs {number(pop)} overall"
+        text = f"{name}: {with_unit(number(value), c.unit)} vs {with_unit(number(pop), c.unit)} overall"
     else:
-        text = f"{c.feature} = {c.level}: {value:.0%} vs {pop:.0%} overall"
+        text = f"{name} = {c.level}: {value:.0%} vs {pop:.0%} overall"
     if q is not None:
         text += f" (q = {q:.2g}{', significant' if significant else ''})"
     return Descriptor(

@@ -20,6 +20,7 @@ import json
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
+from ..data.dictionary import DataDictionary
 from ..errors import PersonaLabError
 
 SCHEMA_VERSION = 2
@@ -55,6 +56,10 @@ class Trait:
     hidden: bool = False  # hidden by the user in the app; exports skip it
     q_value: float | None = None
     significant: bool = False
+    #: The column's label and unit from the data dictionary ("" when it has none): what cards,
+    #: charts and exports show instead of the raw column name, and after every number.
+    label: str = ""
+    unit: str = ""
 
 
 @dataclass
@@ -152,6 +157,12 @@ class PersonaSet:
     schema_version: int = SCHEMA_VERSION
     #: Personas left out of this file for privacy: {"personas", "size", "share", "min_size"}.
     withheld: dict[str, float] | None = None
+
+    @property
+    def dictionary(self) -> DataDictionary:
+        """The data dictionary the personas were described with (the manifest's): the labels that
+        name a demographic column on cards and in exports."""
+        return DataDictionary.from_json(self.manifest.get("dictionary") if isinstance(self.manifest, dict) else None)
 
     def to_dict(self) -> dict[str, Any]:
         return {

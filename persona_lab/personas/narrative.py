@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data.dictionary import with_unit
 from .model import Persona, Trait
 from .naming import seed_entropy
 
@@ -57,9 +58,10 @@ def write_narrative(persona: Persona, seed: int, population: str = "people in th
 
 
 def _trait(t: Trait) -> str:
-    feature = t.feature.replace("_", " ")
+    feature = t.label or t.feature.replace("_", " ")
     if t.kind == "numeric":
         direction = "higher" if t.value > t.population else "lower"
-        return f"{feature} is {direction}, {number(t.value)} on average against {number(t.population)} overall"
+        return (f"{feature} is {direction}, {with_unit(number(t.value), t.unit)} on average against "
+                f"{with_unit(number(t.population), t.unit)} overall")
     having = feature if t.level == "True" else f"{feature} {t.level}"
     return f"{percent(t.value)} have {having}, against {percent(t.population)} overall"

@@ -30,6 +30,7 @@ import pandas as pd
 from .model import Persona, Trait
 from .narrative import number
 from .stats import weighted_quantiles
+from ..features import as_category_text
 from .traits import MISSING, is_category
 
 #: Traits matched, from the top of the persona's (visible) list.
@@ -102,7 +103,7 @@ def _typical_match(series: pd.Series, inside: np.ndarray, weight: np.ndarray) ->
 
 def _trait_match(series: pd.Series, trait: Trait) -> tuple[np.ndarray, str]:
     if trait.kind == "category":
-        text = series.astype("string").fillna(MISSING).to_numpy()
+        text = as_category_text(series)  # as the trait's levels were read: whole codes without ".0"
         has = text == str(trait.level)
         if trait.effect >= 0:
             return has, f"{trait.feature} = {trait.level}"

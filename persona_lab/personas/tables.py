@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.dataset import Dataset
+from ..data.dictionary import with_unit
 from ..methods.base import SegmentationMethod
 from ..prepare import Prepared
 from .descriptors import profile_descriptors
@@ -36,8 +37,9 @@ def table_personas(
     labels, weight = method.labels_, prepared.size_weight
     frame, k = dataset.frame, method.n_segments_
     total = float(weight.sum())
-    features = [Column(frame[c], weight) for c in dataset.columns("feature")]
-    descriptors = profile_descriptors([Column(frame[c], weight) for c in dataset.columns("descriptor")], labels, k)
+    features = [_column(dataset, c, weight) for c in dataset.columns("feature")
+                if dataset.declared_type(c) != "identifier"]
+    descriptors = profile_descriptors([_column(dataset, c, weight) for c in dataset.columns("descriptor")], labels, k)
     texts = SegmentTexts(frame, dataset.columns("text"))
     shown_columns = dataset.columns("demographic")
     # Who the persona is (for its name, age and face) may sit in descriptor columns too.
@@ -48,7 +50,7 @@ def table_personas(
         inside = labels == p
         traits = [_checked(t, p, held) for t in segment_traits(features, inside, n_traits)]
         size = float(weight[inside].sum())
-        typical = {c: _typical(frame[c], inside, weight) for c in identity_columns}
+        typical = {c: _typical(frame[c], inside, weight, dataset.dictionary.unit(c)) for c in identity_columns}
         persona = Persona(
             id=p,
             name="",
@@ -67,6 +69,13 @@ def table_personas(
         persona.age = identity.get("age") or None
         personas.append(persona)
     return personas, unassigned(labels, weight)
+
+
+def _column(dataset: Dataset, column: str, weight: np.ndarray) -> Column:
+    """A column as its declared type reads it (Kidhome's 0, 1, 2 as categories), with its label."""
+    declared = dataset.declared_type(column)
+    category = True if declared == "categorical" else None
+    return Column(dataset.frame[column], weight, category=category, dictionary=dataset.dictionary)
 
 
 def _checked(t: Trait, persona: int, held: HeldOut) -> Trait:
@@ -105,10 +114,11 @@ def _role_of(column: str) -> str | None:
     return None
 
 
-def _typical(series: pd.Series, inside: np.ndarray, weight: np.ndarray) -> tuple[str, str]:
+def _typical(series: pd.Series, inside: np.ndarray, weight: np.ndarray, unit: str = "") -> tuple[str, str]:
     """(typical value, how it is shown): the weighted mode with its share, or for a number the
     middle half of the segment as the value ("37-53", an age range to draw from) and the median
-    with the middle half (its interquartile range) as shown, all weighted as sizes are."""
+    with the middle half (its interquartile range) as shown, with its ``unit``, all weighted as
+    sizes are."""
     values, w = series[inside], weight[inside]
     if is_category(series):
         shares = pd.Series(w, index=values.index).groupby(values.astype("string")).sum()
@@ -123,8 +133,8 @@ def _typical(series: pd.Series, inside: np.ndarray, weight: np.ndarray) -> tuple
         return "", ""
     low, mid, high = (_number(x) for x in quartiles)
     if low == high:
-        return mid, mid
-    return f"{low}-{high}", f"{mid} (middle half {low}-{high})"
+        return mid, with_unit(mid, unit)
+    return f"{low}-{high}", f"{with_unit(mid, unit)} (middle half {with_unit(low, unit)}-{with_unit(high, unit)})"
 
 
 def _number(x: float) -> str:

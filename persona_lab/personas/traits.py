@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..features import is_category
+from ..data.dictionary import DataDictionary, with_unit
+from ..features import as_category_text, is_category
 from .model import Trait
 from .narrative import number
 from .stats import Summary, cohens_h, mean_ci, share_ci, summarise
@@ -42,6 +43,8 @@ class Comparison:
     segment: Summary
     rest: Summary | None
     population: Summary
+    label: str = ""  # the column's label and unit in the data dictionary, "" when none
+    unit: str = ""
 
     @property
     def ci(self) -> tuple[float | None, float | None]:
@@ -49,17 +52,27 @@ class Comparison:
 
 
 class Column:
-    """A feature or descriptor column, prepared for comparing segments with everybody."""
+    """A feature or descriptor column, prepared for comparing segments with everybody.
 
-    def __init__(self, series: pd.Series, weight: np.ndarray):
+    ``category`` says a column of numbers is a category (its declared type: Kidhome's 0, 1, 2);
+    ``dictionary`` gives its label and unit to the traits' texts."""
+
+    def __init__(self, series: pd.Series, weight: np.ndarray, *, category: bool | None = None,
+                 dictionary: DataDictionary | None = None):
         self.name = str(series.name)
+        dictionary = dictionary or DataDictionary()
+        self.label = dictionary.labels.get(self.name, "")
+        self.unit = dictionary.unit(self.name)
         self.weight = np.asarray(weight, dtype=float)
-        self.kind = "category" if is_category(series) else "numeric"
+        category = is_category(series) if category is None else category or pd.api.types.is_bool_dtype(series)
+        self.kind = "category" if category else "numeric"
         if self.kind == "numeric":
             self.numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
             self.population = summarise(self.numbers, self.weight)
             return
-        text = series.astype("string").fillna(MISSING)
+        # A yes/no column keeps "True"/"False"; numbers read as categories keep whole codes ("2").
+        text = (series.astype("string").fillna(MISSING) if pd.api.types.is_bool_dtype(series)
+                else pd.Series(as_category_text(series), index=series.index))
         codes, levels = pd.factorize(text, sort=True)
         self.codes, self.levels = codes, [str(v) for v in levels]
         level_weight = np.bincount(codes, weights=self.weight, minlength=len(levels))
@@ -78,12 +91,13 @@ class Column:
             if seg is None or self.population is None:
                 return []
             rest = summarise(self.numbers[~inside], self.weight[~inside])
-            return [Comparison(self.name, "numeric", None, seg, rest, self.population)]
+            return [Comparison(self.name, "numeric", None, seg, rest, self.population, self.label, self.unit)]
         seg, rest = self._shares(inside), self._shares(~inside)
         if seg is None:
             return []
         return [
-            Comparison(self.name, "category", self.levels[i], seg[i], rest and rest[i], self.population[i])
+            Comparison(self.name, "category", self.levels[i], seg[i], rest and rest[i], self.population[i],
+                       self.label, self.unit)
             for i in self.keep
         ]
 
@@ -108,18 +122,19 @@ def trait(c: Comparison) -> Trait:
     """A :class:`Trait` from a comparison: effect on one standardised scale, with its CI."""
     seg, pop = c.segment.value, c.population.value
     low, high = c.ci
+    name = c.label or c.feature
     if c.kind == "numeric":
         effect = (seg - pop) / c.population.sd if c.population.sd > 0 else 0.0
         return Trait(
             feature=c.feature, kind="numeric", value=seg, population=pop, effect=float(effect),
-            text=f"{c.feature}: {number(seg)} vs {number(pop)} overall",
-            ci_low=low, ci_high=high, support=c.segment.rows,
+            text=f"{name}: {with_unit(number(seg), c.unit)} vs {with_unit(number(pop), c.unit)} overall",
+            ci_low=low, ci_high=high, support=c.segment.rows, label=c.label, unit=c.unit,
         )
     return Trait(
         feature=c.feature, kind="category", value=seg, population=pop, effect=cohens_h(seg, pop),
         level=c.level, lift=seg / pop if pop else None,
-        text=f"{c.feature} = {c.level}: {seg:.0%} vs {pop:.0%} overall",
-        ci_low=low, ci_high=high, support=c.segment.rows,
+        text=f"{name} = {c.level}: {seg:.0%} vs {pop:.0%} overall",
+        ci_low=low, ci_high=high, support=c.segment.rows, label=c.label, unit=c.unit,
     )
 
 

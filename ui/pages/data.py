@@ -7,6 +7,8 @@ import streamlit as st
 
 from persona_lab import charts
 from persona_lab.data.dataset import ROLES
+from persona_lab.data.dictionary import DataDictionary
+from persona_lab.data.profile import TYPES
 from persona_lab.errors import PersonaLabError
 from ui import dataset, runs, state, views
 from ui.dataset import KIND_LABELS
@@ -17,9 +19,16 @@ st.title("Data")
 
 
 def _new_source() -> None:
-    """Another file: detect its kind and sheet afresh."""
+    """Another file: detect its kind, sheet and header afresh."""
     st.session_state["data_kind"] = None
     st.session_state["data_sheet"] = None
+    st.session_state["data_header_row"] = None
+    st.session_state["data_skip_rows"] = 0
+
+
+def _new_reading() -> None:
+    """Another header row or rows to skip: other columns, so their kind is detected afresh."""
+    st.session_state["data_kind"] = None
 
 
 def _upload_cap_mb() -> int:
@@ -85,6 +94,22 @@ if source is not None and source.is_excel:
         dataset.current_sheet(source)  # a valid default before the widget is drawn
         st.selectbox("Sheet", names, **state.bind("data_sheet"))
 
+if source is not None and source.readable_with_options:
+    with st.expander("Reading options: header row, rows to skip", expanded=bool(
+            st.session_state["data_header_row"] or st.session_state["data_skip_rows"])):
+        left, right = st.columns(2)
+        left.number_input(
+            "Header row", min_value=1, step=1, placeholder="detected",
+            help="The row holding the column names, counted from 1 as in a spreadsheet. Empty: the first row, "
+            "or the row under an obvious title.",
+            **state.bind("data_header_row", on_change=_new_reading),
+        )
+        right.number_input(
+            "Rows to skip under the header", min_value=0, step=1,
+            help="Rows between the column names and the data: units, question texts.",
+            **state.bind("data_skip_rows", on_change=_new_reading),
+        )
+
 loaded = dataset.current_dataset()
 if loaded.dataset is None:
     if loaded.error:
@@ -130,27 +155,33 @@ st.radio(
 profile = dataset.profile(loaded)
 editor_key = "_w_data_roles_" + hashlib.sha256(repr(loaded.base_key).encode()).hexdigest()[:12]
 if editor_key not in st.session_state:
-    # The editor's input must stay fixed while it holds edits: snapshot the roles when it appears.
-    st.session_state["data_roles_base"] = dict(data.roles)
-base_roles = st.session_state["data_roles_base"]
+    # The editor's input must stay fixed while it holds edits: snapshot roles and types when it appears.
+    st.session_state["data_roles_base"] = {"roles": dict(data.roles), "types": dict(data.types)}
+base = st.session_state["data_roles_base"]
 table = profile.assign(
     missing=100 * profile["missing_share"],
-    role=[base_roles.get(c, "ignore") for c in profile["column"]],
+    role=[base["roles"].get(c, "ignore") for c in profile["column"]],
+    type=[base["types"].get(str(c), t) for c, t in zip(profile["column"], profile["type"])],
 )[["column", "role", "type", "missing", "distinct", "examples"]]
 
 
 def _on_roles(editor_key: str, columns: list) -> None:
     edits = st.session_state[editor_key].get("edited_rows", {})
-    roles = dict(st.session_state["data_roles_base"])
+    roles = dict(st.session_state["data_roles_base"]["roles"])
+    types = dict(st.session_state["data_roles_base"]["types"])
     for row, change in edits.items():
-        if "role" in change and change["role"] in ROLES:
+        if change.get("role") in ROLES:
             roles[columns[int(row)]] = change["role"]
+        if change.get("type") in TYPES:
+            types[str(columns[int(row)])] = change["type"]
     st.session_state["data_roles"] = roles
+    st.session_state["data_types"] = types
 
 
 left, right = st.columns([3, 2], gap="large")
 with left:
-    st.caption("What each column is for: change a role in the **role** column.")
+    st.caption("What each column is for: change a **role**, or a **type** (a number typed categorical is "
+               "prepared as categories; an identifier is never segmented on).")
     st.data_editor(
         table,
         height=views.table_height(len(table), limit=760),
@@ -159,10 +190,11 @@ with left:
         args=(editor_key, list(table["column"])),
         hide_index=True,
         width="stretch",
-        disabled=["column", "type", "missing", "distinct", "examples"],
+        disabled=["column", "missing", "distinct", "examples"],
         column_config={
             "column": st.column_config.TextColumn("column"),
             "role": st.column_config.SelectboxColumn("role", options=list(ROLES), required=True),
+            "type": st.column_config.SelectboxColumn("type", options=list(TYPES), required=True),
             "missing": st.column_config.NumberColumn("missing", format="%.1f%%"),
             "distinct": st.column_config.NumberColumn("distinct", format="%d"),
         },
@@ -176,7 +208,9 @@ with right:
     column = st.selectbox("Distribution of", columns, **state.bind("data_profile_column"))
     kind = dict(zip(profile["column"].astype(str), profile["type"])).get(column, "categorical")
     position = columns.index(column)
-    st.altair_chart(charts.column_distribution(frame.iloc[:, position], kind, title=column), width="stretch")
+    kind = data.types.get(column, kind)
+    st.altair_chart(charts.column_distribution(frame.iloc[:, position], kind, title=data.dictionary.title(column)),
+                    width="stretch")
 
 # -- what is used for segmenting ----------------------------------------------------------------
 
@@ -207,14 +241,72 @@ st.markdown("  \n".join(lines) or "No column has a role yet.")
 method = st.session_state["seg_method"]
 prepared, error = runs.prepared_for(loaded, method)
 if error:
-    show_error(error)
-    st.stop()
-rows, features = prepared.X.shape
-st.markdown(
-    f"**Prepared matrix for {method_label(method)}:** {rows:,} rows x {features:,} features "
-    "(the method's default preparation)"
+    show_error(error)  # the labels below stay editable: a refused weight or role is fixed above
+else:
+    rows, features = prepared.X.shape
+    st.markdown(
+        f"**Prepared matrix for {method_label(method)}:** {rows:,} rows x {features:,} features "
+        "(the method's default preparation)"
+    )
+    st.dataframe(
+        pd.DataFrame({"step": prepared.steps}), hide_index=True, width="stretch",
+        height=views.table_height(len(prepared.steps)),
+    )
+
+# -- labels and units ----------------------------------------------------------------------------
+
+st.subheader("Labels and units")
+st.caption("What each column means and what its numbers count, shown on the cards, in the typing tool's questions, "
+           "in charts and in every export. SPSS and Stata files bring their own labels. A CSV with the columns "
+           "column, label, unit, value_labels (\"1=yes; 2=no\") fills them for any file.")
+
+
+def _on_labels_file() -> None:
+    uploaded = st.session_state.get("_w_data_labels_file")
+    if uploaded is None:
+        return
+    try:
+        given = DataDictionary.from_csv(bytes(uploaded.getvalue()))
+    except PersonaLabError as exc:
+        st.session_state["data_labels_refused"] = exc.one_line()
+        return
+    st.session_state["data_labels_refused"] = None
+    mine = DataDictionary.from_json(st.session_state["data_labels"])
+    st.session_state["data_labels"] = mine.merged(given).to_json()
+
+
+st.file_uploader("Labels file (CSV)", type=["csv"], key="_w_data_labels_file", on_change=_on_labels_file)
+if refused := st.session_state["data_labels_refused"]:
+    show_error(refused)
+labels_key = "_w_data_labels_" + hashlib.sha256(
+    repr((loaded.base_key, st.session_state["data_labels"])).encode()).hexdigest()[:12]
+if labels_key not in st.session_state:
+    st.session_state["data_labels_base"] = data.dictionary.to_json()
+labels_base = DataDictionary.from_json(st.session_state["data_labels_base"])
+
+
+def _on_label_edit(labels_key: str, columns: list) -> None:
+    edits = st.session_state[labels_key].get("edited_rows", {})
+    mine = DataDictionary.from_json(st.session_state["data_labels"])
+    labels, units = dict(mine.labels), dict(mine.units)
+    for row, change in edits.items():
+        column = columns[int(row)]
+        for field, target in (("label", labels), ("unit", units)):
+            if field in change:
+                target[column] = str(change[field] or "").strip()
+    st.session_state["data_labels"] = DataDictionary(labels, units, dict(mine.value_labels)).to_json()
+
+
+label_table = labels_base.to_frame(columns)
+st.data_editor(
+    label_table, key=labels_key, on_change=_on_label_edit, args=(labels_key, columns), hide_index=True,
+    width="stretch", height=views.table_height(len(label_table), limit=420),
+    disabled=["column", "value_labels"],
+    column_config={
+        "column": st.column_config.TextColumn("column"),
+        "label": st.column_config.TextColumn("label", help="What the column means, e.g. Yearly household income"),
+        "unit": st.column_config.TextColumn("unit", help="What its numbers count, e.g. USD, $, %, visits a month"),
+        "value_labels": st.column_config.TextColumn("value labels", help="From the file or a labels CSV"),
+    },
 )
-st.dataframe(
-    pd.DataFrame({"step": prepared.steps}), hide_index=True, width="stretch",
-    height=views.table_height(len(prepared.steps)),
-)
+

@@ -182,7 +182,8 @@ def card(persona, position: int) -> None:
                                 if persona_set.kind == "interactions" else "")
                              + ". A persona describes a segment, not its typical member.")
         if persona.demographics:
-            st.markdown("  \n".join(f"**{md(k)}:** {md(v)}" for k, v in persona.demographics.items()))
+            label = persona_set.dictionary.label
+            st.markdown("  \n".join(f"**{md(label(k))}:** {md(v)}" for k, v in persona.demographics.items()))
         if persona.narrative:
             st.markdown(md(persona.narrative))
         shown = [t for t in persona.traits if not t.hidden]

@@ -60,10 +60,10 @@ curve = pd.DataFrame(recommended.curve)
 curve["accuracy"] *= 100
 curve["accuracy_sd"] *= 100
 st.dataframe(
-    curve, hide_index=True, width="stretch",
+    curve, hide_index=True, width="stretch", column_order=["n_questions", "title", "accuracy", "accuracy_sd"],
     column_config={
         "n_questions": st.column_config.NumberColumn("questions"),
-        "question": st.column_config.TextColumn("question added"),
+        "title": st.column_config.TextColumn("question added"),
         "accuracy": st.column_config.ProgressColumn("correct", format="%.0f%%", min_value=0, max_value=100),
         "accuracy_sd": st.column_config.NumberColumn("± (SD over folds)", format="%.1f"),
     },

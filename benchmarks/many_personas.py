@@ -11,7 +11,7 @@ the dense matrix already in memory; the measured run is ``persona-lab personas D
 the personas and writing JSON, CSV, Markdown, PDF and PPTX. The chart cache is emptied before
 every repeat, so each figure includes rendering every chart.
 
-    python benchmarks/many_personas.py [--repeats 2] [--k 100] [--jobs N]
+    python benchmarks/many_personas.py [--repeats 2] [--k 100] [--no-profile] [--no-parts]
 
 Writes benchmarks/results/many_personas.json and many_personas.md.
 """
@@ -147,8 +147,11 @@ def main() -> int:
     parser.add_argument("--k", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-profile", action="store_true", help="skip the profiled run of the stages")
+    parser.add_argument("--no-parts", action="store_true",
+                        help="skip the speed-ups one by one (they render every chart three more times)")
     args = parser.parse_args()
 
+    load_at_start = round(os.getloadavg()[0], 1)
     apg = planted_apg(seed=args.seed)
     counts = apg.counts.astype(float)
     with tempfile.TemporaryDirectory() as folder:
@@ -161,7 +164,7 @@ def main() -> int:
         stages = {} if args.no_profile else stage_times(lambda: cli_run(data, out, args.k, args.seed))
         personas = len(json.loads((out / "personas.json").read_text())["personas"])
         app = app_switch(data, args.seed, high=args.k)
-    pieces = parts(apg, args.k, args.seed, args.repeats)
+    pieces = {} if args.no_parts else parts(apg, args.k, args.seed, args.repeats)
     ratio = run / bare
     result = {
         "package_version": __version__, "cpus": os.cpu_count(), "k": args.k, "repeats": args.repeats,
@@ -170,7 +173,7 @@ def main() -> int:
         "ratio": round(ratio, 2), "target_ratio": TARGET_RATIO, "profiled_stages_s": stages,
         "app_k10_to_k100_s": round(app, 2), "app_target_s": APP_TARGET_S, "parts_s": pieces,
         # The machine may be shared: read the figures with it.
-        "load_average_at_end": round(os.getloadavg()[0], 1),
+        "load_average_at_start": load_at_start, "load_average_at_end": round(os.getloadavg()[0], 1),
     }
     print(json.dumps(result, indent=2))
     RESULTS.mkdir(exist_ok=True)
@@ -180,7 +183,7 @@ def main() -> int:
         "# k = 100 personas through the command line (issue 17)",
         "",
         f"`python benchmarks/many_personas.py --repeats {args.repeats} --k {args.k}`, Persona Lab {__version__}, "
-        f"{os.cpu_count()} CPUs (load average {result['load_average_at_end']} at the end), best of {args.repeats}. Matrix: {result['matrix']} (planted_apg, seed {args.seed}).",
+        f"{os.cpu_count()} CPUs (load average {load_at_start} at the start, {result['load_average_at_end']} at the end), best of {args.repeats}. Matrix: {result['matrix']} (planted_apg, seed {args.seed}).",
         "",
         "| measured | seconds | ratio to the bare fit |",
         "|---|---:|---:|",
@@ -193,8 +196,9 @@ def main() -> int:
         f"the Personas page with its overview in {app:.2f} s (target <= {APP_TARGET_S:g} s: "
         f"{'met' if app <= APP_TARGET_S else 'not met'}).",
     ]
-    lines += ["", "The speed-ups one by one, same run (seconds, best of the repeats):", "", "| part | seconds |",
-              "|---|---:|"] + [f"| {name.removesuffix('_s').replace('_', ' ')} | {t:.2f} |" for name, t in pieces.items()]
+    if pieces:
+        lines += ["", "The speed-ups one by one, same run (seconds, best of the repeats):", "", "| part | seconds |",
+                  "|---|---:|"] + [f"| {name.removesuffix('_s').replace('_', ' ')} | {t:.2f} |" for name, t in pieces.items()]
     if stages:
         lines += ["", "Stages of one profiled run (cumulative seconds under the profiler, which slows it):", "",
                   "| stage | seconds |", "|---|---:|"] + [f"| {s} | {t:.2f} |" for s, t in stages.items()]

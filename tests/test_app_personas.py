@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from persona_lab.export.markdown import escape, markdown_text
 from persona_lab.personas import edits
 from persona_lab.personas.model import PersonaSet
-from ui import analyses, edited_sets, runs
+from ui import analyses, edited_sets, overview, runs
 from ui.state import EDITS
 from ui.views import descriptor_frame, md
 
@@ -286,6 +286,17 @@ def test_the_app_makes_100_personas_and_the_overview_lists_them_all(hundred):
     assert table.value["share"].sum() == pytest.approx(100.0)
     assert len(_order(at)) == 9  # one page of cards, not 100
     assert at.number_input(key="_w_pe_page").max == 12
+    # Stability was not assessed: the cells say so instead of printing a blank number as "None".
+    assert set(table.value["stability"]) == {overview.NOT_ASSESSED}
+
+
+def test_stability_cells_are_numbers_to_sort_only_when_every_persona_was_assessed():
+    import pandas as pd
+
+    assessed = overview.stability_cells(pd.Series([0.9, 0.5]))
+    assert assessed.tolist() == [90.0, 50.0]
+    partly = overview.stability_cells(pd.Series([0.9, None, float("nan")], dtype=object))
+    assert partly.tolist() == ["90%", overview.NOT_ASSESSED, overview.NOT_ASSESSED]
 
 
 def test_the_overview_filters_by_attribute_and_search(hundred):

@@ -58,6 +58,21 @@ def test_the_loss_never_increases_and_sparse_equals_dense(monkeypatch):
     assert losses[False][-1] < 0.5 * losses[False][0]
 
 
+def test_the_fused_sweep_is_the_two_half_updates_to_the_last_bit():
+    V, _, _ = _exact(n=40, m=60, k=6, seed=4)
+    data = solver._Data(V)
+    W0, H0 = solver.initial_factors(V, 6, "random", 5)
+    args = (data.indptr, data.indices, data.values)
+    W_two, HT_two = W0.copy(), np.ascontiguousarray(H0.T)
+    solver._w_pass(*args, W_two, HT_two, solver.EPSILON, False)
+    solver._h_pass(*args, W_two, HT_two, np.zeros_like(HT_two), solver.EPSILON)
+    W_one, HT_one = W0.copy(), np.ascontiguousarray(H0.T)
+    solver._wh_pass(*args, W_one, HT_one, np.zeros_like(HT_one), solver.EPSILON)
+    assert not np.array_equal(W_one, W0)
+    np.testing.assert_array_equal(W_one, W_two)
+    np.testing.assert_array_equal(HT_one, HT_two)
+
+
 def test_same_updates_as_scikit_learn_from_the_same_start():
     V, _, _ = _exact(seed=2)
     W0, H0 = solver.initial_factors(V, 3, "random", 3)

@@ -20,6 +20,8 @@ from ui.state import FILTERS, PAGE, SEARCH
 
 #: Cards drawn at a time (three rows of three).
 CARDS_PER_PAGE = 9
+#: The stability cell of a persona no resampling assessed (a blank number reads "None" in the grid).
+NOT_ASSESSED = "not assessed"
 
 
 def face_uri(svg: str) -> str | None:
@@ -32,8 +34,19 @@ def table(persona_set: PersonaSet) -> pd.DataFrame:
     frame = overview_frame(persona_set)
     frame.insert(1, "face", [face_uri(p.face) for p in persona_set.personas])
     frame["share"] = 100 * frame["share"]
-    frame["stability"] = 100 * frame["stability"].astype(float)
+    frame["stability"] = stability_cells(frame["stability"])
     return frame
+
+
+def stability_cells(stability: pd.Series) -> pd.Series:
+    """Stability in percent, a number to sort by when every persona was assessed; otherwise text,
+    with :data:`NOT_ASSESSED` where there is no figure (the grid would print a missing number
+    as "None")."""
+    known = pd.to_numeric(stability, errors="coerce")
+    if known.notna().all():
+        return 100 * known
+    return pd.Series([NOT_ASSESSED if pd.isna(x) else f"{100 * x:.0f}%" for x in known], index=stability.index,
+                     dtype=object)
 
 
 def persona_overview(persona_set: PersonaSet) -> list[Persona]:
@@ -62,8 +75,7 @@ def persona_overview(persona_set: PersonaSet) -> list[Persona]:
         column_config={
             "face": st.column_config.ImageColumn("", width="small"),
             "share": st.column_config.NumberColumn("share", format="%.1f%%"),
-            "stability": st.column_config.NumberColumn("stability", format="%.0f%%",
-                                                       help="Share of resamples recovering the persona"),
+            "stability": _stability_column(shown["stability"]),
         },
     )
     rows = event.selection.rows if event is not None else []
@@ -79,6 +91,13 @@ def persona_overview(persona_set: PersonaSet) -> list[Persona]:
         st.number_input(f"Cards, page (of {pages})", min_value=1, max_value=pages, step=1, **state.bind(PAGE))
     page = min(int(st.session_state[PAGE]), pages)
     return kept[(page - 1) * CARDS_PER_PAGE: page * CARDS_PER_PAGE]
+
+
+def _stability_column(cells: pd.Series):
+    help_text = "Share of resamples recovering the persona (assessed on the Number of personas page)"
+    if pd.api.types.is_numeric_dtype(cells):
+        return st.column_config.NumberColumn("stability", format="%.0f%%", help=help_text)
+    return st.column_config.TextColumn("stability", help=help_text)
 
 
 def _first_page() -> None:

@@ -92,7 +92,9 @@ def test_edits_show_on_the_cards(edited_session):
     assert any(md(persona.traits[1].text) in lines for lines in trait_lists)
     assert "Left out of the exports" in _texts(at)
     descriptors = at.dataframe[-1].value  # the sample's descriptor columns, per persona
-    assert {"revenue_12m_eur", "satisfaction"} <= set(descriptors["descriptor"])
+    # satisfaction is typed categorical (ratings 1-5), so it is described level by level.
+    assert "revenue_12m_eur" in set(descriptors["descriptor"])
+    assert any(d.startswith("satisfaction = ") for d in descriptors["descriptor"])
     assert set(descriptors["persona"]) == {p.name for p in ps.personas}
     assert [p.include for p in ps.personas] == [True, True, False]
 

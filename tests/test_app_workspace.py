@@ -235,3 +235,33 @@ def test_large_criterion_curves_wait_for_the_button_and_run_as_a_job(monkeypatch
     assert "The criteria's vote: k =" in " ".join(m.value for m in at.markdown)
     assert [(j.kind, j.status) for j in runner.jobs(workspace)] == [("criterion_curves", "done")]
 
+
+def test_a_large_run_waits_for_its_button_and_its_job_goes_on_across_a_page_switch_and_a_reload(monkeypatch):
+    from ui import analyses
+
+    monkeypatch.setattr(analyses, "CHEAP_CELLS", 0)  # the sample's run counts as large
+    at = _tab(page="segments", seg_k=3, seg_seed=7)
+    workspace = at.session_state[WORKSPACE]
+    _, runner = runs.workspace_services(__import__("ui.workspace").workspace.data_dir())
+    [fit] = [b for b in at.button if b.label.startswith("Fit ")]
+    assert fit.label == "Fit NMF with k = 3" and not runner.jobs(workspace) and not at.metric  # nothing fitted unasked
+    fit.click()
+    _run(at)
+    [job] = runner.jobs(workspace)
+    assert (job.kind, job.running) == ("persona_run", True) and any(b.label == "Stop" for b in at.button)
+    assert "Fitting NMF" in at.get("progress")[0].proto.text
+
+    # Another page that needs the same run follows the same job; so does a reloaded tab.
+    at.switch_page("ui/pages/personas.py")
+    _run(at)
+    assert any(b.label == "Stop" for b in at.button) or runner.job(job.id).status == "done"
+    reloaded = _tab(workspace, page="segments")
+    _follow(reloaded)
+    assert next(m for m in reloaded.metric if m.label == "Personas").value == "3"
+    assert [(j.id, j.status) for j in runner.jobs(workspace)] == [(job.id, "done")]
+
+    st.cache_resource.clear()  # a server restart: the run comes from the workspace, not fitted again
+    restarted = _tab(workspace, page="personas")
+    assert not any(b.label.startswith("Fit ") for b in restarted.button)
+    assert "3 personas from channel\\_views\\.csv" in " ".join(c.value for c in restarted.caption)
+    assert len(runner.jobs(workspace)) == 1

@@ -147,8 +147,8 @@ def obtain(wanted: list[Analysis], *, title: str, button: str, help: str, ask: b
                             on_click=None if here else start, args=(missing,), disabled=disabled)
         if not (here and pressed):
             return None
-    _compute_here(missing, title)
-    return obtain(wanted, title=title, button=button, help=help, ask=ask, disabled=disabled)
+    found.update(_compute_here(missing, title))
+    return [found[a] for a in wanted]
 
 
 def _jobs_kept() -> bool:
@@ -156,15 +156,17 @@ def _jobs_kept() -> bool:
     return workspace.current() is not None and not store.read_only
 
 
-def _compute_here(missing: list[Analysis], title: str) -> None:
+def _compute_here(missing: list[Analysis], title: str) -> dict:
     """The missing analyses in this script run, one progress bar for all; an error stops the page."""
     report, done = views.progress_reporter(title)
+    computed = {}
     try:
         for i, analysis in enumerate(missing):
             slot = runs.analysis_slot(analysis.kind, analysis.key)
             started = time.perf_counter()
-            runs.fill(slot, lambda: analysis.compute(lambda f, text: report((i + f) / len(missing), text)))
+            computed[analysis] = runs.fill(slot, lambda: analysis.compute(lambda f, text: report((i + f) / len(missing), text)))
             slot.setdefault("seconds", time.perf_counter() - started)
+        return computed
     except PersonaLabError as exc:
         show_error(exc.one_line())
         st.stop()
@@ -265,10 +267,11 @@ def persona_run(loaded, method: str, k: int | None, seed: int, params: tuple = (
 
 def persona_runs(loaded, wanted: list[tuple[str, int | None]], seed: int, title: str | None = None) -> list | None:
     """The runs of ``wanted`` (method, k) pairs (:func:`obtain`): a large one waits for its button."""
-    methods = {m for m, _ in wanted}
-    label = method_label(next(iter(methods))) if len(methods) == 1 else "the methods"
-    ks = [f"k = {k}" for _, k in wanted if k is not None]
-    what = f"{label} with {', '.join(ks)}" if ks else label
+    if len({m for m, _ in wanted}) == 1:
+        ks = ", ".join(f"k = {k}" for _, k in wanted if k is not None)
+        what = f"{method_label(wanted[0][0])} with {ks}" if ks else method_label(wanted[0][0])
+    else:
+        what = ", ".join(method_label(m) + ("" if k is None else f" with k = {k}") for m, k in wanted)
     return obtain([persona_run(loaded, m, k, seed) for m, k in wanted], title=title or f"Fitting {what}",
                   button=f"Fit {what}",
                   help="A large matrix: the fit runs on the server as a job and is kept in the workspace; you can "

@@ -38,10 +38,11 @@ RUN = "persona_run"
 COMPARISON = "method_comparison"
 CURVES = "criterion_curves"
 SELECTION = "select_k"
-#: Computed in the page when the prepared matrix's cells times the personas fitted (summed over
-#: the fits) are at most this many: the bundled samples at k = 5 (0.1 and 0.3 million cells x k)
-#: take under a second a fit; a MovieLens-size APG matrix (168 x 1,682) at k = 100 is 28 million
-#: and takes tens of seconds, so it waits for a button and runs as a job.
+#: Computed in the page when the analysis's size is at most this many: for runs and comparisons
+#: the prepared matrix's cells times k (times the methods), for criterion curves its cells times
+#: the number of k (each fit there is one of many criteria's). The bundled samples at k = 5 (0.1
+#: and 0.3 million) fit in under a second; a MovieLens-size APG matrix (168 x 1,682) at k = 100
+#: is 28 million and takes tens of seconds, so it waits for a button and runs as a job.
 CHEAP_CELLS = 2_000_000
 #: The personas counted for the size of a method that finds k itself (HDBSCAN).
 FOUND_K = 10

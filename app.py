@@ -63,7 +63,7 @@ with st.sidebar:
         **state.bind_k("seg_k", k_high),
     )
     st.number_input(
-        "Seed", min_value=0, max_value=2**31 - 1, step=1, help="Same seed, same result.", **state.bind("seg_seed")
+        "Seed", min_value=0, max_value=2**31 - 1, step=1, help="Same seed, same result.", **state.bind_value("seg_seed")
     )
     workspace.control()
 

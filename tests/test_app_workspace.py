@@ -89,6 +89,22 @@ def test_a_reload_and_a_restart_come_back_to_the_same_data_k_and_edits():
     assert len(restarted.session_state[EDITS]) == 1
 
 
+def test_a_reloaded_tab_keeps_its_k_and_seed_when_the_browser_sends_the_widgets_default_back():
+    # The sessions benchmark saw reloaded tabs showing k = 2, the k widget's own default (its
+    # minimum): a browser that draws a widget from its default sends that default back on the next
+    # run, and the widget's callback took it for the user's choice. The default is the stored choice.
+    workspace = _tab(seg_k=6, seg_seed=9).session_state[WORKSPACE]
+    reloaded = _tab(workspace)
+    k_input, seed_input = (reloaded.sidebar.number_input(key=key) for key in ("_w_seg_k", "_w_seg_seed"))
+    assert (k_input.value, seed_input.value) == (6, 9)
+    assert (k_input.proto.default, seed_input.proto.default) == (6, 9)
+    k_input.set_value(k_input.proto.default)
+    seed_input.set_value(seed_input.proto.default)
+    _run(reloaded)
+    assert (reloaded.session_state["seg_k"], reloaded.session_state["seg_seed"]) == (6, 9)
+    assert _store().state(workspace)["seg_k"].value == "6"
+
+
 def test_a_tab_without_a_workspace_starts_one_and_an_unknown_one_is_said():
     at = _tab()
     assert _store().get(at.session_state[WORKSPACE]) is not None
@@ -218,3 +234,34 @@ def test_large_criterion_curves_wait_for_the_button_and_run_as_a_job(monkeypatch
     _follow(at)
     assert "The criteria's vote: k =" in " ".join(m.value for m in at.markdown)
     assert [(j.kind, j.status) for j in runner.jobs(workspace)] == [("criterion_curves", "done")]
+
+
+def test_a_large_run_waits_for_its_button_and_its_job_goes_on_across_a_page_switch_and_a_reload(monkeypatch):
+    from ui import analyses
+
+    monkeypatch.setattr(analyses, "CHEAP_CELLS", 0)  # the sample's run counts as large
+    at = _tab(page="segments", seg_k=3, seg_seed=7)
+    workspace = at.session_state[WORKSPACE]
+    _, runner = runs.workspace_services(__import__("ui.workspace").workspace.data_dir())
+    [fit] = [b for b in at.button if b.label.startswith("Fit ")]
+    assert fit.label == "Fit NMF with k = 3" and not runner.jobs(workspace) and not at.metric  # nothing fitted unasked
+    fit.click()
+    _run(at)
+    [job] = runner.jobs(workspace)
+    assert (job.kind, job.running) == ("persona_run", True) and any(b.label == "Stop" for b in at.button)
+    assert "Fitting NMF" in at.get("progress")[0].proto.text
+
+    # Another page that needs the same run follows the same job; so does a reloaded tab.
+    at.switch_page("ui/pages/personas.py")
+    _run(at)
+    assert any(b.label == "Stop" for b in at.button) or runner.job(job.id).status == "done"
+    reloaded = _tab(workspace, page="segments")
+    _follow(reloaded)
+    assert next(m for m in reloaded.metric if m.label == "Personas").value == "3"
+    assert [(j.id, j.status) for j in runner.jobs(workspace)] == [(job.id, "done")]
+
+    st.cache_resource.clear()  # a server restart: the run comes from the workspace, not fitted again
+    restarted = _tab(workspace, page="personas")
+    assert not any(b.label.startswith("Fit ") for b in restarted.button)
+    assert "3 personas from channel\\_views\\.csv" in " ".join(c.value for c in restarted.caption)
+    assert len(runner.jobs(workspace)) == 1

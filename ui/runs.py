@@ -1,6 +1,6 @@
-"""Every cached call of the app into ``persona_lab``: reading, preparing, runs, comparisons,
-criterion curves, exports, models, typing tools, maps, and the workspace store with its jobs'
-results (stability assessments run as jobs: ``ui/analyses.py``).
+"""Every cached call of the app into ``persona_lab``: reading, preparing, the memory of analyses
+(runs, comparisons, criterion curves, stability assessments: ``ui/analyses.py`` computes them in
+the page or as jobs), exports, models, typing tools, maps, and the workspace store with its jobs.
 
 This is the only module of the app with ``st.cache_data`` / ``st.cache_resource`` (a test checks
 it). Cached functions take hashable keys (strings, tuples); the objects they work on (bytes, a
@@ -11,10 +11,10 @@ dataset's key with the method, k, seed and parameters (:func:`run_key`). Results
 user-breakable calls are cached as ``(value, error message)`` so that a bad file is not re-read on
 every rerun.
 
-Runs, comparisons and criterion curves report progress to a bar on the
-page, but an ``st.*`` call made inside a cached function would be recorded and replayed on a
-cache hit. So they are memoised in a *slot*: a ``st.cache_resource`` entry (bounded by
-``max_entries``) holding a dict that :func:`_fill`, run outside the cached function, fills once.
+Analyses report progress to a bar on the page, but an ``st.*`` call made inside a cached function
+would be recorded and replayed on a cache hit. So they are memoised in a *slot*: a
+``st.cache_resource`` entry (bounded by ``max_entries``) holding a dict that :func:`_fill`, run
+outside the cached function, fills once (or that a finished job's result fills).
 
 Maps: the PCA map at once, UMAP from a background worker process when it is ready. A fresh
 umap-learn spends 10-45 s importing and compiling (numba) before its first fit. So the app starts
@@ -44,9 +44,7 @@ import streamlit as st
 from joblib.externals.loky import ProcessPoolExecutor
 
 from persona_lab import embed, pipeline
-from persona_lab.assess import criteria as criteria_module
 from persona_lab.assess import stability as stability_module
-from persona_lab.assess.methods_at_k import compare_methods as _compare_methods
 from persona_lab.data import infer_roles, list_sheets, profile_columns, read_table
 from persona_lab.data.load import dataset_from_frame
 from persona_lab.data.dataset import Dataset
@@ -61,9 +59,8 @@ from persona_lab.model_file import PersonaModel, model_files
 from persona_lab.personas.model import PersonaSet
 from persona_lab.prepare import COMMON_SPACE, Preparation, Prepared, prepare
 from persona_lab.typing_tool import TypingTool, typing_tool_for_model
-from persona_lab.workspace import Job, JobRunner, WorkspaceStore
+from persona_lab.workspace import JobRunner, WorkspaceStore
 
-from ui import state
 
 if TYPE_CHECKING:
     from ui.dataset import Loaded
@@ -173,12 +170,19 @@ def prepared_for(loaded: Loaded, method: str) -> tuple[Prepared | None, str | No
     return prepared_as(loaded, get_method(method).default_preparation(loaded.dataset.kind))
 
 
-# -- runs -----------------------------------------------------------------------------------------
+# -- runs, comparisons, criterion curves and assessments: analyses (ui/analyses.py) ------------------
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _run_slot(key: tuple) -> dict:
+@st.cache_resource(max_entries=32, show_spinner=False)
+def analysis_slot(kind: str, key: tuple) -> dict:
+    """This server's memory of one analysis (:class:`ui.analyses.Analysis`): its "value" or
+    "error", computed in a page or read from its finished job, and "seconds" when fitted here."""
     return {}
+
+
+def fill(slot: dict, compute: Callable[[], Any]):
+    """:func:`_fill`, for the analyses computed in a page."""
+    return _fill(slot, compute)
 
 
 def run_key(loaded: Loaded, method: str, k: int | None, seed: int, params: tuple = ()) -> tuple:
@@ -186,54 +190,9 @@ def run_key(loaded: Loaded, method: str, k: int | None, seed: int, params: tuple
     return (loaded.key, method, METHODS[method].requested_k(k), int(seed), params)
 
 
-def run_personas(
-    loaded: Loaded, method: str, k: int | None, seed: int, params: tuple = (), progress: Progress | None = None
-) -> pipeline.PersonaRun:
-    """``persona_lab.pipeline.run``, memoised on :func:`run_key`.
-
-    Raises :class:`PersonaLabError` (also on a cache hit for a failed configuration)."""
-    key = run_key(loaded, method, k, seed, params)
-    slot = _run_slot(key)
-
-    def timed_run():
-        started = time.perf_counter()
-        try:
-            return pipeline.run(loaded.dataset, method, key[2], seed=int(seed), params=dict(params), progress=progress,
-                                n_jobs=APP_JOBS)
-        finally:
-            slot["seconds"] = time.perf_counter() - started
-
-    return _fill(slot, timed_run)
-
-
-def run_seconds(key: tuple) -> float | None:
-    """How long the run of ``key`` (:func:`run_key`) took to fit, if it was fitted here."""
-    return _run_slot(key).get("seconds")
-
-
-# -- several methods at one k -------------------------------------------------------------------
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _comparison_slot(key: tuple, methods: tuple, k: int | None, seed: int, params: tuple) -> dict:
-    return {}
-
-
 def frozen_params(params: dict[str, dict]) -> tuple:
     """A hashable form of {method: {parameter: value}} for cache keys."""
     return tuple(sorted((m, tuple(sorted(p.items()))) for m, p in params.items() if p))
-
-
-def compare_methods(loaded: Loaded, methods: tuple, k: int | None, seed: int, params: dict, progress=None):
-    """``persona_lab.assess.methods_at_k.compare_methods``, memoised like a run."""
-    slot = _comparison_slot(loaded.key, tuple(methods), k, int(seed), frozen_params(params))
-    return _fill(slot, lambda: _compare_methods(
-        loaded.dataset, list(methods), k, seed=int(seed), params=params, progress=progress))
-
-
-def cached_comparison(loaded: Loaded, methods: tuple, k: int | None, seed: int, params: dict):
-    """The comparison for these settings if it was already run in this app, else None."""
-    return _comparison_slot(loaded.key, tuple(methods), k, int(seed), frozen_params(params)).get("value")
 
 
 # -- the workspace on disk and its jobs -----------------------------------------------------------
@@ -244,16 +203,6 @@ def workspace_services(data_dir: str) -> tuple[WorkspaceStore, JobRunner]:
     """The store of ``data_dir`` and its job runner: one per server, shared by every session."""
     store = WorkspaceStore(data_dir)
     return store, JobRunner(store)
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _job_result(job: str, _runner: JobRunner, _found: Job):
-    return _runner.result(_found)
-
-
-def job_result(runner: JobRunner, job: Job):
-    """A finished job's result, read from disk once per server (a job's result never changes)."""
-    return _job_result(job.id, runner, job)
 
 
 # -- the number of personas ---------------------------------------------------------------------
@@ -270,21 +219,6 @@ def selection_key(loaded: Loaded, method: str, k_values: tuple, seed: int, min_s
     session = st.session_state
     return (loaded.key, method, tuple(k_values), int(seed), min_share, int(session["nk_resamples"]),
             int(session["nk_references"]), bool(session["nk_one_start"]) and has_starts(method))
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _curve_slot(key: tuple, method: str, k_values: tuple, seed: int, min_share: float | None) -> dict:
-    return {}
-
-
-def criterion_curves(
-    loaded: Loaded, method: str, k_values: tuple, seed: int, *, min_share: float | None = None,
-    progress: Progress | None = None,
-):
-    """``assess.criteria.criterion_curves`` on the loaded dataset, memoised."""
-    slot = _curve_slot(loaded.key, method, tuple(k_values), int(seed), min_share)
-    return _fill(slot, lambda: criteria_module.criterion_curves(
-        loaded.dataset, method, list(k_values), seed=int(seed), progress=progress, min_share=min_share))
 
 
 # -- exports, cached on the set's own JSON (edits change it) --------------------------------------

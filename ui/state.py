@@ -184,17 +184,30 @@ def k_max(dataset) -> int:
     return K_CEILING if dataset is None else max(K_MIN, min(K_CEILING, dataset.n_units))
 
 
+def bind_value(key: str, default: str = "value") -> dict:
+    """:func:`bind` for a widget that takes a default value (a number input, a slider; a
+    multiselect's is ``default``), which is then the stored choice too.
+
+    Left out, the widget's default is its minimum (k = 2, seed 0), and a browser that draws the
+    widget from its default instead of the value sent with it (it did so after a reload with
+    several sessions at once) shows that minimum and sends it back on the next run as if the
+    user had chosen it: :func:`bind`'s callback then stored it, and the workspace with it. With
+    the stored choice as the default, such a fallback shows and sends back the user's choice."""
+    return {**bind(key), default: st.session_state[key]}
+
+
 def bind_k(key: str, high: int) -> dict:
-    """:func:`bind` for a k widget (a number, a range or a list of k) whose stored choice is
+    """:func:`bind_value` for a k widget (a number, a range or a list of k) whose stored choice is
     first kept within K_MIN..``high``: a smaller dataset must not make the widget refuse it."""
     value = st.session_state[key]
     if isinstance(value, list):  # the Map's several k
         st.session_state[key] = sorted({_clip_k(v, high) for v in value})
-    elif isinstance(value, tuple):  # a range
+        return bind_value(key, "default")
+    if isinstance(value, tuple):  # a range
         st.session_state[key] = tuple(_clip_k(v, high) for v in value)
     elif value is not None:
         st.session_state[key] = _clip_k(value, high)
-    return bind(key)
+    return bind_value(key)
 
 
 def bind_choice(key: str, options: list) -> dict:

@@ -21,7 +21,7 @@ from persona_lab.errors import PersonaLabError
 from persona_lab.methods import get_method, parse_value
 from persona_lab.personas.model import Persona, PersonaSet
 from ui import runs
-from ui.state import Choice, method_label
+from ui.state import method_label
 
 # -- showing user text, errors and progress --------------------------------------------------------
 
@@ -49,19 +49,6 @@ def progress_reporter(text: str) -> tuple[runs.Progress, Callable[[], None]]:
         placeholder.progress(min(max(float(fraction), 0.0), 1.0), text=f"{text}: {message}")
 
     return report, placeholder.empty
-
-
-def require_run(loaded, choice: Choice) -> pipeline.PersonaRun:
-    """The run for the sidebar's ``choice``, with a progress bar; when it cannot be made, the
-    error and ``st.stop()``."""
-    report, done = progress_reporter(f"Fitting {method_label(choice.method)}")
-    try:
-        return runs.run_personas(loaded, choice.method, choice.k, choice.seed, progress=report)
-    except PersonaLabError as exc:
-        show_error(exc.one_line())
-        st.stop()
-    finally:
-        done()
 
 
 # -- tables of parameters and comparisons ------------------------------------------------------------

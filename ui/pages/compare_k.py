@@ -7,13 +7,12 @@ import numpy as np
 import streamlit as st
 
 from persona_lab import charts
-from persona_lab.errors import PersonaLabError
 from persona_lab.lineage import MAX_LEVELS, chain_align, focus, lineage
 from persona_lab.methods import METHODS
-from ui import analyses, runs, state, views
+from ui import analyses, state, views
 from ui.dataset import require_dataset
 from ui.state import K_MIN, k_is_output, method_label
-from ui.views import md, show_error
+from ui.views import md
 
 st.title("Compare k")
 loaded = require_dataset()
@@ -35,14 +34,9 @@ chosen = [(st.session_state[f"cmp_method_{s}"], int(st.session_state[f"cmp_k_{s}
 one_method = len({m for m, _ in chosen}) == 1
 names = [f"k = {k}" if one_method else f"{method_label(m)}, k = {k}" for m, k in chosen]
 
-report, done = views.progress_reporter("Fitting")
-try:
-    solutions = [runs.run_personas(loaded, m, k, seed, progress=report) for m, k in chosen]
-except PersonaLabError as exc:
-    show_error(exc.one_line())
+solutions = analyses.persona_runs(loaded, chosen, seed)
+if solutions is None:
     st.stop()
-finally:
-    done()
 
 # -- persona cards, one column per solution, rows aligned by matched personas -----------------------
 
@@ -85,22 +79,16 @@ lineage_method = chosen[0][0]
 ks = [k for m, k in chosen if m == lineage_method]
 low, high = min(ks), max(ks)
 st.subheader("Lineage across k")
+level_runs = {}
 if high == low:
     st.info("Choose two different k for the first column's method to see which persona splits into which.")
 else:
     # Consecutive k while they fit a page; beyond, only the chosen k (50 -> 100 is one level apart).
     levels = list(range(low, high + 1)) if high - low < MAX_LEVELS else sorted(set(ks))
-    report, done = views.progress_reporter(f"Fitting {method_label(lineage_method)} for k = {', '.join(map(str, levels))}")
-    try:
-        level_runs = {k: runs.run_personas(loaded, lineage_method, k, seed, progress=report) for k in levels}
-    except PersonaLabError as exc:
-        show_error(exc.one_line())
-        st.stop()
-    finally:
-        done()
+    level_runs = dict(zip(levels, analyses.persona_runs(loaded, [(lineage_method, k) for k in levels], seed) or []))
+if level_runs:
     # Stability: the Number of personas page's assessment of this dataset and method, if it was made.
-    selection = analyses.selection(runs.selection_key(loaded, lineage_method, state.nk_k_values(), seed,
-                                                         state.min_share()))
+    selection = analyses.page_selection(loaded, lineage_method, seed)
     stability = {}
     if selection is not None and selection.survival is not None:
         stability = {(selection.recommended_k, int(p)): float(s)

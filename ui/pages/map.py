@@ -6,7 +6,7 @@ import streamlit as st
 from persona_lab import charts, embed
 from persona_lab.errors import PersonaLabError
 from persona_lab.lineage import chain_align
-from ui import runs, state, views
+from ui import analyses, runs, state, views
 from ui.dataset import require_dataset
 from ui.state import K_MIN, k_is_output, method_label
 from ui.views import md, show_error
@@ -17,7 +17,7 @@ st.title("Map")
 loaded = require_dataset()
 method, k, seed = choice = state.sidebar_choice()
 
-run = views.require_run(loaded, choice)
+run = analyses.require_run(loaded, choice)
 
 try:
     mapped, what = runs.map_matrix(loaded)
@@ -86,14 +86,10 @@ ks = sorted(int(v) for v in st.session_state["map_ks"])
 if not ks:
     st.info("Choose one or more numbers of personas.")
     st.stop()
-report, done = views.progress_reporter(f"Fitting {method_label(method)}")
-try:
-    at_k = {v: runs.run_personas(loaded, method, v, seed, progress=report) for v in ks}
-except PersonaLabError as exc:
-    show_error(exc.one_line())
+found = analyses.persona_runs(loaded, [(method, v) for v in ks], seed)
+if found is None:
     st.stop()
-finally:
-    done()
+at_k = dict(zip(ks, found))
 # Colours follow matched personas outward from the sidebar's k, so they match the map above.
 order = sorted(set(ks) | {k})
 aligned = dict(zip(order, chain_align([(at_k.get(v) or run).labels for v in order], anchor=order.index(k))))

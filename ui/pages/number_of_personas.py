@@ -7,11 +7,10 @@ from persona_lab import charts
 from persona_lab.assess.criteria import label as criterion_label
 from persona_lab.assess.select import REFERENCE_NAMES, RULE, RULE_LABEL, default_reference
 from persona_lab.assess.stability import LABELS as STABILITY_LABELS
-from persona_lab.errors import PersonaLabError
 from ui import analyses, runs, state, views
 from ui.dataset import require_dataset
 from ui.state import K_MIN, k_is_output, method_label
-from ui.views import md, show_error
+from ui.views import md
 
 st.title("Number of personas")
 loaded = require_dataset()
@@ -39,28 +38,12 @@ def criteria_section(loaded, method: str, seed: int, label: str) -> tuple[tuple,
     min_share = state.min_share()
     st.caption(f"{label}, seed {seed}: one fit per k on {md(loaded.dataset.name)}, reused by every criterion.")
 
-    if analyses.curves_are_cheap(loaded, method, k_values):
-        report, done = views.progress_reporter(f"Fitting {label} for k = {low}..{high}")
-        try:
-            curves = runs.criterion_curves(loaded, method, k_values, seed, min_share=min_share, progress=report)
-        except PersonaLabError as exc:
-            show_error(exc.one_line())
-            st.stop()
-        finally:
-            done()
-    else:  # a large matrix: fitted as a job, on request
-        key = (loaded.key, method, tuple(k_values), int(seed), min_share)
-        curves = analyses.result(analyses.CURVES, key)
-        if curves is None:
-            job = analyses.job_for(analyses.CURVES, key)
-            if job is not None and job.running:
-                analyses.follow(job, f"Fitting {label} for k = {low}..{high}")
-            else:
-                analyses.ended(job)
-                st.button("Compute the criteria", type="primary", on_click=analyses.start_curves,
-                          args=(loaded, method, k_values, seed, min_share),
-                          help="A large matrix: the fits run on the server as a job, kept in the workspace.")
-            return k_values, min_share
+    found = analyses.obtain([analyses.curves(loaded, method, k_values, seed, min_share)],
+                            title=f"Fitting {label} for k = {low}..{high}", button="Compute the criteria",
+                            help="A large matrix: the fits run on the server as a job, kept in the workspace.")
+    if found is None:
+        return k_values, min_share
+    [curves] = found
 
     if curves.table.empty:
         st.info(f"No criterion of k applies to {label}.")
@@ -122,17 +105,12 @@ if runs.has_starts(method):
                      "variation then counts as instability: a split that the method's own starts find every "
                      "time can look unstable. Off: each resample is fitted as the full data is.")
 key = runs.selection_key(loaded, method, k_values, seed, min_share)
-selection = analyses.selection(key)
-if selection is None:
-    job = analyses.job_for(analyses.SELECTION, key)
-    if job is not None and job.running:
-        analyses.follow(job, "Assessing stability")
-        st.stop()
-    analyses.ended(job)
-    st.button("Assess stability", type="primary", on_click=analyses.start_selection, args=(loaded, key),
-              help="Runs on the server as a job: it goes on while you use other pages, and its result is kept "
-                   "in the workspace for these data and settings.")
+found = analyses.obtain([analyses.selection(loaded, key)], title="Assessing stability", button="Assess stability",
+                        help="Runs on the server as a job: it goes on while you use other pages, and its result is kept "
+                             "in the workspace for these data and settings.")
+if found is None:
     st.stop()
+[selection] = found
 
 headline.markdown(f"### {md(selection.headline)}")
 (st.success if selection.recommended_k > 1 else st.warning)(md(selection.statement))
@@ -172,9 +150,9 @@ if selection.null is not None:
                "k); PAC and delta area: lower is more stable.")
 if selection.survival is not None and selection.recommended_k > 1:
     st.subheader(f"Persona survival at k = {selection.recommended_k}")
-    run = runs.run_personas(loaded, method, selection.recommended_k, seed)
-    names = {p.id: p.name for p in run.personas.personas}
-    survival = selection.survival.assign(persona=lambda f: f["persona_id"].map(names))
+    found = analyses.persona_runs(loaded, [(method, selection.recommended_k)], seed)
+    names = {p.id: p.name for p in found[0].personas.personas} if found else {}
+    survival = selection.survival.assign(persona=lambda f: f["persona_id"].map(names).fillna(f["persona_id"].astype(str)))
     st.dataframe(views.survival_styled(survival[["persona", "survival", "jaccard", "band"]]), hide_index=True,
                  column_config={"survival": st.column_config.ProgressColumn("recovered (Jaccard > 0.75)",
                                                                             format="percent", min_value=0, max_value=1)})

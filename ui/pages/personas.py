@@ -11,7 +11,7 @@ from persona_lab.personas.prevalence import prevalence_phrase
 from persona_lab.personas.privacy import segment_size, withhold, withheld_note
 from persona_lab.personas.text import scrub
 from persona_lab.personas.traits import traits_note
-from ui import edited_sets, overview, runs, state, views
+from ui import analyses, edited_sets, overview, runs, state, views
 from ui.dataset import require_dataset
 from ui.state import EDITS, LOADED, MIN_ROWS, PROBLEM, method_label
 from ui.views import md, show_error
@@ -20,7 +20,7 @@ st.title("Personas & export")
 loaded = require_dataset()
 method, k, seed = choice = state.sidebar_choice()
 
-run = views.require_run(loaded, choice)
+run = analyses.require_run(loaded, choice)
 run_source = edited_sets.run_source(runs.run_key(loaded, method, k, seed))
 survival, k_choice, k_figures = edited_sets.assessment(loaded, method, run.personas.k, seed)
 

@@ -7,7 +7,7 @@ import streamlit as st
 from persona_lab.errors import PersonaLabError
 from persona_lab.export.tables import csv_text
 from persona_lab.model_file import PersonaModel, assignment_table
-from ui import runs, state, views
+from ui import analyses, runs, state
 from ui.dataset import UPLOAD_TYPES, digest, require_dataset
 from ui.state import method_label
 from ui.views import md, show_error
@@ -23,7 +23,7 @@ def _counts(model: PersonaModel, labels) -> pd.DataFrame:
 st.title("Score new data")
 loaded = require_dataset()
 method, k, seed = choice = state.sidebar_choice()
-run = views.require_run(loaded, choice)
+run = analyses.require_run(loaded, choice)
 key = runs.run_key(loaded, method, k, seed)
 model, text, arrays = runs.persona_model(key, run)
 what = "demographic groups" if run.prepared.kind == "interactions" else "rows"

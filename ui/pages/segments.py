@@ -3,9 +3,8 @@
 import streamlit as st
 
 from persona_lab import charts
-from persona_lab.errors import PersonaLabError
 from persona_lab.methods import METHODS
-from ui import runs, state, views
+from ui import analyses, state, views
 from ui.dataset import digest, require_dataset
 from ui.state import method_label
 from ui.views import md, show_error
@@ -19,13 +18,13 @@ st.caption(
     + f" · seed {seed} (change them in the sidebar)"
 )
 
-run = views.require_run(loaded, choice)
+run = analyses.require_run(loaded, choice)
 
 persona_set = run.personas
 for note in run.method.notes_:
     st.info(md(note), icon=":material/info:")
 
-seconds = runs.run_seconds(runs.run_key(loaded, method, k, seed))
+seconds = analyses.run_seconds(loaded, choice)
 cols = st.columns(4)
 cols[0].metric("Personas", persona_set.k)
 cols[1].metric("Rows segmented", f"{run.prepared.n_rows:,}")
@@ -86,20 +85,15 @@ with st.expander("Method parameters"):
         show_error(problem)
     st.session_state["seg_compare_params"] = params
 
-comparison = runs.cached_comparison(loaded, methods, k, seed, params)
-if st.button("Compare", type="primary", disabled=len(methods) < 2 or bool(problems)) and comparison is None:
-    report, done = views.progress_reporter("Comparing methods")
-    try:
-        comparison = runs.compare_methods(loaded, methods, k, seed, params, progress=report)
-    except PersonaLabError as exc:
-        show_error(exc.one_line())
-        st.stop()
-    finally:
-        done()
 if len(methods) < 2:
     st.info("Choose at least two methods to compare.", icon=":material/info:")
-if comparison is None:
+found = analyses.obtain([analyses.comparison(loaded, methods, k, seed, params)], title="Comparing methods",
+                        button="Compare", ask=True, disabled=len(methods) < 2 or bool(problems),
+                        help="On a large matrix the fits run on the server as a job, kept in the workspace: you can "
+                             "open other pages or reload meanwhile.")
+if found is None:
     st.stop()
+[comparison] = found
 
 st.dataframe(views.comparison_table(comparison), hide_index=True, width="stretch")
 for result in comparison.results:

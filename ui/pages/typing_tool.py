@@ -8,7 +8,7 @@ import streamlit as st
 
 from persona_lab.errors import PersonaLabError
 from persona_lab.export.questionnaire import markdown_text, pdf_bytes
-from ui import runs, state, views
+from ui import analyses, runs, state
 from ui.dataset import require_dataset
 from ui.state import method_label
 from ui.views import md, show_error
@@ -27,7 +27,7 @@ st.caption(
     "most to the cross-validated accuracy), and a points table to score a new respondent by hand. "
     f"Personas: {method_label(method)}" + (f", k = {k}" if k is not None else "") + f", seed {seed}."
 )
-run = views.require_run(loaded, choice)
+run = analyses.require_run(loaded, choice)
 key = runs.run_key(loaded, method, k, seed)
 try:
     recommended = runs.typing_tool(key, None, seed, run)

@@ -116,3 +116,12 @@ def test_a_matched_persona_keeps_its_name_across_k_and_no_name_means_two_persona
     # Fitted with another seed, the same personas keep their names.
     other_seed = pipeline.run(dataset, "kmeans", 3, seed=1).personas
     assert sorted(p.name for p in other_seed.personas) == sorted(p.name for p in runs[0].personas.personas)
+
+
+def test_an_edit_set_may_swap_two_names():
+    ps = persona_set()
+    a, b = ps.personas[0].name, ps.personas[1].name
+    swapped = edits.EditSet((edits.PersonaEdit(0, name=b), edits.PersonaEdit(1, name=a))).apply(ps)
+    assert [p.name for p in swapped.personas[:2]] == [b, a]
+    with pytest.raises(PersonaLabError, match="already called"):
+        edits.EditSet((edits.PersonaEdit(0, name=b),)).apply(ps)

@@ -2,7 +2,8 @@
 
 The cover says what was segmented and how (dataset, method, k, seed, how k was chosen); each
 card is one A4 page laid out to fit (face, name, share, stability, demographics, story, the
-persona's chart, quotes, why); the appendix holds the manifest, the descriptor profiles and the
+persona's chart, quotes, why); the appendix holds how the personas were made as tables (method,
+settings, stability, data fingerprint), the descriptor profiles and the
 charts of the choice of k. Charts are the app's own Altair builders rendered by vl-convert.
 """
 

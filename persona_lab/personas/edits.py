@@ -42,13 +42,20 @@ def renamed(ps: PersonaSet, persona_id: int, name: str) -> PersonaSet:
     """``ps`` with the persona called ``name``, wherever its name is written: its own narrative
     ("Christopher Smith (18) accounts for...") and its siblings' explanations ("Christopher Smith
     leads with..."), so that no export holds the old name beside the new one."""
-    name = " ".join(str(name).split())
-    if not name:
+    return renamed_all(ps, {persona_id: name})
+
+
+def renamed_all(ps: PersonaSet, names: dict[int, str]) -> PersonaSet:
+    """:func:`renamed` for several personas at once (an edit set's names, which may swap two)."""
+    names = {i: " ".join(str(name).split()) for i, name in names.items()}
+    if not all(names.values()):
         raise PersonaLabError("A persona needs a name", where="persona name", fix="Type a name")
-    if any(p.name == name for p in ps.personas if p.id != persona_id):
-        raise PersonaLabError(f"Another persona is already called {name!r}", where="persona name",
+    final = [names.get(p.id, p.name) for p in ps.personas]
+    twice = sorted({n for n in final if final.count(n) > 1} & set(names.values()))
+    if twice:
+        raise PersonaLabError(f"Another persona is already called {twice[0]!r}", where="persona name",
                               fix="Give each persona its own name")
-    return _with_names(ps, {persona_id: name})
+    return _with_names(ps, names)
 
 
 def named_like(ps: PersonaSet, names: dict[int, str], taken: NameBook) -> PersonaSet:
@@ -204,14 +211,15 @@ class EditSet:
                     f"(ids {', '.join(map(str, sorted(by_id))) or 'none'})",
                     fix="Apply edits to the analysis they were made on (same data, method, k and seed)",
                 )
-            if edit.name is not None:
-                ps = renamed(ps, edit.id, edit.name)
-            if edit.narrative is not None:
-                ps = with_narrative(ps, edit.id, edit.narrative)
             if edit.hidden_traits is not None:
                 ps = with_hidden_traits(ps, edit.id, _trait_positions(persona, edit.hidden_traits))
             if edit.include is not None:
                 ps = with_included(ps, edit.id, edit.include)
+        # All names at once, before the narratives an edit set holds (already written with them).
+        ps = renamed_all(ps, {e.id: e.name for e in self.personas if e.name is not None})
+        for edit in self.personas:
+            if edit.narrative is not None:
+                ps = with_narrative(ps, edit.id, edit.narrative)
         if self.order is not None:
             ranks = {pid: i for i, pid in enumerate(self.order)}
             unknown = sorted(set(ranks) - set(by_id))

@@ -23,7 +23,7 @@ def _context() -> ReportContext:
     import pandas as pd
 
     table = pd.DataFrame({"k": [2, 3, 4, 2, 3, 4], "criterion": ["silhouette"] * 3 + ["gap"] * 3,
-                          "score": [0.4, 0.6, 0.5, 0.1, 0.3, 0.2]})
+                          "value": [0.4, 0.6, 0.5, 0.1, 0.3, 0.2]})
     chart = charts.criterion_curve(table, {"silhouette": 3, "gap": 3}, {"silhouette": "Silhouette", "gap": "Gap"})
     return ReportContext("Stability assessment: k = 3 (4 of 4 criteria agree)", (("Criteria over k", chart.to_json()),))
 

@@ -161,7 +161,7 @@ def _cover(pdf: _Document, ps: PersonaSet, total: int, context: ReportContext) -
         share, size = ps.unassigned.get("share", 0.0), ps.unassigned.get("size", 0.0)
         rows.append(("Unassigned", f"{L.percent(share)} ({size:,.0f} {_unit(ps)})"))
     rows.append(("Persona Lab version", str(ps.manifest.get("package_version", "—"))))
-    _table(pdf, rows, max_lines=8)
+    _table(pdf, rows, max_lines=12)  # a hand-chosen k's explanation is a paragraph
 
     pdf.ln(8)
     _index(pdf, ps)
@@ -342,7 +342,7 @@ def _appendix(pdf: _Document, ps: PersonaSet, context: ReportContext) -> None:
     pdf.set_y(L.MARGIN + 12)
     for title, rows in method_sections(ps, context):
         L.heading(pdf, title, L.INK)
-        _table(pdf, rows, label_w=46, max_lines=8)
+        _table(pdf, rows, label_w=46, max_lines=12)
     L.caption(pdf, "The complete record is manifest.json, beside this report; persona-lab personas --manifest "
                    "personas.json repeats this run and writes the same personas.json.")
     described = [p for p in ps.personas if p.descriptors]

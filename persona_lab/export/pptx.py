@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -360,10 +361,19 @@ def _fixed_zip_times(data: bytes) -> bytes:
     written, which would make two decks of the same personas differ."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        workbook = any(name.startswith("xl/") for name in source.namelist())
         for info in source.infolist():
-            target.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)), source.read(info),
+            body = source.read(info)
+            if info.filename.endswith(".xlsx"):  # a native chart's data: a workbook inside the deck
+                body = _fixed_zip_times(body)
+            elif workbook and info.filename == "docProps/core.xml":  # the workbook's own creation date
+                body = _WORKBOOK_DATES.sub(rb"\g<1>1980-01-01T00:00:00Z\g<3>", body)
+            target.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)), body,
                             compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
+
+
+_WORKBOOK_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 
 
 # --- drawing ------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ def test_charts_are_native_and_editable():
     assert curve.chart_type is not None and [round(v, 1) for v in curve.plots[0].series[0].values] == [0.4, 0.6, 0.5]
     # No chart is a picture: the only pictures are faces.
     pictures = [s for slide in slides for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
-    assert len(pictures) == 1 and pictures[0].image.blob == face_png(persona_set().personas[0].face)
+    assert [p.image.blob for p in pictures] == [face_png(p.face) for p in persona_set().personas[:2]]
 
 
 def test_the_k_hat_heatmap_is_a_shaded_table_and_the_method_slide_is_filled():

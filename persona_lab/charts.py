@@ -238,7 +238,8 @@ def lineage_tree(nodes: pd.DataFrame, edges: pd.DataFrame, names: dict[tuple[int
     lines["parent"] = [names.get((int(k), int(i)), "") for k, i in zip(lines["k_from"], lines["from_id"])]
     lines["child"] = [names.get((int(k), int(j)), "") for k, j in zip(lines["k_to"], lines["to_id"])]
     k_low, k_high = int(data["k"].min()), int(data["k"].max())
-    x_axis = alt.Axis(values=list(range(k_low, k_high + 1)), format="d", grid=False)
+    # Ticks at the levels shown only: a lineage over k = 5, 10 and 20 must not read as 5 to 20.
+    x_axis = alt.Axis(values=sorted(int(k) for k in data["k"].unique()), format="d", grid=False)
     x_scale = alt.Scale(domain=[k_low - 0.2, k_high + 0.9], zero=False, nice=False)  # room for the last labels
     y_scale = alt.Scale(reverse=True)
     x = alt.X("k:Q", title="number of personas k", axis=x_axis, scale=x_scale)
@@ -274,17 +275,19 @@ def lineage_tree(nodes: pd.DataFrame, edges: pd.DataFrame, names: dict[tuple[int
     return alt.layer(edge_layer, node_layer, text_layer).properties(height=height)
 
 
-def persona_profile(persona: Persona, n: int = 8) -> alt.Chart:
-    """The persona's top traits (standardised effect) or interests (share of its content).
+def persona_has_traits(persona: Persona) -> bool:
+    """Whether the persona's chart shows traits (tables) rather than interests (APG)."""
+    return any(not t.hidden for t in persona.traits)
 
-    Bars are labelled briefly (``feature=level``, an item's title) with the full sentence in
-    the tooltip, so that the chart stays readable in a narrow card. Traits the user hid are left
-    out, here as in every export.
-    """
+
+def profile_data(persona: Persona, n: int = 8) -> pd.DataFrame:
+    """What a persona's chart shows, one row per bar: a brief label (``what``), the full sentence
+    (``detail``) and the bar's length (``effect``: a standardised effect, or a share of interest).
+    The app, the PDF and the deck's native chart all draw this."""
     shown = [t for t in persona.traits if not t.hidden]
     if shown:
         traits = shown[:n]
-        data = pd.DataFrame(
+        return pd.DataFrame(
             {
                 # The mark leads, so that a label cut to the chart's width keeps it.
                 "what": [(f"{CONFIRMED} " if t.significant else "")
@@ -294,16 +297,27 @@ def persona_profile(persona: Persona, n: int = 8) -> alt.Chart:
                 "effect": [t.effect for t in traits],
             }
         )
+    items = persona.interests[:n]
+    return pd.DataFrame(
+        {
+            "what": [i.label or i.item for i in items],
+            "detail": [f"{i.label or i.item} ({i.topic})" if i.topic else (i.label or i.item) for i in items],
+            "effect": [i.weight for i in items],
+        }
+    )
+
+
+def persona_profile(persona: Persona, n: int = 8) -> alt.Chart:
+    """The persona's top traits (standardised effect) or interests (share of its content).
+
+    Bars are labelled briefly (``feature=level``, an item's title) with the full sentence in
+    the tooltip, so that the chart stays readable in a narrow card. Traits the user hid are left
+    out, here as in every export.
+    """
+    data = profile_data(persona, n)
+    if persona_has_traits(persona):
         x = alt.X("effect:Q", title="effect size (SD)")
     else:
-        items = persona.interests[:n]
-        data = pd.DataFrame(
-            {
-                "what": [i.label or i.item for i in items],
-                "detail": [f"{i.label or i.item} ({i.topic})" if i.topic else (i.label or i.item) for i in items],
-                "effect": [i.weight for i in items],
-            }
-        )
         x = alt.X("effect:Q", axis=alt.Axis(format="%"), title="share of interest")
     color = persona_colors([persona.id])[persona.id]
     return (
@@ -375,11 +389,17 @@ def k_hat_heatmap(p_k_hat: pd.DataFrame, labels: dict[str, str] | None = None) -
         color=alt.Color("probability:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"), title="P(k_hat = k)"),
         tooltip=["label:N", "k:O", alt.Tooltip("probability:Q", format=".0%")],
     )
-    text = base.mark_text(fontSize=11).encode(
+    text = base.mark_text(fontSize=K_HAT_FONT).encode(
         text=alt.Text("probability:Q", format=".0%"),
         color=alt.condition(alt.datum.probability > 0.6, alt.value("white"), alt.value("#222")),
     )
-    return (rect + text).properties(height=alt.Step(26))
+    # Columns as wide as "100%" and a margin: Vega's default step (20 px) printed "93%7%".
+    return (rect + text).properties(height=alt.Step(26), width=alt.Step(K_HAT_STEP))
+
+
+#: The P(k_hat = k) heatmap's label size and column width (px): the widest label, "100%", is about
+#: 2.6 font sizes wide in the default sans-serif.
+K_HAT_FONT, K_HAT_STEP = 11, 40
 
 
 def stability_bands(null_table: pd.DataFrame, labels: dict[str, str] | None = None) -> alt.Chart:

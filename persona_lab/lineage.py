@@ -18,11 +18,25 @@ import pandas as pd
 
 from .agreement import align_labels
 from .errors import PersonaLabError
+from .personas.edits import named_like
+from .personas.model import PersonaSet
+from .personas.naming import NameBook
 
 #: Edges carrying less of their child than this are hidden (clustree's default view).
 MIN_SHARE = 0.1
 #: Levels (numbers of personas) a lineage shows at most: more do not fit a page.
 MAX_LEVELS = 8
+
+
+def levels_between(ks) -> list[int]:
+    """The levels of a lineage over the asked numbers of personas ``ks``: every k from the smallest
+    to the largest while they are at most :data:`MAX_LEVELS`, else exactly the asked k (5, 10 and
+    20 are three levels, not 5 to 12)."""
+    asked = sorted({int(k) for k in ks})
+    if not asked:
+        return []
+    every = list(range(asked[0], asked[-1] + 1))
+    return every if len(every) <= MAX_LEVELS else asked
 
 
 def chain_align(labelings: list, anchor: int = 0) -> list[np.ndarray]:
@@ -37,6 +51,24 @@ def chain_align(labelings: list, anchor: int = 0) -> list[np.ndarray]:
     for i in range(anchor - 1, -1, -1):
         aligned[i] = align_labels(aligned[i + 1], labelings[i])
     return aligned
+
+
+def named_across(persona_sets: list[PersonaSet], identities: list[dict[int, int]], anchor: int = 0) -> list[PersonaSet]:
+    """The sets with one name per matched persona: ``identities[i]`` maps a persona id of set i to
+    its identity (:func:`chain_align`'s id, the one its colour follows). The anchor's personas
+    keep their names, and a persona takes the name its identity has in the nearest set towards
+    the anchor; a persona with an identity of its own gets a name no other identity has, so that
+    a name never stands for two different personas (:func:`persona_lab.personas.edits.named_like`)."""
+    order = [anchor, *range(anchor + 1, len(persona_sets)), *range(anchor - 1, -1, -1)]
+    taken, names = NameBook(), {}
+    named: list[PersonaSet | None] = [None] * len(persona_sets)
+    for i in order:
+        ids = identities[i]
+        ps = named_like(persona_sets[i], {p: names[n] for p, n in ids.items() if n in names}, taken)
+        for persona in ps.personas:
+            names.setdefault(ids.get(persona.id), persona.name)
+        named[i] = ps
+    return named
 
 
 @dataclass(frozen=True)

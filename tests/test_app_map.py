@@ -161,3 +161,43 @@ def test_umap_runs_once_in_the_background_and_then_replaces_pca(monkeypatch):
     executor.shutdown(wait=True)
     failed = runs.umap_map(("broken", (), 0), broken, start=False)
     assert failed.embedding is None and "UMAP failed (ValueError: broken)" in failed.error
+
+
+def _lineage_nodes(at: AppTest):
+    (chart,) = [c for kind in _CHART_KINDS for c in at.get(kind) if '"rule"' in c.proto.spec]
+    tables = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets]
+    return json.loads(chart.proto.spec), next(t for t in tables if "label" in t.columns)
+
+
+def test_compare_k_keeps_names_of_matched_personas_and_spans_exactly_the_asked_k():
+    # Asked 3, 5 and 12: ten numbers of personas, more than a lineage shows, so exactly those three.
+    at = _page("compare_k", cmp_count=3, cmp_k_c=12, cmp_pair_a=1, cmp_pair_b=1)
+    spec, nodes = _lineage_nodes(at)
+    assert sorted(nodes["k"].unique()) == [3, 5, 12]
+    assert spec["layer"][0]["encoding"]["x"]["axis"]["values"] == [3, 5, 12]
+    assert any("k = 3, 5, 12, the k asked for" in c.value for c in at.caption)
+    names = {k: set(level["label"]) for k, level in nodes.groupby("k")}
+    # The sidebar's k = 5 keeps its names; k = 3's personas are all matched into it, k = 12 holds all of k = 5's.
+    assert names[3] <= names[5] <= names[12]
+    assert len(names[12]) == 12 and len({n.split()[0] for n in names[12]}) == 12
+    cards = [m.value.strip("*").replace("\\", "") for m in at.main.markdown if m.value.startswith("**")]
+    assert set(cards) == names[12] and len(cards) == 3 + 5 + 12
+    # "Who goes where" stored on one column twice opens on two different solutions.
+    assert (at.session_state["cmp_pair_a"], at.session_state["cmp_pair_b"]) == (1, 2)
+    table = at.dataframe[0].value
+    assert table.shape[0] == 5 and table.shape[1] >= 12
+
+
+def test_small_segments_are_flagged_on_segments_and_compare_k():
+    state = {"data_source": "sample_customers", "seg_method": "kmeans", "seg_k": 4, "seg_seed": 0, "pe_min_size": 500}
+    at = _page("segments", **state)
+    table = at.dataframe[0].value
+    flagged = table[table["flag"] != ""]
+    assert len(flagged) == 1 and flagged["persona"].iloc[0].startswith("Small segment")
+    assert flagged["persona"].iloc[0].endswith(" rows") and int(flagged["persona"].iloc[0].split("· ")[1].split()[0]) < 500
+    assert any("smaller than 500 rows" in w.value for w in at.warning)
+    at = _page("compare_k", cmp_k_a=4, cmp_k_b=3, cmp_method_a="kmeans", cmp_method_b="kmeans", **state)
+    assert any("smaller than 500 rows" in w.value for w in at.warning)
+    small = [m.value for m in at.main.markdown if m.value.startswith(":material/lock:")]
+    assert small and all("Small segment" in m for m in small)
+    assert any("not a persona" in c.value for c in at.caption)

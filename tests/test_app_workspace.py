@@ -8,12 +8,11 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from persona_lab.data.sample_data import CUSTOMER_SAMPLE, SAMPLE_DIR
-from persona_lab.workspace import JobRunner, WorkspaceStore
+from persona_lab.workspace import WorkspaceStore
 from ui import runs
 from ui.dataset import digest
 from ui.state import EDITS, WORKSPACE, WS_NOTES

@@ -3,7 +3,7 @@ import unicodedata
 import pytest
 from faker import Faker
 
-from persona_lab.personas.naming import locale_for, normalise_gender, persona_name
+from persona_lab.personas.naming import NameBook, locale_for, normalise_gender, persona_name
 
 
 def _scripts(text: str) -> set[str]:
@@ -58,13 +58,25 @@ def test_locale_for_codes_names_and_unknowns():
         assert locale_for(unknown) == "en_US"
 
 
-def test_taken_prevents_duplicates_deterministically():
-    taken: set[str] = set()
+def test_taken_prevents_duplicate_names_and_first_names_deterministically():
+    taken = NameBook()
     names = [persona_name("female", "US", 5, i % 3, taken) for i in range(100)]
     assert len(set(names)) == 100
-    assert taken == set(names)
-    again: set[str] = set()
+    assert len({n.split()[0] for n in names}) == 100  # "Christopher Smith" never beside "Christopher James"
+    assert taken.names == set(names)
+    again = NameBook()
     assert [persona_name("female", "US", 5, i % 3, again) for i in range(100)] == names
+
+
+def test_a_locale_out_of_first_names_still_gives_unique_names():
+    taken = NameBook()
+    names = [persona_name("male", "IS", 1, i, taken) for i in range(400)]
+    assert len(set(names)) == 400
+
+
+def test_a_reserved_name_blocks_its_first_name():
+    taken = NameBook(["Mary Major"])
+    assert all(persona_name("female", "US", 0, i, taken).split()[0] != "Mary" for i in range(30))
 
 
 def test_unknown_gender_still_gives_a_name():

@@ -30,7 +30,9 @@ def test_cover_then_a_card_per_included_persona_then_the_appendix(tmp_path):
     for page, (name, share) in zip(pages[1:4], [(LATIN, "41.2%"), (ARABIC, "30.0%"), (CJK, "23.1%")]):
         assert name in page and share in page
     assert all(f"PERSONA {i + 1} OF 3" in pages[1 + i] for i in range(3))
-    assert pages[4].startswith("Appendix") and "Method and parameters" in pages[4]
+    assert pages[4].startswith("Appendix")
+    for section in ("Method", "Settings", "Stability", "Data fingerprint"):
+        assert f"\n{section}\n" in pages[4]
     assert all(p.rstrip().endswith(f"{i + 1} / 5") for i, p in enumerate(pages))
 
 
@@ -114,7 +116,11 @@ def test_k_choice_on_the_cover_and_its_charts_in_the_appendix():
 
 def test_appendix_holds_the_manifest_and_descriptor_profiles():
     appendix = _pages(pdf_bytes(persona_set()))[4]
-    assert MANIFEST["data_fingerprint"] in appendix and "n_init=10" in appendix
+    # Readable tables, not the manifest's JSON.
+    assert f"Data fingerprint {MANIFEST['data_fingerprint']}" in appendix and "n_init 10" in appendix
+    assert "Seed 42" in appendix and "Preparation spend: numeric, standard scaled" in appendix
+    assert f"{LATIN} recovered in 87.0% of resamples" in appendix and "Other personas not assessed" in appendix
+    assert "{" not in appendix and '"seed"' not in appendix
     assert "Descriptor profiles" in appendix and "revenue" in appendix and "120.5 [110, 131]" in appendix
     assert "channel = web" in appendix and "40.0% [33.0%, 47.0%]" in appendix
 
@@ -210,3 +216,73 @@ def test_the_index_lists_every_persona_of_a_large_set():
     index = "\n".join(p for p in pages if "Index of personas" in p)
     assert all(f"Persona {i:03d}" in index for i in range(90)) and "more not shown" not in index
     assert "PERSONA 90 OF 90" in "\n".join(pages)
+
+
+def _label_boxes(spec: dict) -> list[tuple[float, float, float]]:
+    """(left, right, y) of each cell label of a chart, as vl-convert lays it out, measured in the
+    widest font it may use (DejaVu Sans)."""
+    import re
+
+    import vl_convert
+    from PIL import ImageFont
+
+    svg = vl_convert.vegalite_to_svg(spec)
+    boxes = []
+    for x, y, size, text in re.findall(r'aria-roledescription="text mark" text-anchor="middle" '
+                                       r'transform="translate\(([\d.]+),([\d.]+)\)"[^>]*font-size="([\d.]+)px"[^>]*>'
+                                       r'([^<]*)</text>', svg):
+        width = ImageFont.truetype(str(layout.FONT_DIR / "DejaVuSans.ttf"), round(float(size))).getlength(text)
+        boxes.append((float(x) - width / 2, float(x) + width / 2, float(y)))
+    return boxes
+
+
+def test_k_hat_heatmap_labels_never_overlap():
+    """"93%7%": the labels of neighbouring cells ran into each other at Vega's default column width."""
+    import json
+
+    ks = list(range(2, 41))
+    p = pd.DataFrame([(c, k, 1.0 if (c == "rule" and k == 2) else 0.93 if k == 3 else 0.07)
+                      for c in ("rule", "silhouette") for k in ks], columns=["criterion", "k", "probability"])
+    spec = json.loads(charts.k_hat_heatmap(p).to_json())
+    boxes = _label_boxes(spec)
+    assert len(boxes) == 2 * len(ks)
+    for y in {b[2] for b in boxes}:
+        row = sorted(b for b in boxes if b[2] == y)
+        assert all(right + 2 <= left for (_, right, _), (left, _, _) in zip(row, row[1:])), row
+    # The same check finds the overlap at the old width: it measures what it claims.
+    spec["width"] = {"step": 20}
+    row = sorted(b for b in _label_boxes(spec) if b[2] == boxes[0][2])
+    assert any(right + 2 > left for (_, right, _), (left, _, _) in zip(row, row[1:]))
+
+
+def test_a_long_card_header_wraps_instead_of_being_cut():
+    from dataclasses import replace
+
+    ps = persona_set()
+    persona = replace(ps.personas[0], prevalence=0.096)
+    ps = replace(ps, kind="interactions", personas=[persona])
+    page = _pages(pdf_bytes(ps))[1]
+    flat = " ".join(page.split())
+    # "matches 9.6% of all interactions: its skeleton group's, attributed to it" runs past the band's width.
+    assert "matches 9.6% of all interactions: its skeleton group's, attributed to it" in flat
+    assert "…" not in page.split("Profile")[0]
+
+
+def test_a_k_chosen_by_hand_is_explained_next_to_the_recommendation():
+    from types import SimpleNamespace
+
+    from persona_lab.export.pdf import k_choice
+
+    selection = SimpleNamespace(recommended_k=2, resamples=50, k_distribution={2: 0.93, 3: 0.07}, stable=[2, 3],
+                                headline="2 personas (chosen in 93% of 50 resamples; 2-3 cover 90%)",
+                                statement="k = 2 beats the null band")
+    text = k_choice(selection, 10)
+    assert text.startswith("k = 10 chosen by hand. The stability assessment recommends 2 personas")
+    assert "reappears most reliably when the data are resampled" in text
+    assert "P(k_hat = 10)" in text and "0% of 50 resamples" in text and "not more stable" in text
+    assert "finer detail" in text
+    assert "k = 3 itself was the answer on 7% of 50 resamples" in k_choice(selection, 3)
+    assert k_choice(selection, 2) == "Stability assessment: k = 2 beats the null band"
+    cover = _pages(pdf_bytes(persona_set(), ReportContext(text)))[0]
+    flat = " ".join(cover.split())
+    assert "finer detail" in flat and "read each one's stability before relying on it." in flat  # not cut

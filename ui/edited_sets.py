@@ -19,6 +19,7 @@ from persona_lab import charts
 from persona_lab.assess.criteria import label as criterion_label
 from persona_lab.assess.select import RULE, RULE_LABEL
 from persona_lab.errors import PersonaLabError
+from persona_lab.export.pdf import k_choice
 from persona_lab.personas.model import PersonaSet
 from ui import analyses
 from ui.state import EDITS, LOADED, LOADED_DIGEST, PROBLEM
@@ -112,13 +113,10 @@ def assessment_of(selection, k: int) -> tuple[dict[int, float], str | None, tupl
     if selection is None:
         return {}, None, ()
     survival = {}
-    if selection.recommended_k == k:
-        choice = f"Stability assessment: {selection.statement}"
-        if selection.survival is not None:  # measured at the recommended k only
-            survival = {int(r.persona_id): float(r.survival) for r in selection.survival.itertuples()
-                        if r.survival == r.survival}  # NaN: never resampled
-    else:
-        choice = f"k = {k} chosen by hand; the stability assessment recommends {selection.headline}"
+    choice = k_choice(selection, k)
+    if selection.recommended_k == k and selection.survival is not None:  # measured at the recommended k only
+        survival = {int(r.persona_id): float(r.survival) for r in selection.survival.itertuples()
+                    if r.survival == r.survival}  # NaN: never resampled
     figures = []
     if selection.curves is not None and not selection.curves.table.empty:
         labels = {c: criterion_label(c) for c in selection.curves.table["criterion"].unique()}

@@ -20,8 +20,9 @@ from persona_lab.agreement import align_labels, matched_contingency
 from persona_lab.errors import PersonaLabError
 from persona_lab.methods import get_method, parse_value
 from persona_lab.personas.model import Persona, PersonaSet
+from persona_lab.personas.privacy import flag_small, is_small, small_note
 from ui import runs
-from ui.state import method_label
+from ui.state import MIN_ROWS, method_label
 
 # -- showing user text, errors and progress --------------------------------------------------------
 
@@ -101,19 +102,58 @@ def comparison_table(result) -> pd.DataFrame:
 
 
 def persona_brief(persona: Persona, persona_set: PersonaSet) -> None:
-    """A small card: name, share, size, demographics and the top three traits or interests."""
+    """A small card: name, share, size, demographics and the top three traits or interests; a
+    segment below the minimum size only its size and a flag."""
     with st.container(border=True):
-        st.markdown(f"**{md(persona.name)}**")
+        small = is_small(persona, min_size())
+        st.markdown(f"{':material/lock: ' if small else ''}**{md(persona.name)}**")
         st.caption(
             f"{percent(persona.share)} · {size_text(persona_set, persona.size)}"
-            + ("  \n" + md(", ".join(persona.demographics.values())) if persona.demographics else "")
+            + ("  \n" + md(", ".join(persona.demographics.values())) if persona.demographics and not small else "")
         )
-        if persona.traits or persona.interests:
+        if small:
+            st.caption(f"Below the minimum segment size ({min_size():,}): not a persona, withheld from the exports.")
+        elif persona.traits or persona.interests:
             st.altair_chart(charts.persona_profile(persona, n=3), width="stretch")
+
+
+# -- small segments: the exports' minimum size, wherever personas show --------------------------------
+
+
+def min_size() -> int:
+    """The minimum segment size the exports use (set on the Personas page)."""
+    return int(st.session_state[MIN_ROWS])
+
+
+def flagged(persona_set: PersonaSet) -> PersonaSet:
+    """``persona_set`` with its segments below the minimum size shown as small segments."""
+    return flag_small(persona_set, min_size())
+
+
+def small_segments_note(persona_set: PersonaSet, where: str = "") -> None:
+    """A warning naming the segments below the minimum size, if any (``where``: whose they are)."""
+    note = small_note(persona_set, min_size())
+    if note:
+        st.warning(md(f"{where}: {note}" if where else note), icon=":material/lock:")
+
+
+def distinct_pair(a: int | None, b: int | None, solutions: list) -> tuple[int, int]:
+    """The two column positions "Who goes where" compares: the stored ones within the columns
+    there are, and where they would show one solution against itself (a diagonal), the second
+    moved to the last column holding another solution."""
+    count = len(solutions)
+    a = min(0 if a is None else int(a), count - 1)
+    b = min(count - 1 if b is None else int(b), count - 1)
+    if solutions[a] == solutions[b]:
+        others = [i for i in range(count) if solutions[i] != solutions[a]]
+        if others:
+            b = others[-1]
+    return a, b
 
 
 def side_by_side(run_a: pipeline.PersonaRun, run_b: pipeline.PersonaRun, name_a: str, name_b: str) -> None:
     """Two solutions' personas in two columns, matched row by row, then who goes where."""
+    run_a, run_b = (replace(r, personas=flagged(r.personas)) for r in (run_a, run_b))
     alignment = align_runs(run_a, run_b)
     heads = st.columns(2)
     heads[0].subheader(name_a)
@@ -136,11 +176,14 @@ def side_by_side(run_a: pipeline.PersonaRun, run_b: pipeline.PersonaRun, name_a:
 # -- derived views of a run (cached on the run's key) -------------------------------------------
 
 
-def personas_table(persona_set: PersonaSet) -> pd.DataFrame:
-    """One row per persona: name, share (%), size and demographics, for st.dataframe."""
+def personas_table(persona_set: PersonaSet, min_rows: int = 0) -> pd.DataFrame:
+    """One row per persona: name, share (%), size and demographics, for st.dataframe; a segment
+    below ``min_rows`` flagged (its name is already that of a small segment: :func:`flagged`)."""
     return pd.DataFrame(
         {
             "persona": [p.name for p in persona_set.personas],
+            "flag": ["🔒 too small: withheld from the exports" if is_small(p, min_rows) else ""
+                     for p in persona_set.personas],
             "share": [100 * p.share for p in persona_set.personas],
             "size": [round(p.size, 0 if persona_set.kind == "interactions" else 1) for p in persona_set.personas],
             "demographics": [", ".join(f"{k}: {v}" for k, v in p.demographics.items()) for p in persona_set.personas],

@@ -230,6 +230,21 @@ def paragraph(pdf: FPDF, text: str, max_lines: int, size: float = 10, colour=INK
         pdf.cell(width, LINE, line, align=align, new_x="LMARGIN", new_y="NEXT")
 
 
+def wrap(pdf: FPDF, text: str, width: float, size: float, bold: bool = False, max_lines: int = 3) -> list[str]:
+    """``text`` broken into the lines it takes at ``width``, at most ``max_lines`` (the last cut
+    with an ellipsis only beyond them): headers wrap rather than lose their end."""
+    pdf.set_font(FAMILY, "B" if bold else "", size)
+    text = clean(text)
+    shape_for(pdf, text)
+    if not text:
+        return []
+    lines = pdf.multi_cell(width, size * 0.45, text, dry_run=True, output="LINES")
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = fit(pdf, lines[-1].rstrip() + "…", width, ellipsis_given=True)
+    return lines
+
+
 def text_at(pdf: FPDF, x: float, y: float, text: str, size: float, colour, bold=False, width=None) -> None:
     pdf.set_xy(x, y)
     cell(pdf, width or pdf.w - x - MARGIN, size * 0.45, text, size, colour, bold=bold)

@@ -2,14 +2,14 @@
 
 The cover says what was segmented and how (dataset, method, k, seed, how k was chosen); each
 card is one A4 page laid out to fit (face, name, share, stability, demographics, story, the
-persona's chart, quotes, why); the appendix holds the manifest, the descriptor profiles and the
+persona's chart, quotes, why); the appendix holds how the personas were made as tables (method,
+settings, stability, data fingerprint), the descriptor profiles and the
 charts of the choice of k. Charts are the app's own Altair builders rendered by vl-convert.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import math
 import os
 from dataclasses import dataclass
@@ -32,7 +32,6 @@ from .included import identity, included
 #: A report stays readable whatever the width of the data (a table of 5,000 columns would make
 #: thousands of appendix pages): the rest is in manifest.json, written beside the PDF.
 STEPS_SHOWN = 40
-MANIFEST_CHARS = 6000
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,27 @@ class ReportContext:
 
     k_choice: str | None = None
     k_charts: tuple[tuple[str, str], ...] = ()
+
+
+def k_choice(selection, k: int) -> str:
+    """How k was chosen, in words a client can follow, from a stability assessment
+    (:class:`persona_lab.assess.select.Selection`): the assessment's own statement when ``k`` is its
+    recommendation; for a k chosen by hand, what the recommendation means, how often resamples
+    picked this k (P(k_hat = k)) and why one may still choose it."""
+    if selection.recommended_k == k:
+        return f"Stability assessment: {selection.statement}"
+    runs = f"{selection.resamples} resample{'' if selection.resamples == 1 else 's'}"
+    p_k = float(selection.k_distribution.get(k, 0.0))
+    stable = k in selection.stable
+    return (
+        f"k = {k} chosen by hand. The stability assessment recommends {selection.headline}: the number of "
+        f"personas that reappears most reliably when the data are resampled and beats structure-free data, "
+        f"a floor for how many personas the data support rather than a ceiling. "
+        f"k = {k} itself was the answer on {p_k:.0%} of {runs} (P(k_hat = {k})) and is "
+        + ("more stable than structure-free data. " if stable else "not more stable than structure-free data. ")
+        + f"One may choose more personas than recommended for finer detail a team can act on; its personas are then "
+        "less reproducible: read each one's stability before relying on it."
+    )
 
 
 def pdf_bytes(persona_set: PersonaSet, context: ReportContext | None = None, n_jobs: int = 1) -> bytes:
@@ -141,7 +161,7 @@ def _cover(pdf: _Document, ps: PersonaSet, total: int, context: ReportContext) -
         share, size = ps.unassigned.get("share", 0.0), ps.unassigned.get("size", 0.0)
         rows.append(("Unassigned", f"{L.percent(share)} ({size:,.0f} {_unit(ps)})"))
     rows.append(("Persona Lab version", str(ps.manifest.get("package_version", "—"))))
-    _table(pdf, rows)
+    _table(pdf, rows, max_lines=12)  # a hand-chosen k's explanation is a paragraph
 
     pdf.ln(8)
     _index(pdf, ps)
@@ -188,7 +208,7 @@ def _index(pdf: _Document, ps: PersonaSet) -> None:
         L.cell(pdf, INDEX_COLUMNS[4], INDEX_ROW, L.percent(share), 8, L.MUTED, align="R", newline=True)
 
 
-def _table(pdf: _Document, rows: list[tuple[str, str]], label_w: float = 50) -> None:
+def _table(pdf: _Document, rows: list[tuple[str, str]], label_w: float = 50, max_lines: int = 3) -> None:
     for label, value in rows:
         # Break before a row, not inside it: the row is drawn from its starting y, which an
         # automatic break in the middle would leave on the previous page.
@@ -197,9 +217,9 @@ def _table(pdf: _Document, rows: list[tuple[str, str]], label_w: float = 50) -> 
         y = pdf.get_y()
         pdf.set_x(L.MARGIN)
         L.cell(pdf, label_w, 7, label, 10, L.MUTED)
-        # A long value (how k was chosen) wraps onto at most three lines.
+        # A long value (how k was chosen) wraps onto at most ``max_lines`` lines.
         pdf.set_xy(L.MARGIN + label_w, y + 1)
-        L.paragraph(pdf, value, max_lines=3, indent=label_w)
+        L.paragraph(pdf, value, max_lines=max_lines, indent=label_w)
         pdf.set_y(max(pdf.get_y() + 1, y + 7))
         pdf.set_draw_color(*L.RULE)
         pdf.line(L.MARGIN, pdf.get_y(), pdf.w - L.MARGIN, pdf.get_y())
@@ -213,27 +233,7 @@ HEADER, FACE = 52.0, 40.0
 def _card(pdf: _Document, ps: PersonaSet, persona: Persona, index: int, chart: str | None) -> None:
     colour = persona_colour(persona)
     pdf.add_page()
-    pdf.set_fill_color(*colour)
-    pdf.rect(0, 0, pdf.w, HEADER, style="F")
-    text_w = pdf.epw - FACE - 6
-    soft = L.mix(colour, L.WHITE, 0.75)
-    L.text_at(pdf, L.MARGIN, 9, f"PERSONA {index + 1} OF {len(ps.personas)}", 8, soft, bold=True, width=text_w)
-    L.text_at(pdf, L.MARGIN, 14, persona.name, 22, L.WHITE, bold=True, width=text_w)
-    L.text_at(pdf, L.MARGIN, 26, identity(persona), 11, L.WHITE, width=text_w)
-    L.text_at(pdf, L.MARGIN, 32, f"{L.percent(persona.share)} share · {persona.size:,.0f} {_unit(ps)}"
-              + _matches(persona, ps), 10, L.WHITE, bold=True, width=text_w)
-    if persona.stability is not None:
-        L.text_at(pdf, L.MARGIN, 38, f"Stability: recovered in {L.percent(persona.stability)} of resamples",
-                  9, soft, width=text_w)
-    # A share meter: how big this persona is next to the whole population.
-    pdf.set_fill_color(*L.mix(colour, L.WHITE, 0.35))
-    pdf.rect(L.MARGIN, 44, 60, 1.8, style="F")
-    pdf.set_fill_color(*L.WHITE)
-    share = persona.share if math.isfinite(persona.share) else 0.0
-    pdf.rect(L.MARGIN, 44, 60 * min(max(share, 0.0), 1.0), 1.8, style="F")
-    _face(pdf, persona.face, pdf.w - L.MARGIN - FACE, (HEADER - FACE) / 2)
-
-    pdf.set_y(HEADER + 6)
+    pdf.set_y(_card_header(pdf, ps, persona, index, colour) + 6)
     facts = [(str(k), str(v)) for k, v in persona.demographics.items()]
     if facts:
         L.heading(pdf, "Profile", colour)
@@ -267,6 +267,42 @@ def _card(pdf: _Document, ps: PersonaSet, persona: Persona, index: int, chart: s
         L.caption(pdf, "No profile details were recorded for this persona.")
 
 
+def _card_header(pdf: _Document, ps: PersonaSet, persona: Persona, index: int, colour) -> float:
+    """The coloured band on top of a card: every line wraps (a long prevalence phrase or name is
+    never cut mid-word), and the band grows when they need more than its usual height. Returns
+    the band's bottom."""
+    text_w = pdf.epw - FACE - 6
+    soft = L.mix(colour, L.WHITE, 0.75)
+    lines = [(f"PERSONA {index + 1} OF {len(ps.personas)}", 8, soft, True, 1),
+             (persona.name, 22, L.WHITE, True, 2),
+             (identity(persona), 11, L.WHITE, False, 2),
+             (f"{L.percent(persona.share)} share · {persona.size:,.0f} {_unit(ps)}" + _matches(persona, ps), 10,
+              L.WHITE, True, 3)]
+    if persona.stability is not None:
+        lines.append((f"Stability: recovered in {L.percent(persona.stability)} of resamples", 9, soft, False, 2))
+    wrapped = [(L.wrap(pdf, text, text_w, size, bold, most), size, tint, bold) for text, size, tint, bold, most in lines]
+    height = 9 + sum(len(w) * size * 0.45 + 1.2 for w, size, _, _ in wrapped if w) + 5
+    band = max(HEADER, height + 4)
+    pdf.set_fill_color(*colour)
+    pdf.rect(0, 0, pdf.w, band, style="F")
+    y = 9.0
+    for texts, size, tint, bold in wrapped:
+        for text in texts:
+            L.text_at(pdf, L.MARGIN, y, text, size, tint, bold=bold, width=text_w)
+            y += size * 0.45
+        if texts:
+            y += 1.2
+    # A share meter: how big this persona is next to the whole population.
+    meter_y = band - 8
+    pdf.set_fill_color(*L.mix(colour, L.WHITE, 0.35))
+    pdf.rect(L.MARGIN, meter_y, 60, 1.8, style="F")
+    pdf.set_fill_color(*L.WHITE)
+    share = persona.share if math.isfinite(persona.share) else 0.0
+    pdf.rect(L.MARGIN, meter_y, 60 * min(max(share, 0.0), 1.0), 1.8, style="F")
+    _face(pdf, persona.face, pdf.w - L.MARGIN - FACE, (HEADER - FACE) / 2)
+    return band
+
+
 def _face(pdf: _Document, svg: str, x: float, y: float) -> None:
     if not svg.strip():
         return
@@ -298,13 +334,17 @@ def _persona_chart(pdf: _Document, persona: Persona, chart: str | None, colour, 
 
 
 def _appendix(pdf: _Document, ps: PersonaSet, context: ReportContext) -> None:
-    """Flowing pages (unlike the cards): the manifest, descriptor tables, k-selection charts."""
+    """Flowing pages (unlike the cards): how the personas were made as readable tables (method,
+    settings, stability, data fingerprint), descriptor tables, k-selection charts."""
     pdf.add_page()
     pdf.set_auto_page_break(True, margin=L.FOOTER_SPACE)
     L.text_at(pdf, L.MARGIN, L.MARGIN, "Appendix", 20, L.INK, bold=True)
     pdf.set_y(L.MARGIN + 12)
-    L.heading(pdf, "Method and parameters", L.INK)
-    _table(pdf, _manifest_rows(ps.manifest, context), label_w=46)
+    for title, rows in method_sections(ps, context):
+        L.heading(pdf, title, L.INK)
+        _table(pdf, rows, label_w=46, max_lines=12)
+    L.caption(pdf, "The complete record is manifest.json, beside this report; persona-lab personas --manifest "
+                   "personas.json repeats this run and writes the same personas.json.")
     described = [p for p in ps.personas if p.descriptors]
     if described:
         L.heading(pdf, "Descriptor profiles", L.INK)
@@ -318,35 +358,49 @@ def _appendix(pdf: _Document, ps: PersonaSet, context: ReportContext) -> None:
             pdf.add_page()
         L.heading(pdf, title, L.INK)
         L.chart(pdf, spec, max_height=height)
-    L.heading(pdf, "Manifest", L.INK)
-    L.caption(pdf, "persona-lab personas --manifest personas.json repeats this run and writes the same personas.json.")
-    text = json.dumps(ps.manifest, ensure_ascii=False)
-    if len(text) > MANIFEST_CHARS:
-        text = text[:MANIFEST_CHARS] + f" … ({len(text) - MANIFEST_CHARS:,} more characters in manifest.json)"
-    L.block(pdf, text, size=7, line=3.2)
     pdf.set_auto_page_break(False)
 
 
-def _manifest_rows(manifest: dict, context: ReportContext) -> list[tuple[str, str]]:
-    preparation = manifest.get("preparation") or {}
+def method_sections(ps: PersonaSet, context: ReportContext) -> list[tuple[str, list[tuple[str, str]]]]:
+    """How the personas were made, as (section, rows of label and value) for a reader: the method
+    and its settings, the preparation, the stability of k and of each persona, and the data's
+    fingerprint. The PDF's appendix and the deck's method slide show the same."""
+    manifest = ps.manifest
     parameters = manifest.get("parameters") or {}
-    rows = [
-        ("Method", str(manifest.get("method", "—"))),
-        ("Parameters", ", ".join(f"{k}={v}" for k, v in parameters.items()) or "defaults"),
-        ("k requested", str(manifest.get("k_requested", "—"))),
-        ("Seed", str(manifest.get("seed", "—"))),
-        ("How k was chosen", context.k_choice or "given by the user"),
-        ("Data", str(manifest.get("dataset", "—"))),
-        ("Data fingerprint", str(manifest.get("data_fingerprint", "—"))),
-        ("Kind", str(manifest.get("kind", "—"))),
-    ]
-    steps = [str(step) for step in preparation.get("steps", [])]
+    method = [("Method", str(manifest.get("method", ps.method)))]
+    method += [(str(name), _setting(value)) for name, value in parameters.items()] or [("Parameters", "defaults")]
+    method += [("k requested", str(manifest.get("k_requested", "—"))), ("Personas found", str(ps.k))]
+
+    settings = [("Seed", str(manifest.get("seed", "—"))), ("How k was chosen", context.k_choice or "given by the user")]
+    steps = [str(step) for step in (manifest.get("preparation") or {}).get("steps", [])]
     if len(steps) > STEPS_SHOWN:
         steps = steps[:STEPS_SHOWN] + [f"… and {len(steps) - STEPS_SHOWN:,} more steps (all in manifest.json)"]
-    rows += [("Preparation" if i == 0 else "", step) for i, step in enumerate(steps)]
-    rows += [("Note" if i == 0 else "", str(note)) for i, note in enumerate(manifest.get("notes", []))]
-    rows.append(("Persona Lab version", str(manifest.get("package_version", "—"))))
-    return rows
+    settings += [("Preparation" if i == 0 else "", step) for i, step in enumerate(steps)]
+    settings += [("Note" if i == 0 else "", str(note)) for i, note in enumerate(manifest.get("notes", []))]
+    if withheld_note(ps):
+        settings.append(("Minimum segment size", withheld_note(ps)))
+
+    assessed = [p for p in ps.personas if p.stability is not None]
+    stability = [(p.name, f"recovered in {L.percent(p.stability)} of resamples") for p in assessed[:STEPS_SHOWN]]
+    if len(assessed) < len(ps.personas):
+        stability.append(("Other personas" if assessed else "Personas",
+                          "not assessed: run the stability assessment (Number of personas, or persona-lab "
+                          "select-k) at this k to see how often each persona reappears"))
+
+    data = [("Data", str(manifest.get("dataset", ps.dataset or "—"))),
+            ("Data fingerprint", str(manifest.get("data_fingerprint", "—"))),
+            ("Kind", {"interactions": "interaction matrix (APG)", "entities": "one row per person"}.get(
+                str(manifest.get("kind", ps.kind)), str(manifest.get("kind", "—")))),
+            ("Persona Lab version", str(manifest.get("package_version", "—")))]
+    return [("Method", method), ("Settings", settings), ("Stability", stability), ("Data fingerprint", data)]
+
+
+def _setting(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (dict, list, tuple)):
+        return ", ".join(f"{k} = {v}" for k, v in value.items()) if isinstance(value, dict) else ", ".join(map(str, value))
+    return str(value)
 
 
 def _descriptor_table(pdf: _Document, persona: Persona) -> None:

@@ -21,7 +21,7 @@ from .apg import apg_personas, memberships
 from .faces import face_svg
 from .model import Persona, PersonaSet
 from .narrative import write_narrative
-from .naming import persona_name, seed_entropy
+from .naming import NameBook, persona_name, seed_entropy
 from .prevalence import apg_prevalence, table_prevalence
 from .tables import table_personas
 
@@ -30,6 +30,9 @@ OPEN_BAND_YEARS = 14
 #: How far below its bound an open lower age band ("under 18") reaches: 13-17.
 YOUNG_BAND_YEARS = 5
 POPULATION = {"interactions": "audience's interactions", "entities": "people in the data"}
+#: A persona's name, age and face follow from what it is (:func:`name_key`), not from the run's
+#: seed: the same persona found with another seed, or at another k, is the same person.
+IDENTITY_SEED = 0
 
 
 def build_personas(
@@ -49,13 +52,15 @@ def build_personas(
     else:
         personas, unassigned = table_personas(dataset, prepared, method, n_traits, seed)
     _add_prevalence(dataset, prepared, method, personas)
-    taken: set[str] = set()
-    for persona in personas:
-        key = _name_key(persona)
-        persona.name = persona_name(persona.gender, persona.country, seed, key, taken)
-        persona.age = age_in_range(persona.age, seed, key)
+    taken = NameBook()
+    # In the order of what they are, not of their ids (which another seed permutes), so that a
+    # name redrawn to stay unique is redrawn for the same persona whatever the seed.
+    for persona in sorted(personas, key=lambda p: (name_key(p), p.id)):
+        key = name_key(persona)
+        persona.name = persona_name(persona.gender, persona.country, IDENTITY_SEED, key, taken)
+        persona.age = age_in_range(persona.age, IDENTITY_SEED, key)
         # The name joins the key: personas sharing a skeleton get different names, and faces.
-        persona.face = face_svg(f"{key}|{persona.name}", seed, persona.gender, _as_number(persona.age))
+        persona.face = face_svg(f"{key}|{persona.name}", IDENTITY_SEED, persona.gender, _as_number(persona.age))
         recovered = (survival or {}).get(persona.id)
         if recovered is not None and math.isfinite(recovered):
             persona.stability = float(recovered)
@@ -91,7 +96,7 @@ def _add_prevalence(dataset: Dataset, prepared: Prepared, method: SegmentationMe
             dataset.frame, labels, prepared.size_weight, persona)
 
 
-def _name_key(persona: Persona) -> str:
+def name_key(persona: Persona) -> str:
     """What the persona is, independent of k and of its id: its demographic skeleton (APG) or
     typical identity and leading trait (tables). The same persona at another k keeps its name."""
     if persona.groups or persona.interests:

@@ -19,11 +19,14 @@ edits) is read as an edit set too: its names, narratives, hidden traits, exclusi
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import PersonaLabError
+from .build import IDENTITY_SEED, name_key
 from .model import Persona, PersonaSet, Trait
+from .naming import NameBook, persona_name
 
 EDIT_SET_VERSION = 1
 
@@ -36,10 +39,69 @@ def _with_persona(ps: PersonaSet, persona_id: int, **changes) -> PersonaSet:
 
 
 def renamed(ps: PersonaSet, persona_id: int, name: str) -> PersonaSet:
-    name = " ".join(str(name).split())
-    if not name:
+    """``ps`` with the persona called ``name``, wherever its name is written: its own narrative
+    ("Christopher Smith (18) accounts for...") and its siblings' explanations ("Christopher Smith
+    leads with..."), so that no export holds the old name beside the new one."""
+    return renamed_all(ps, {persona_id: name})
+
+
+def renamed_all(ps: PersonaSet, names: dict[int, str]) -> PersonaSet:
+    """:func:`renamed` for several personas at once (an edit set's names, which may swap two)."""
+    names = {i: " ".join(str(name).split()) for i, name in names.items()}
+    if not all(names.values()):
         raise PersonaLabError("A persona needs a name", where="persona name", fix="Type a name")
-    return _with_persona(ps, persona_id, name=name)
+    final = [names.get(p.id, p.name) for p in ps.personas]
+    twice = sorted({n for n in final if final.count(n) > 1} & set(names.values()))
+    if twice:
+        raise PersonaLabError(f"Another persona is already called {twice[0]!r}", where="persona name",
+                              fix="Give each persona its own name")
+    return _with_names(ps, names)
+
+
+def named_like(ps: PersonaSet, names: dict[int, str], taken: NameBook) -> PersonaSet:
+    """``ps`` with persona ``i`` called ``names[i]``: the name of the same persona in another
+    solution (matched by shared rows, as Compare k colours them alike), so that it keeps its name
+    there. Every other persona keeps its own name unless ``taken`` (the names of the other
+    solutions' personas) or a carried name already holds it, or its first name: it then draws a
+    new one, so that one name never stands for two different personas. The names used are added
+    to ``taken``; pass one book for all the solutions shown together."""
+    ids = {p.id for p in ps.personas}
+    carried = {i: n for i, n in names.items() if i in ids}
+    for name in carried.values():
+        taken.add(name)
+    new = dict(carried)
+    for p in ps.personas:
+        if p.id in carried:
+            continue
+        first = (p.name.split() or [""])[0]
+        if p.name and taken.free(p.name, first):
+            taken.add(p.name, first)
+        else:
+            new[p.id] = persona_name(p.gender, p.country, IDENTITY_SEED, f"{name_key(p)}|{p.id}", taken)
+    return _with_names(ps, new)
+
+
+def _with_names(ps: PersonaSet, names: dict[int, str]) -> PersonaSet:
+    """Every persona ``i`` in ``names`` renamed at once, in every text of the set that names it."""
+    old = {p.name: names[p.id] for p in ps.personas if p.id in names and p.name and p.name != names[p.id]}
+
+    def rewritten(text: str) -> str:
+        # Only the names the text holds (a regex of 100 names on every text took seconds at k = 100);
+        # whole names only ("Anna Lee" leaves "Anna Leeds" alone), longest first, in one pass so
+        # that two personas swapping names do not rename each other twice.
+        present = sorted((n for n in old if n in text), key=len, reverse=True)
+        if not present:
+            return text
+        written = re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in present))
+        return written.sub(lambda m: old[m.group(0)], text)
+
+    personas = []
+    for p in ps.personas:
+        changes = {"name": names[p.id]} if p.id in names else {}
+        if old:
+            changes |= {"explanation": rewritten(p.explanation), "narrative": rewritten(p.narrative)}
+        personas.append(replace(p, **changes))
+    return replace(ps, personas=personas)
 
 
 def with_narrative(ps: PersonaSet, persona_id: int, narrative: str) -> PersonaSet:
@@ -149,14 +211,15 @@ class EditSet:
                     f"(ids {', '.join(map(str, sorted(by_id))) or 'none'})",
                     fix="Apply edits to the analysis they were made on (same data, method, k and seed)",
                 )
-            if edit.name is not None:
-                ps = renamed(ps, edit.id, edit.name)
-            if edit.narrative is not None:
-                ps = with_narrative(ps, edit.id, edit.narrative)
             if edit.hidden_traits is not None:
                 ps = with_hidden_traits(ps, edit.id, _trait_positions(persona, edit.hidden_traits))
             if edit.include is not None:
                 ps = with_included(ps, edit.id, edit.include)
+        # All names at once, before the narratives an edit set holds (already written with them).
+        ps = renamed_all(ps, {e.id: e.name for e in self.personas if e.name is not None})
+        for edit in self.personas:
+            if edit.narrative is not None:
+                ps = with_narrative(ps, edit.id, edit.narrative)
         if self.order is not None:
             ranks = {pid: i for i, pid in enumerate(self.order)}
             unknown = sorted(set(ranks) - set(by_id))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 
 import math
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -118,37 +119,80 @@ def locale_for(country: object) -> str:
     return _with_person_names(_COUNTRY_LOCALES.get(code, DEFAULT_LOCALE))
 
 
+class NameBook:
+    """The names, and first names, a persona set already uses: a new name differs in both, so
+    that "Christopher Smith" and "Christopher James" never sit in one set (people remember a
+    persona by its first name)."""
+
+    def __init__(self, names=()):
+        self.names: set[str] = set()
+        self.first_names: set[str] = set()
+        for name in names:
+            self.add(name)
+
+    def add(self, name: str, first: str | None = None) -> None:
+        """Reserve ``name``; its first name is ``first`` when drawn here, else its first word
+        (a name typed by the user or carried from another solution)."""
+        self.names.add(name)
+        self.first_names.add(first if first is not None else (name.split() or [""])[0])
+
+    def free(self, name: str, first: str) -> bool:
+        return name not in self.names and first not in self.first_names
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+
 def persona_name(
     gender: str | None,
     country: str | None,
     seed: int,
     persona_id: int | str,
-    taken: set[str] | None = None,
+    taken: NameBook | None = None,
 ) -> str:
     """A reproducible full name for a persona, in the locale of its country.
 
     The same ``(seed, persona_id)`` always gives the same name. ``persona_id`` may be text (what
     the persona is, e.g. its demographic skeleton), so that the same persona found at k = 3 and
-    k = 5 keeps its name. When ``taken`` is given, a name
-    already in it is re-drawn from the same seeded stream (so still deterministic), and the
-    chosen name is added to ``taken``: pass one set for all personas of a set.
+    k = 5 keeps its name. When ``taken`` is given, a name whose full or first name is already in
+    it is re-drawn from the same seeded stream (so still deterministic), and the chosen name is
+    added to ``taken``: pass one book for all personas of a set. A locale that runs out of first
+    names (200 personas of one small country) falls back to unique full names.
     """
     locale = locale_for(country)
-    fake = Faker(locale)
-    # Seeding the instance (not the class) keeps other Faker users in the process unaffected.
     state = np.random.SeedSequence([int(seed), *seed_entropy(persona_id)]).generate_state(2, np.uint32)
-    fake.seed_instance(int(state[0]) << 32 | int(state[1]))
+    with _FAKER_LOCK:
+        return _draw(_faker(locale), locale, int(state[0]) << 32 | int(state[1]), gender, taken)
+
+
+# One Faker per locale, re-seeded for every name: making one costs about 0.1 s, which Compare k
+# paid for each of the 50 personas it renamed. The lock keeps two app sessions from re-seeding
+# one instance under each other.
+_FAKER_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=32)
+def _faker(locale: str) -> Faker:
+    return Faker(locale)
+
+
+def _draw(fake: Faker, locale: str, seed: int, gender: str | None, taken: NameBook | None) -> str:
+    # Seeding the instance (not the class) keeps other Faker users in the process unaffected.
+    fake.seed_instance(seed)
     first_name, last_name = _drawers(fake, normalise_gender(gender))
 
-    name = ""
-    for _ in range(_MAX_REDRAWS):
-        name = _full_name(first_name(), last_name(), locale)
-        if _acceptable(name) and (taken is None or name not in taken):
+    name, first, found = "", "", False
+    for attempt in range(2 * _MAX_REDRAWS):
+        first = first_name()
+        name = _full_name(first, last_name(), locale)
+        unique_first = attempt < _MAX_REDRAWS
+        if _acceptable(name) and (taken is None or (taken.free(name, first) if unique_first else name not in taken)):
+            found = True
             break
-    else:
-        name = _disambiguate(name, taken)
+    if not found:
+        name = _disambiguate(name, taken.names)
     if taken is not None:
-        taken.add(name)
+        taken.add(name, first)
     return name
 
 

@@ -51,3 +51,36 @@ def withheld_note(persona_set: PersonaSet) -> str | None:
     n, unit = int(w["personas"]), "interactions" if persona_set.kind == "interactions" else "rows"
     return (f"{n} persona{'' if n == 1 else 's'} withheld for privacy: fewer than {int(w.get('min_size', 0)):,} "
             f"{unit} each (the minimum segment size), {100 * float(w.get('share', 0.0)):.1f}% of {unit} together.")
+
+
+def is_small(persona: Persona, min_size: int = MIN_SIZE) -> bool:
+    """Whether ``persona`` is below the minimum segment size (and so withheld from the exports)."""
+    return segment_size(persona) < min_size
+
+
+def flag_small(persona_set: PersonaSet, min_size: int = MIN_SIZE) -> PersonaSet:
+    """``persona_set`` as the app shows it: each persona below ``min_size`` stands as what it is, a
+    small segment ("Small segment 4 · 1 row"), without a name, face or story that would pretend a
+    persona (and describe a few identifiable people). The same minimum as the exports'."""
+    unit = "interaction" if persona_set.kind == "interactions" else "row"
+    personas = []
+    for p in persona_set.personas:
+        if is_small(p, min_size):
+            size = segment_size(p)
+            label = f"Small segment {p.id + 1} · {size:,.0f} {unit}{'' if size == 1 else 's'}"
+            p = replace(p, name=label, face="", narrative="", explanation="", quotes=[])
+        personas.append(p)
+    return replace(persona_set, personas=personas)
+
+
+def small_note(persona_set: PersonaSet, min_size: int = MIN_SIZE) -> str | None:
+    """What a page says beside personas some of which are too small, or None."""
+    small = [p for p in persona_set.personas if is_small(p, min_size)]
+    if not small:
+        return None
+    unit = "interactions" if persona_set.kind == "interactions" else "rows"
+    n = len(small)
+    return (f"{n} segment{'' if n == 1 else 's'} smaller than {int(min_size):,} {unit} (the minimum segment size of "
+            f"the exports, set on the Personas page), {100 * sum(p.share for p in small):.1f}% together: shown as "
+            f"small segment{'' if n == 1 else 's'}, not as persona{'' if n == 1 else 's'}, and withheld from the "
+            "exports. Too few rows to describe anybody but a few identifiable people.")

@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from persona_lab import charts
-from persona_lab.lineage import MAX_LEVELS, chain_align, focus, lineage
+from persona_lab.lineage import MAX_LEVELS, chain_align, focus, levels_between, lineage, named_across
 from persona_lab.methods import METHODS
 from ui import analyses, state, views
 from ui.dataset import require_dataset
@@ -54,6 +54,12 @@ for run, ids in zip(solutions, identities):
     for persona in run.personas.personas:
         if persona.id not in ids:  # a soft persona (NMF) that no row has as its first: a row of its own
             ids[persona.id], spare = spare, spare + 1
+# One name per matched persona (the one its colour follows), the sidebar's solution keeping its own;
+# segments below the exports' minimum size show as small segments, not personas.
+named = named_across([run.personas for run in solutions], identities, anchor)
+solutions = [replace(run, personas=views.flagged(ps)) for run, ps in zip(solutions, named)]
+for run, name in zip(solutions, names):
+    views.small_segments_note(run.personas, name)
 # The anchor's order, then the others (by identity: a soft persona of the anchor has a spare one).
 first_ids = [identities[anchor][p.id] for p in solutions[anchor].personas.personas]
 order = first_ids + sorted({i for ids in identities for i in ids.values() if i >= 0} - set(first_ids))
@@ -76,15 +82,16 @@ else:
 # -- lineage across consecutive k ----------------------------------------------------------------
 
 lineage_method = chosen[0][0]
-ks = [k for m, k in chosen if m == lineage_method]
+ks = sorted({k for m, k in chosen if m == lineage_method})
 low, high = min(ks), max(ks)
 st.subheader("Lineage across k")
+others = [name for (m, _), name in zip(chosen, names) if m != lineage_method]
 level_runs = {}
 if high == low:
     st.info("Choose two different k for the first column's method to see which persona splits into which.")
 else:
-    # Consecutive k while they fit a page; beyond, only the chosen k (50 -> 100 is one level apart).
-    levels = list(range(low, high + 1)) if high - low < MAX_LEVELS else sorted(set(ks))
+    # Every k between the asked ones while they fit a page; beyond, exactly the asked k.
+    levels = levels_between(ks)
     level_runs = dict(zip(levels, analyses.persona_runs(loaded, [(lineage_method, k) for k in levels], seed) or []))
 if level_runs:
     # Stability: the Number of personas page's assessment of this dataset and method, if it was made.
@@ -100,7 +107,16 @@ if level_runs:
     card_colours = {(k, p): i for (m, k), ids in zip(chosen, identities) if m == lineage_method for p, i in ids.items()}
     nodes = tree.nodes.assign(colour_id=[card_colours.get((int(k), int(p)), c) for k, p, c in
                                          zip(tree.nodes["k"], tree.nodes["persona_id"], tree.nodes["colour_id"])])
-    persona_names = {(k, p.id): p.name for k, r in level_runs.items() for p in r.personas.personas}
+    # Names follow the lineage's matching from a level that is a column, whose cards' names it keeps;
+    # the other columns' levels keep the cards' names too.
+    level_ks = sorted(level_runs)
+    level_ids = [{int(p): int(c) for p, c in zip(n["persona_id"], n["colour_id"])}
+                 for _, n in tree.nodes.groupby("k", sort=True)]
+    card_sets = {k: ps for (m, k), ps in zip(chosen, named) if m == lineage_method}
+    lineage_anchor = next(i for i, k in enumerate(level_ks) if k in card_sets)
+    level_sets = named_across([card_sets.get(k, level_runs[k].personas) for k in level_ks], level_ids, lineage_anchor)
+    level_sets = [card_sets.get(k, ps) for k, ps in zip(level_ks, level_sets)]
+    persona_names = {(k, p.id): p.name for k, ps in zip(level_ks, level_sets) for p in views.flagged(ps).personas}
     unit = "interactions" if first.personas.kind == "interactions" else "rows"
     shown_tree = replace(tree, nodes=nodes)
     if nodes.groupby("k").size().max() > views.LINEAGE_NODES:
@@ -109,8 +125,13 @@ if level_runs:
                      help="With this many personas the whole tree is unreadable: one persona and what it "
                           "splits into at a time.", **state.bind_choice("cmp_focus", firsts))
         shown_tree = focus(shown_tree, low, int(st.session_state["cmp_focus"]))
+    span = (f"every k from {low} to {high}" if len(levels) == high - low + 1 else
+            f"k = {', '.join(map(str, levels))}, the k asked for (the {high - low + 1} numbers of personas from "
+            f"{low} to {high} are more than the {MAX_LEVELS} levels a lineage shows)")
+    if others:
+        span += f"; {', '.join(others)} not shown: a lineage follows the first column's method"
     st.caption(
-        f"{method_label(lineage_method)}, k = {', '.join(map(str, levels)) if len(levels) > 2 else f'{low} to {high}'}. A line joins a persona to one at the next k; its "
+        f"{method_label(lineage_method)}, {span}. A line joins a persona to one at the next k shown; its "
         f"width is the share of the child's {unit} that came from that parent (below {tree.min_share:.0%}: hidden). "
         "One thick line in: the persona carried on or split off; several: personas merged."
         + (f" Stability at k = {selection.recommended_k} from the Number of personas page's resampling."
@@ -121,9 +142,8 @@ if level_runs:
 # -- who goes where between any two solutions -------------------------------------------------------
 
 st.subheader("Who goes where")
-for key, default in (("cmp_pair_a", 0), ("cmp_pair_b", count - 1)):
-    chosen_pair = st.session_state[key]
-    st.session_state[key] = min(default if chosen_pair is None else chosen_pair, count - 1)
+st.session_state["cmp_pair_a"], st.session_state["cmp_pair_b"] = views.distinct_pair(
+    st.session_state["cmp_pair_a"], st.session_state["cmp_pair_b"], chosen)
 left, right = st.columns(2)
 with left:
     st.selectbox("Rows", list(range(count)), format_func=lambda i: names[i], **state.bind("cmp_pair_a"))

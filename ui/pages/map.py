@@ -60,6 +60,8 @@ st.caption(
     + "Click a persona in the legend to highlight it; hover a point for its row."
 )
 labels = run.labels[frame.index.to_numpy()]
+shown = views.flagged(run.personas)
+views.small_segments_note(shown)
 attributes = views.skeleton_attributes(run.personas)
 if attributes:
     options = [views.BY_PERSONA, *attributes]
@@ -67,7 +69,7 @@ if attributes:
                  help="With many personas, colour by what their demographic skeletons share.",
                  **state.bind_choice("map_colour_by", options))
 colour_by = views.skeleton_values(run.personas, st.session_state["map_colour_by"])
-st.altair_chart(charts.segment_map(frame.assign(persona_id=labels), run.personas, tooltip=tooltips, density=density,
+st.altair_chart(charts.segment_map(frame.assign(persona_id=labels), shown, tooltip=tooltips, density=density,
                                    colour_by=colour_by), width="stretch")
 
 # -- the same map, coloured by several k ------------------------------------------------------------
@@ -96,7 +98,7 @@ aligned = dict(zip(order, chain_align([(at_k.get(v) or run).labels for v in orde
 panels = []
 for v in ks:
     colour_ids = {int(a): int(b) for a, b in zip(at_k[v].labels, aligned[v])}
-    panels.append((f"k = {v}", at_k[v].labels[frame.index.to_numpy()], at_k[v].personas, colour_ids))
+    panels.append((f"k = {v}", at_k[v].labels[frame.index.to_numpy()], views.flagged(at_k[v].personas), colour_ids))
 st.caption("One fixed embedding; only the colouring changes. A persona keeps its colour from one k to the next "
            "when it is matched one-to-one to a persona there (most rows shared).")
 st.altair_chart(charts.segment_map_panels(frame, panels, tooltip=tooltips), width="content")

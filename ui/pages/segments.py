@@ -20,7 +20,7 @@ st.caption(
 
 run = analyses.require_run(loaded, choice)
 
-persona_set = run.personas
+persona_set = views.flagged(run.personas)
 for note in run.method.notes_:
     st.info(md(note), icon=":material/info:")
 
@@ -33,12 +33,13 @@ cols[2].metric("Unassigned", views.percent(unassigned["share"]) if unassigned el
 if seconds is not None:
     cols[3].metric("Fitted in", f"{seconds:.2f} s")
 
+views.small_segments_note(persona_set)
 left, right = st.columns([2, 3], gap="large")
 with left:
     st.altair_chart(charts.segment_sizes(persona_set), width="stretch")
 with right:
     st.dataframe(
-        views.personas_table(persona_set),
+        views.personas_table(persona_set, views.min_size()),
         hide_index=True,
         width="stretch",
         column_config={

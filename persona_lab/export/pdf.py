@@ -57,11 +57,11 @@ def k_choice(selection, k: int) -> str:
     stable = k in selection.stable
     return (
         f"k = {k} chosen by hand. The stability assessment recommends {selection.headline}: the number of "
-        f"personas that reappears most reliably when the data are resampled and beats structure-free data, "
+        "personas that reappears most reliably when the data are resampled and beats structure-free data, "
         f"a floor for how many personas the data support rather than a ceiling. "
         f"k = {k} itself was the answer on {p_k:.0%} of {runs} (P(k_hat = {k})) and is "
         + ("more stable than structure-free data. " if stable else "not more stable than structure-free data. ")
-        + f"One may choose more personas than recommended for finer detail a team can act on; its personas are then "
+        + "One may choose more personas than recommended for finer detail a team can act on; its personas are then "
         "less reproducible: read each one's stability before relying on it."
     )
 

@@ -212,7 +212,7 @@ def test_stability_from_the_assessment_reaches_the_cards(monkeypatch):
 
     at = _session()
     ids = _order(at)
-    monkeypatch.setattr(analyses, "selection", lambda key: Assessed(ids))
+    monkeypatch.setattr(analyses, "page_selection", lambda loaded, method, seed: Assessed(ids))
     _run(at)
     lines = [m.value for m in at.markdown if "share ·" in m.value]
     assert "**90.0%** stable" in lines[0] and "**50.0%** stable" in lines[1]
@@ -253,6 +253,7 @@ def test_the_assessment_of_k_goes_into_the_pdf():
         recommended_k, curves, headline = 4, Curves(), "4 personas (chosen in 80% of 10 resamples)"
         statement = "k = 4 was the vote's pick in 80% of 10 resamples"
         survival = pd.DataFrame({"persona_id": [0, 1, 2, 3], "survival": [0.9, 0.8, 0.7, 0.6]})
+        resamples, k_distribution, stable = 10, {3: 0.2, 4: 0.8}, [3, 4]
 
         def p_k_hat(self):
             return pd.DataFrame({"criterion": ["rule", "rule"], "k": [3, 4], "probability": [0.2, 0.8]})

@@ -97,10 +97,11 @@ def test_a_withheld_persona_is_absent_from_pdf_pptx_json_and_markdown_which_say_
     md = markdown_text(shown)
     assert CJK not in pdf and CJK not in "\n".join(slides) and CJK not in md
     assert CJK not in [p["name"] for p in doc["personas"]]
-    assert LATIN in pdf and LATIN in slides[2]  # after the title and the overview slides
+    assert LATIN in pdf and LATIN in slides[3]  # after the title, shares and overview slides
     assert "1 persona withheld for privacy" in pdf.replace("\n", " ")
     assert "1 persona withheld for privacy" in slides[0] and "1 persona withheld for privacy" in md
-    assert doc["withheld"]["personas"] == 1 and len(deck.slides) == 1 + 1 + 2  # title, overview, 2 included personas
+    # title, shares, overview, the 2 included personas, how they were made
+    assert doc["withheld"]["personas"] == 1 and len(deck.slides) == 1 + 1 + 1 + 2 + 1
     # Shares still add up: personas, unassigned and withheld.
     assert sum(p["share"] for p in doc["personas"]) + doc["withheld"]["share"] == pytest.approx(1.0)
 

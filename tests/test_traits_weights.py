@@ -30,14 +30,16 @@ def test_weighted_quantiles_by_hand():
 
 
 def _weighted_dataset(weight):
-    """Segment 0: ages 20, 30, 40, 50, 60 (rows 0-4); segment 1: ages 70-79 (rows 5-14)."""
+    """Segment 0: ages 20, 30, 40, 50, 60 (rows 0-4); segment 1: ages 70-79 (rows 5-14). Equal
+    weights are refused as a weight role (they weigh nothing), so they stand for no weight column."""
     frame = pd.DataFrame({
         "age": [20, 30, 40, 50, 60] + list(range(70, 80)),
         "spend": [10.0, 11, 12, 13, 14] + [50.0 + i for i in range(10)],
         "revenue": [100.0, 0, 0, 0, 0] + [10.0] * 10,
         "w": weight,
     })
-    roles = {"age": "demographic", "spend": "feature", "revenue": "descriptor", "w": "weight"}
+    roles = {"age": "demographic", "spend": "feature", "revenue": "descriptor",
+             "w": "ignore" if len(set(weight)) == 1 else "weight"}
     dataset = Dataset(frame, roles, "entities", name="weighted")
     method = KMeans()
     method.labels_ = np.array([0] * 5 + [1] * 10)

@@ -178,6 +178,8 @@ async def drive(browser, url: str, session: Session, number_of_personas: bool) -
         await _shown(page, "channel_views.csv")
         if session.dataset != "channel_views.csv":  # uploaded: kept in the workspace as Parquet
             await page.get_by_text("Upload a file").click()
+            # Until the rerun lands, the sample's labels uploader is the page's only file input.
+            await _shown(page, "Upload a file to start")
             await page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(SAMPLE_DIR / session.dataset))
             await _shown(page, "customer_id")
         await _set_number(page, "Number of personas k", session.k)

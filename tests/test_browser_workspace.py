@@ -80,6 +80,8 @@ def test_upload_k_and_a_renamed_persona_survive_a_reload_and_a_server_restart(tm
                 page.goto(server.url)
                 _shown(page, "channel_views.csv").wait_for()
                 page.get_by_text("Upload a file").click()
+                # Until the rerun lands, the sample's labels uploader is the page's only file input.
+                _shown(page, "Upload a file to start").wait_for()
                 page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(table))
                 _shown(page, "field_survey.csv").wait_for()
                 _settle(page)

@@ -125,7 +125,8 @@ class Selection:
             return "No stable segment structure: one audience (no k is more stable than structure-free data)"
         ks = self.k_set_90
         cover = f"{ks[0]}-{ks[-1]}" if len(ks) > 1 and ks == list(range(ks[0], ks[-1] + 1)) else ", ".join(map(str, ks))
-        return (f"{self.recommended_k} personas (the most reproducible stable k; resamples one at a time chose it "
+        how = "the most reproducible stable k; " if self.curves is not None else ""  # HDBSCAN finds its own
+        return (f"{self.recommended_k} personas ({how}resamples one at a time chose it "
                 f"in {self.recommended_probability:.0%} of {self.resamples}, and {cover} cover"
                 f"{'s' if len(ks) == 1 else ''} 90% of their answers)")
 

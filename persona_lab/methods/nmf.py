@@ -489,37 +489,78 @@ def _to_csr(X):
     return indptr, indices, values, xlogx
 
 
+# The pieces of a multiplicative update, inlined into each pass so that the fused pass does
+# the same arithmetic in the same order as the two it fuses.
+
+
+@njit(inline="always", nogil=True, fastmath=FAST)
+def _column_sums(M, eps):
+    """The sums of M's columns, at least ``eps`` (the updates' denominators)."""
+    k = M.shape[1]
+    sums = np.empty(k)
+    for q in range(k):
+        sums[q] = 0.0
+    for r in range(M.shape[0]):
+        for q in range(k):
+            sums[q] += M[r, q]
+    for q in range(k):
+        sums[q] = max(sums[q], eps)
+    return sums
+
+
+@njit(inline="always", nogil=True, fastmath=FAST)
+def _w_row(indptr, indices, values, W, HT, i, hsum, numerator, eps, measure, fit):
+    """Row i of W updated in place (``numerator``: k scratch); ``fit`` plus the row's sum of
+    V log WH before the update when ``measure``."""
+    k = W.shape[1]
+    for q in range(k):
+        numerator[q] = 0.0
+    for p in range(indptr[i], indptr[i + 1]):
+        j = indices[p]
+        wh = 0.0
+        for q in range(k):
+            wh += W[i, q] * HT[j, q]
+        wh = max(wh, eps)
+        if measure:
+            fit += values[p] * np.log(wh)
+        ratio = values[p] / wh
+        for q in range(k):
+            numerator[q] += ratio * HT[j, q]
+    for q in range(k):
+        W[i, q] *= numerator[q] / hsum[q]
+    return fit
+
+
+@njit(inline="always", nogil=True, fastmath=FAST)
+def _h_numerator_of_row(indptr, indices, values, W, HT, i, numerator, eps):
+    """Row i's cells' share of H's numerator W^T (V / WH), added into ``numerator``."""
+    k = W.shape[1]
+    for p in range(indptr[i], indptr[i + 1]):
+        j = indices[p]
+        wh = 0.0
+        for q in range(k):
+            wh += W[i, q] * HT[j, q]
+        ratio = values[p] / max(wh, eps)
+        for q in range(k):
+            numerator[j, q] += ratio * W[i, q]
+
+
+@njit(inline="always", nogil=True, fastmath=FAST)
+def _scale_h(HT, numerator, wsum):
+    for j in range(HT.shape[0]):
+        for q in range(HT.shape[1]):
+            HT[j, q] *= numerator[j, q] / wsum[q]
+
+
 @njit(cache=True, nogil=True, fastmath=FAST)
 def _w_pass(indptr, indices, values, W, HT, eps, measure):
     """W <- W * ((V / WH) H^T) / rowsums(H), one row at a time (a row's update reads only its
     own W row). Returns sum over non-zero cells of V log WH before the update when ``measure``."""
-    n, k = W.shape
-    hsum = np.empty(k)
-    for q in range(k):
-        hsum[q] = 0.0
-    for j in range(HT.shape[0]):
-        for q in range(k):
-            hsum[q] += HT[j, q]
-    for q in range(k):
-        hsum[q] = max(hsum[q], eps)
-    numerator = np.empty(k)
+    hsum = _column_sums(HT, eps)
+    numerator = np.empty(W.shape[1])
     fit = 0.0
-    for i in range(n):
-        for q in range(k):
-            numerator[q] = 0.0
-        for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p]
-            wh = 0.0
-            for q in range(k):
-                wh += W[i, q] * HT[j, q]
-            wh = max(wh, eps)
-            if measure:
-                fit += values[p] * np.log(wh)
-            ratio = values[p] / wh
-            for q in range(k):
-                numerator[q] += ratio * HT[j, q]
-        for q in range(k):
-            W[i, q] *= numerator[q] / hsum[q]
+    for i in range(W.shape[0]):
+        fit = _w_row(indptr, indices, values, W, HT, i, hsum, numerator, eps, measure, fit)
     return fit
 
 
@@ -527,72 +568,20 @@ def _w_pass(indptr, indices, values, W, HT, eps, measure):
 def _wh_pass(indptr, indices, values, W, HT, numerator, eps):
     """:func:`_w_pass` then :func:`_h_pass` in one sweep over the rows: once row i of W is
     updated (it reads only row i), its cells' share of H's numerator is added with the new row."""
-    n, k = W.shape
-    hsum = np.empty(k)
-    wsum = np.empty(k)
-    for q in range(k):
-        hsum[q] = 0.0
-        wsum[q] = 0.0
-    for j in range(HT.shape[0]):
-        for q in range(k):
-            hsum[q] += HT[j, q]
-    for q in range(k):
-        hsum[q] = max(hsum[q], eps)
-    row_numerator = np.empty(k)
+    hsum = _column_sums(HT, eps)
+    row_numerator = np.empty(W.shape[1])
     numerator[:, :] = 0.0
-    for i in range(n):
-        for q in range(k):
-            row_numerator[q] = 0.0
-        for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p]
-            wh = 0.0
-            for q in range(k):
-                wh += W[i, q] * HT[j, q]
-            ratio = values[p] / max(wh, eps)
-            for q in range(k):
-                row_numerator[q] += ratio * HT[j, q]
-        for q in range(k):
-            W[i, q] *= row_numerator[q] / hsum[q]
-        for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p]
-            wh = 0.0
-            for q in range(k):
-                wh += W[i, q] * HT[j, q]
-            ratio = values[p] / max(wh, eps)
-            for q in range(k):
-                numerator[j, q] += ratio * W[i, q]
-    for i in range(n):
-        for q in range(k):
-            wsum[q] += W[i, q]
-    for q in range(k):
-        wsum[q] = max(wsum[q], eps)
-    for j in range(HT.shape[0]):
-        for q in range(k):
-            HT[j, q] *= numerator[j, q] / wsum[q]
+    for i in range(W.shape[0]):
+        _w_row(indptr, indices, values, W, HT, i, hsum, row_numerator, eps, False, 0.0)
+        _h_numerator_of_row(indptr, indices, values, W, HT, i, numerator, eps)
+    _scale_h(HT, numerator, _column_sums(W, eps))
 
 
 @njit(cache=True, nogil=True, fastmath=FAST)
 def _h_pass(indptr, indices, values, W, HT, numerator, eps):
     """H <- H * (W^T (V / WH)) / colsums(W), with H stored transposed (items x k)."""
-    n, k = W.shape
-    wsum = np.empty(k)
-    for q in range(k):
-        wsum[q] = 0.0
-    for i in range(n):
-        for q in range(k):
-            wsum[q] += W[i, q]
-    for q in range(k):
-        wsum[q] = max(wsum[q], eps)
+    wsum = _column_sums(W, eps)
     numerator[:, :] = 0.0
-    for i in range(n):
-        for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p]
-            wh = 0.0
-            for q in range(k):
-                wh += W[i, q] * HT[j, q]
-            ratio = values[p] / max(wh, eps)
-            for q in range(k):
-                numerator[j, q] += ratio * W[i, q]
-    for j in range(HT.shape[0]):
-        for q in range(k):
-            HT[j, q] *= numerator[j, q] / wsum[q]
+    for i in range(W.shape[0]):
+        _h_numerator_of_row(indptr, indices, values, W, HT, i, numerator, eps)
+    _scale_h(HT, numerator, wsum)

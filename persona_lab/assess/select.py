@@ -231,11 +231,11 @@ def select_k(
         rule = _rule(curves, result, stable, min_share)
         k_hat = _k_hats(result, curves, rule)
         distribution = _distribution(k_hat[k_hat["criterion"] == RULE]["k"])
+    resamples_found_structure = distribution.get(1, 0.0) < 0.5
     if template.k_is_output:
         recommended = max(distribution, key=lambda k: (distribution[k], -k)) if distribution and stable else 1
     else:
-        some_structure = stable and distribution.get(1, 0.0) < 0.5
-        recommended = rule["full_data_k"] if some_structure else 1
+        recommended = rule["full_data_k"] if stable and resamples_found_structure else 1
     if recommended > 1:
         probability = distribution.get(recommended, 0.0)
         k_set = _set_90(distribution)
@@ -243,17 +243,15 @@ def select_k(
                      f"{1 - distribution.get(1, 0.0):.0%} of {resamples} resamples found a stable most reproducible k "
                      f"({probability:.0%} this one), and {sum(distribution[k] for k in k_set):.0%} of them answered "
                      f"k in {{{', '.join(map(str, k_set))}}}.")
-    elif stable and not template.k_is_output and rule["full_data_k"] == 1 and distribution.get(1, 0.0) < 0.5:
-        probability, k_set = distribution.get(1, float("nan")), _set_90(distribution)
-        statement = (f"k = {', '.join(map(str, stable))} {'is' if len(stable) == 1 else 'are'} more stable than "
-                     f"structure-free data, but the most reproducible k on the full data is not one of them. That is "
-                     "no segment structure to build personas on: the recommendation is 1 (one audience).")
     elif stable:
         probability, k_set = distribution.get(1, float("nan")), _set_90(distribution)
+        why = ("the most reproducible k on the full data is not one of them"
+               if resamples_found_structure and not template.k_is_output else
+               f"the rule picked {'it' if len(stable) == 1 else 'one of them'} on only {1 - probability:.0%} of "
+               f"{resamples} resamples; on the rest the most reproducible k was not stable")
         statement = (f"k = {', '.join(map(str, stable))} {'is' if len(stable) == 1 else 'are'} more stable than "
-                     f"structure-free data, but the rule picked {'it' if len(stable) == 1 else 'one of them'} on only "
-                     f"{1 - probability:.0%} of {resamples} resamples; on the rest the most reproducible k was not stable. "
-                     "That is no segment structure to build personas on: the recommendation is 1 (one audience).")
+                     f"structure-free data, but {why}. That is no segment structure to build personas on: the "
+                     "recommendation is 1 (one audience).")
     else:
         probability, k_set = float("nan"), [1]
         statement = NO_STRUCTURE.format(n_ref=n_ref, reference=REFERENCE_NAMES.get(reference, reference))

@@ -124,7 +124,9 @@ for note in selection.notes:
 if selection.rule.get("criteria"):
     shown = "; ".join(f"{criterion_label(c)} ({why})" for c, why in selection.rule["full_data_only"].items())
     st.caption("The rule, on the full data and on every resample alike: the most reproducible k (the highest "
-               "bootstrap ARI, Fang & Wang 2012) when it is more stable than structure-free data, else 1. Every "
+               "bootstrap ARI, Fang & Wang 2012) when it is more stable than structure-free data, else 1. The "
+               "recommendation is 1 when at least half of the resamples answer 1, else the rule's answer on the "
+               "full data (ARI averaged over every pair of resamples). Every "
                "criterion's pick is shown beside it; their majority vote among stable k "
                f"(k = {selection.rule['criteria_vote']} on the full data) does not decide, because on APG matrices "
                "with planted behaviours it missed the planted number where the most reproducible k found it "

@@ -37,6 +37,18 @@ def test_the_recommendation_is_a_stable_k_and_the_statement_names_what_it_beat()
     assert sorted(result.rule["unstable"] + result.stable) == list(range(2, 7))
 
 
+def test_the_statement_says_there_is_no_band_where_every_reference_set_collapsed():
+    from persona_lab.assess.select import _beaten_sentence
+
+    # NMF puts every group of an independence-model reference in one segment at low k: no band.
+    null = pd.DataFrame({"k": [2, 2], "statistic": ["pac", "bootstrap_ari"], "value": [0.02, 0.91],
+                         "p05": [np.nan, 0.4], "p95": [np.nan, 0.8], "beats": [False, True]})
+    sentence = _beaten_sentence(null, 2, n_ref=5, resamples=5)
+    assert "PAC 0.02 with no band (the method collapsed on every reference set) (not beaten)" in sentence
+    assert "bootstrap ARI 0.91 against 0.80." in sentence and "nan" not in sentence
+    assert "beats structure-free data on 1 of 2 statistics" in sentence
+
+
 @pytest.mark.parametrize("seed", [1, 10])
 def test_a_stable_k_the_rule_rarely_picks_is_no_recommendation(seed):
     # benchmarks/calibration.py's uniform squares at select_k's defaults. Seed 1: no k beats the

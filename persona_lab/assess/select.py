@@ -291,7 +291,9 @@ def _beaten_sentence(null: pd.DataFrame, k: int, n_ref: int, resamples: int) -> 
         up = SUMMARIES[r.statistic] == "max"
         edge = r.p95 if up else r.p05
         mark = "" if r.beats else " (not beaten)"
-        parts.append(f"{STATISTIC_NAMES.get(r.statistic, r.statistic)} {r.value:.2f} against {edge:.2f}{mark}")
+        # No band where the method collapsed on every reference set at this k: nothing to beat.
+        against = f"against {edge:.2f}" if np.isfinite(edge) else "with no band (the method collapsed on every reference set)"
+        parts.append(f"{STATISTIC_NAMES.get(r.statistic, r.statistic)} {r.value:.2f} {against}{mark}")
     beaten = int(rows["beats"].sum())
     return (f"At k = {k} it beats structure-free data on {beaten} of {len(rows)} statistics, each over {resamples} "
             f"resamples as on each of {n_ref} reference sets, against the references' 95th percentile (5th for PAC): "

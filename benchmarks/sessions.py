@@ -202,7 +202,7 @@ async def drive(browser, url: str, session: Session, number_of_personas: bool) -
 
         if number_of_personas:
             await _open(page, "Number of personas")
-            await _shown(page, "picks k =")
+            await _shown(page, "A red point marks each criterion's pick")  # the curves are drawn
             await _settle(page)
             await _check_clean(page, session, "Number of personas")
             lap("number_of_personas")

@@ -202,6 +202,12 @@ async def drive(browser, url: str, session: Session, number_of_personas: bool) -
 
         if number_of_personas:
             await _open(page, "Number of personas")
+            # Curves the app estimates at more than a few seconds wait for their button (a job).
+            curves = page.get_by_text("A red point marks each criterion's pick")
+            button = page.get_by_role("button", name="Compute the criteria")
+            await curves.or_(button).first.wait_for(timeout=STEP_TIMEOUT_MS)
+            if await button.count():
+                await button.click()
             await _shown(page, "A red point marks each criterion's pick")  # the curves are drawn
             await _settle(page)
             await _check_clean(page, session, "Number of personas")

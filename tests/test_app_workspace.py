@@ -220,9 +220,9 @@ def test_deleting_a_workspace_deletes_its_data():
 
 
 def test_large_criterion_curves_wait_for_the_button_and_run_as_a_job(monkeypatch):
-    from ui import analyses
+    from ui import costs
 
-    monkeypatch.setattr(analyses, "CHEAP_CELLS", 0)  # the sample counts as large
+    monkeypatch.setattr(costs, "CHEAP_SECONDS", 0)  # the sample counts as large
     at = _tab(page="number_of_personas", nk_range=(2, 4))
     workspace = at.session_state[WORKSPACE]
     _, runner = runs.workspace_services(__import__("ui.workspace").workspace.data_dir())
@@ -236,9 +236,9 @@ def test_large_criterion_curves_wait_for_the_button_and_run_as_a_job(monkeypatch
 
 
 def test_a_large_run_waits_for_its_button_and_its_job_goes_on_across_a_page_switch_and_a_reload(monkeypatch):
-    from ui import analyses
+    from ui import costs
 
-    monkeypatch.setattr(analyses, "CHEAP_CELLS", 0)  # the sample's run counts as large
+    monkeypatch.setattr(costs, "CHEAP_SECONDS", 0)  # the sample's run counts as large
     at = _tab(page="segments", seg_k=3, seg_seed=7)
     workspace = at.session_state[WORKSPACE]
     _, runner = runs.workspace_services(__import__("ui.workspace").workspace.data_dir())

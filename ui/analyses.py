@@ -3,8 +3,8 @@ the Segments page's comparison of methods, the criterion curves and the stabilit
 
 Each is an :class:`Analysis`: what to call and the settings it is memoised on. :func:`obtain`
 is the one way a page gets analyses: from this server's memory, else from the workspace's
-finished job for the same settings, else computed. A small one (:data:`CHEAP_CELLS`) is computed
-in the page at once (or on its button press, where the page asks for one); a larger one waits for
+finished job for the same settings, else computed. A short one (estimated by :mod:`ui.costs`) is
+computed in the page at once (or on its button press, where the page asks for one); a larger one waits for
 a button and runs as a job in a worker process (:mod:`persona_lab.workspace.jobs`), followed by
 any page or tab of the workspace with one progress bar, the time left and a Stop button, and
 stored with the settings that made it, so that asking for the same data and settings again shows
@@ -30,21 +30,12 @@ from persona_lab.assess.methods_at_k import compare_methods
 from persona_lab.errors import PersonaLabError
 from persona_lab.prepare import COMMON_SPACE
 from persona_lab.workspace.jobs import CANCELLED, FAILED, Job
-from ui import runs, state, views, workspace
+from ui import costs, runs, state, views, workspace
+from ui.costs import COMPARISON, CURVES, RUN
 from ui.state import Choice, method_label
 from ui.views import md, show_error
 
-RUN = "persona_run"
-COMPARISON = "method_comparison"
-CURVES = "criterion_curves"
 SELECTION = "select_k"
-#: Computed in the page when the analysis's size is at most this many: for runs and comparisons
-#: the prepared matrix's cells times k (times the methods), for criterion curves its cells times
-#: the number of k (each fit there is one of many criteria's). The bundled samples at k = 5 (0.1
-#: and 0.3 million) fit in under a second, and the APG sample at its most personas (112 groups x
-#: 200 videos at k = 100: 2.2 million) in seconds; a MovieLens-size APG matrix (168 x 1,682) at
-#: k = 100 is 28 million and takes tens of seconds, so it waits for a button and runs as a job.
-CHEAP_CELLS = 5_000_000
 #: The personas counted for the size of a method that finds k itself (HDBSCAN).
 FOUND_K = 10
 #: How often a page following a job reads its progress (seconds).
@@ -61,11 +52,11 @@ class Analysis:
     function: Callable = field(compare=False)
     args: tuple = field(compare=False)
     kwargs: dict = field(compare=False)
-    cells: int | None = field(default=None, compare=False)  # its size (see CHEAP_CELLS); None: always a job
+    seconds: float | None = field(default=None, compare=False)  # estimated (ui/costs.py); None: always a job
 
     @property
     def cheap(self) -> bool:
-        return self.cells is not None and self.cells <= CHEAP_CELLS
+        return self.seconds is not None and self.seconds <= costs.CHEAP_SECONDS
 
     def compute(self, progress) -> Any:
         return self.function(*self.args, progress=progress, **self.kwargs)
@@ -141,7 +132,7 @@ def obtain(wanted: list[Analysis], *, title: str, button: str, help: str, ask: b
         return None
     # Here: cheap, or no workspace to keep a job in (a read-only data directory; an assessment
     # still goes to start(), which says why it cannot run).
-    here = all(a.cheap or (a.cells is not None and not _jobs_kept()) for a in missing)
+    here = all(a.cheap or (a.seconds is not None and not _jobs_kept()) for a in missing)
     if ask or not all(a.cheap for a in missing):
         for job in jobs:
             ended(job)
@@ -250,13 +241,13 @@ def ended(job: Job | None) -> None:
 # -- the analyses ---------------------------------------------------------------------------------
 
 
-def _cells(loaded, method: str, k: int | None) -> int:
-    """The size of one fit: the prepared matrix's cells times the personas."""
+def _seconds(loaded, analysis: str, method: str, k_total: int) -> float:
+    """The estimated time of ``analysis`` by ``method``: its prepared matrix's cells times
+    ``k_total`` (k for a run, the sum of the k for curves) at the measured rate."""
     prepared, error = runs.prepared_for(loaded, method)
     if error:
-        return 0  # cheap: the page shows the error at once
-    rows, features = prepared.X.shape
-    return rows * features * (k or FOUND_K)
+        return 0.0  # at once: the page shows the error
+    return costs.seconds(analysis, loaded.dataset.kind, [method], prepared.X.size * k_total)
 
 
 def persona_run(loaded, method: str, k: int | None, seed: int, params: tuple = ()) -> Analysis:
@@ -264,7 +255,8 @@ def persona_run(loaded, method: str, k: int | None, seed: int, params: tuple = (
     key = runs.run_key(loaded, method, k, seed, params)
     settings = {"dataset": loaded.dataset.name, "method": method, "k": key[2], "seed": int(seed), "params": dict(params)}
     return Analysis(RUN, key, settings, pipeline.run, (loaded.dataset, method, key[2]),
-                    {"seed": int(seed), "params": dict(params), "n_jobs": runs.APP_JOBS}, _cells(loaded, method, key[2]))
+                    {"seed": int(seed), "params": dict(params), "n_jobs": runs.APP_JOBS},
+                    _seconds(loaded, RUN, method, key[2] or FOUND_K))
 
 
 def persona_runs(loaded, wanted: list[tuple[str, int | None]], seed: int, title: str | None = None) -> list | None:
@@ -301,9 +293,9 @@ def comparison(loaded, methods: tuple, k: int | None, seed: int, params: dict) -
     # Sized on the common space every method is measured in (prepared anyway), not on each
     # method's own preparation, which the page would otherwise make before anything is asked.
     common, error = runs.prepared_as(loaded, COMMON_SPACE)
-    cells = 0 if error else common.X.size * (k or FOUND_K) * len(methods)
+    seconds = 0.0 if error else costs.seconds(COMPARISON, loaded.dataset.kind, methods, common.X.size * (k or FOUND_K))
     return Analysis(COMPARISON, key, settings, compare_methods, (loaded.dataset, list(methods), k),
-                    {"seed": int(seed), "params": params}, cells)
+                    {"seed": int(seed), "params": params}, seconds)
 
 
 def curves(loaded, method: str, k_values: tuple, seed: int, min_share) -> Analysis:
@@ -312,7 +304,7 @@ def curves(loaded, method: str, k_values: tuple, seed: int, min_share) -> Analys
     settings = {"dataset": loaded.dataset.name, "method": method, "k_values": list(k_values), "seed": int(seed),
                 "min_share": min_share}
     return Analysis(CURVES, key, settings, criteria_module.criterion_curves, (loaded.dataset, method, list(k_values)),
-                    {"seed": int(seed), "min_share": min_share}, _cells(loaded, method, 1) * len(k_values))
+                    {"seed": int(seed), "min_share": min_share}, _seconds(loaded, CURVES, method, sum(k_values)))
 
 
 def selection(loaded, key: tuple) -> Analysis:

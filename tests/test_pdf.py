@@ -121,7 +121,7 @@ def test_appendix_holds_the_manifest_and_descriptor_profiles():
     assert "Seed 42" in appendix and "Preparation spend: numeric, standard scaled" in appendix
     assert f"{LATIN} recovered in 87.0% of resamples" in appendix and "Other personas not assessed" in appendix
     assert "{" not in appendix and '"seed"' not in appendix
-    assert "Descriptor profiles" in appendix and "revenue" in appendix and "120.5 [110, 131]" in appendix
+    assert "Descriptor profiles" in appendix and "revenue" in appendix and "120 [110, 131]" in appendix
     assert "channel = web" in appendix and "40.0% [33.0%, 47.0%]" in appendix
 
 

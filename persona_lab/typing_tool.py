@@ -140,6 +140,11 @@ class TypingTool:
         """Persona id per row: the most points, ties to the persona listed first."""
         return np.asarray(self.persona_ids)[np.argmax(self.totals(frame), axis=1)]
 
+    def renamed(self, names: dict[int, str]) -> "TypingTool":
+        """The same tool with the personas called ``names`` (id -> name; the user's renames): a
+        name is only a label, so nothing is refitted."""
+        return replace(self, persona_names=[str(names.get(i, n)) for i, n in zip(self.persona_ids, self.persona_names)])
+
     def statement(self) -> str:
         plural = "" if self.n_questions == 1 else "s"
         return f"{self.n_questions} question{plural}, {100 * self.accuracy:.0f}% correct (cross-validated)"

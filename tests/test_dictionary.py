@@ -255,3 +255,11 @@ def test_numbers_declared_categorical_are_asked_as_their_categories(every_label)
     assert {q.column: q.kind for q in plain.questions}["Teenhome"] == "number"
     # A respondent's answer is found whether the code comes as 2 or 2.0.
     assert teens.encode(pd.Series([2.0, 0, None])).tolist() == [2, 0, 3]
+
+
+def test_a_range_says_its_unit_once():
+    d = DataDictionary({"yob": "Year of birth"}, {"age": "years", "inc": "USD", "spend": "$", "share": "%"})
+    assert d.format_range("age", 37.0, 54.0) == "37-54 years"
+    assert d.format_range("inc", 15000.0, 45000.0) == "15,000-45,000 USD"
+    assert d.format_range("spend", 37.0, 54.0) == "$37-$54" and d.format_range("share", 12.0, 15.0) == "12-15%"
+    assert d.format_range("yob", 1957.0, 1979.0) == "1957-1979" and d.format_range("other", 1.5, 2.0) == "1.5-2"

@@ -99,6 +99,16 @@ class DataDictionary:
             return str(value)
         return measure(float(value), str(column), self.labels.get(str(column), ""), self.unit(column))
 
+    def format_range(self, column, low, high) -> str:
+        """Two numbers of ``column`` as a range, a unit that follows numbers said once ("37-54
+        years", "15,000-45,000 USD"; "$37-$54"; "1957-1979")."""
+        ends = [self.format_value(column, x) for x in (low, high)]
+        unit = self.unit(column)
+        suffix = "%" if unit == "%" else f" {unit}"
+        if unit and unit not in _PREFIX_UNITS and all(e.endswith(suffix) for e in ends):
+            return f"{ends[0][:-len(suffix)]}-{ends[1]}"
+        return f"{ends[0]}-{ends[1]}"
+
     def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` with value labels in place of codes (codes without a label kept as text)."""
         changed = {c: m for c, m in self.value_labels.items() if c in frame.columns and m}

@@ -106,8 +106,7 @@ def _typical_match(series: pd.Series, inside: np.ndarray, weight: np.ndarray,
         return np.zeros(len(series), dtype=bool), f"{name}: (none)"
     with np.errstate(invalid="ignore"):
         matches = (numbers >= low) & (numbers <= high)
-    shown = dictionary.format_value
-    return matches, f"{name} {shown(series.name, low)}-{shown(series.name, high)}"
+    return matches, f"{name} {dictionary.format_range(series.name, low, high)}"
 
 
 def _trait_match(series: pd.Series, trait: Trait, dictionary: DataDictionary) -> tuple[np.ndarray, str]:

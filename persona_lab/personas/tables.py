@@ -10,7 +10,6 @@ segment apart from everybody (:mod:`.traits`), those that hold on held-out rows 
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -133,8 +132,9 @@ def _typical(series: pd.Series, inside: np.ndarray, weight: np.ndarray,
     quartiles = weighted_quantiles(numbers, w, [0.25, 0.5, 0.75])
     if np.isnan(quartiles).any():
         return "", ""
-    shown = partial((dictionary or DataDictionary()).format_value, series.name)
+    dictionary = dictionary or DataDictionary()
     low, mid, high = (format_number(x) for x in quartiles)
+    median = dictionary.format_value(series.name, quartiles[1])
     if low == high:
-        return mid, shown(quartiles[1])
-    return f"{low}-{high}", f"{shown(quartiles[1])} (middle half {shown(quartiles[0])}-{shown(quartiles[2])})"
+        return mid, median
+    return f"{low}-{high}", f"{median} (middle half {dictionary.format_range(series.name, quartiles[0], quartiles[2])})"

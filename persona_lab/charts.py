@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .data import ranges
+from .data.dictionary import says_year
 from .personas.model import Persona, PersonaSet
 from .personas.traits import CONFIRMED
 
@@ -49,7 +50,9 @@ def column_distribution(values: pd.Series, kind: str, title: str | None = None) 
             alt.Chart(data, title=title)
             .mark_bar()
             .encode(
-                x=alt.X("value", type=value_type, bin=alt.Bin(maxbins=30), title=None),
+                # Calendar years as years are written: 1960, not "1,960".
+                x=alt.X("value", type=value_type, bin=alt.Bin(maxbins=30), title=None,
+                        axis=alt.Axis(format="d") if kind == "numeric" and says_year(values.name, title) else alt.Undefined),
                 y=alt.Y("count()", title="rows"),
             )
             .properties(height=160)

@@ -181,7 +181,7 @@ def row_details(prepared, dataset, persona_set, rows: np.ndarray, n: int = 4) ->
     """A few values that say who each of ``rows`` is, as text, for a map's tooltips.
 
     An entity's values of the features that set the personas apart most (each persona's top
-    traits, in turn); a demographic group's interactions and its most viewed item.
+    traits, in turn), under their labels; a demographic group's interactions and its most viewed item.
     """
     if prepared.matrix is not None:
         V = prepared.matrix.V[rows]
@@ -200,11 +200,6 @@ def row_details(prepared, dataset, persona_set, rows: np.ndarray, n: int = 4) ->
     features = [f for f in features if f in dataset.frame.columns][:n]
     if len(dataset.frame) != prepared.n_rows:  # rows were dropped in preparing: no safe match
         return pd.DataFrame(index=range(len(rows)))
-    frame = dataset.frame.iloc[rows]
-    return pd.DataFrame({f: [_short(v) for v in frame[f]] for f in features})
-
-
-def _short(value) -> str:
-    if isinstance(value, (float, np.floating)):
-        return "" if np.isnan(value) else f"{value:.4g}"
-    return str(value)
+    frame, dictionary = dataset.frame.iloc[rows], dataset.dictionary
+    # Named and shown as the cards name and show them: labels, units, years as years.
+    return pd.DataFrame({dictionary.label(f): [dictionary.format_value(f, v) for v in frame[f]] for f in features})

@@ -11,8 +11,10 @@ with the most points is the respondent's. Greedy forward selection gives an orde
 questions, so one run answers "how many questions for how much accuracy?" for every length.
 
 Questions are the data's raw columns, so a new respondent can answer them: a category column
-asks "which of these" (rare levels and anything unseen fall under "other / not listed"); a
-numeric column is offered as ranges cut at rounded quantiles of the training data. Both become
+asks "which of these" (rare levels and anything unseen fall under "other / not listed"), and so
+does a column of numbers declared categorical (Kidhome's 0, 1, 2: its codes, or their value
+labels); any other numeric column is offered as ranges cut at rounded quantiles of the training
+data. Both become
 0/1 answer indicators; the fitted log-odds, times :data:`POINTS_SCALE` and rounded, are the
 points, shifted so that every answer's smallest entry is 0 (adding a constant to all personas
 changes no decision). The rounded table *is* the tool: cross-validated accuracy, predictions and
@@ -28,6 +30,7 @@ sample from the same generator.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -35,9 +38,9 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from .data.dictionary import DataDictionary, with_unit
+from .data.dictionary import DataDictionary, measure, says_year
 from .errors import PersonaLabError
-from .features import as_float, is_numeric
+from .features import as_category_text, as_float, is_numeric
 
 POINTS_SCALE = 10.0  # points per unit of log-odds: one decimal of the fitted coefficients
 OTHER = "other / not listed"
@@ -68,14 +71,14 @@ class Question:
     def answers(self) -> list[str]:
         if self.kind == "category":
             return [*self.levels, OTHER]
-        e = [with_unit(_fmt(x), self.unit) for x in self.edges]
+        e = [measure(x, self.column, self.label, self.unit) for x in self.edges]
         ranges = [f"under {e[0]}"] + [f"{a} to under {b}" for a, b in zip(e, e[1:])] + [f"{e[-1]} or more"]
         return [*ranges, MISSING_NUMBER]
 
     def encode(self, series: pd.Series) -> np.ndarray:
         """The index of each row's answer."""
         if self.kind == "category":
-            text = series.astype("string").fillna("\0missing").astype(str).to_numpy()
+            text = _answer_text(series)
             index = {level: i for i, level in enumerate(self.levels)}
             return np.array([index.get(t, len(self.levels)) for t in text], dtype=int)
         values = as_float(series)
@@ -137,6 +140,11 @@ class TypingTool:
         """Persona id per row: the most points, ties to the persona listed first."""
         return np.asarray(self.persona_ids)[np.argmax(self.totals(frame), axis=1)]
 
+    def renamed(self, names: dict[int, str]) -> "TypingTool":
+        """The same tool with the personas called ``names`` (id -> name; the user's renames): a
+        name is only a label, so nothing is refitted."""
+        return replace(self, persona_names=[str(names.get(i, n)) for i, n in zip(self.persona_ids, self.persona_names)])
+
     def statement(self) -> str:
         plural = "" if self.n_questions == 1 else "s"
         return f"{self.n_questions} question{plural}, {100 * self.accuracy:.0f}% correct (cross-validated)"
@@ -183,6 +191,7 @@ def build_typing_tool(
     max_rows: int = 5000,
     seed: int = 0,
     dictionary: DataDictionary | None = None,
+    categorical: Collection[str] = (),
 ) -> TypingTool:
     """Choose questions among ``columns`` of ``frame`` that predict ``labels`` (persona ids;
     -1, unassigned rows, are left out) and fit their points table.
@@ -191,7 +200,8 @@ def build_typing_tool(
     is within one point of the best length's. Above ``max_rows`` rows, a seeded random sample of
     that many is used (the hundreds of fits of the selection would otherwise take minutes); survey
     weights are not used: every respondent counts once. ``dictionary`` words the questions with
-    the columns' labels and the answers with their units."""
+    the columns' labels and the answers with their units; the ``categorical`` columns (declared
+    so: numbers that are codes) and those with value labels are asked as categories."""
     labels = np.asarray(labels, dtype=int)
     if len(labels) != len(frame):
         raise ValueError(f"{len(labels)} labels for {len(frame)} rows")
@@ -218,8 +228,12 @@ def build_typing_tool(
         notes.append(f"{smallest} rows in the smallest persona: {smallest}-fold cross-validation instead of {folds}")
         folds = smallest
     dictionary = dictionary or DataDictionary()
-    questions = {c: make_question(frame[c], c, bins) for c in columns}
-    questions = {c: replace(q, label=dictionary.labels.get(c, ""), unit=dictionary.unit(c))
+    categorical = {str(c) for c in categorical} | set(dictionary.value_labels)
+    questions = {c: make_question(frame[c], c, bins, categorical=c in categorical,
+                                  years=says_year(c, dictionary.labels.get(c, ""), dictionary.unit(c)))
+                 for c in columns}
+    questions = {c: replace(q, label=dictionary.labels.get(c, ""), unit=dictionary.unit(c),
+                            levels=_in_code_order(q.levels, dictionary.value_labels.get(c, {})))
                  for c, q in questions.items() if q is not None}
     if not questions:
         raise PersonaLabError("None of the columns varies between rows, so none can be a question",
@@ -272,7 +286,9 @@ def typing_tool_for_model(model, frame: pd.DataFrame, **options) -> TypingTool:
     _check_columns(frame, model.columns)
     labels = model.score(frame).labels
     names = {p.id: p.name for p in model.personas.personas}
-    return build_typing_tool(frame, labels, list(model.columns), names=names, **options)
+    types = model.personas.manifest.get("types") or {}
+    categorical = [c for c, kind in types.items() if kind in ("categorical", "boolean")]
+    return build_typing_tool(frame, labels, list(model.columns), names=names, categorical=categorical, **options)
 
 
 def require_per_respondent(kind: str, where: str) -> None:
@@ -285,19 +301,27 @@ def require_per_respondent(kind: str, where: str) -> None:
         )
 
 
-def make_question(series: pd.Series, column: str, bins: int = 4, max_levels: int = 12) -> Question | None:
-    """The question a raw column asks; None when every row gives the same answer."""
-    if is_numeric(series) and not pd.api.types.is_bool_dtype(series):
+def make_question(series: pd.Series, column: str, bins: int = 4, max_levels: int = 12,
+                  categorical: bool = False, years: bool = False) -> Question | None:
+    """The question a raw column asks; None when every row gives the same answer. A number
+    column ``categorical`` (codes such as 0, 1, 2 children; 0/1) lists its codes in their order;
+    a column of ``years`` is cut at whole years (1957, 1968), not at two significant digits."""
+    numbers = is_numeric(series) and not pd.api.types.is_bool_dtype(series)
+    if numbers and not categorical:
         values = as_float(series)
         values = values[~np.isnan(values)]
         if values.size == 0:
             return None
         cuts = np.quantile(values, np.linspace(0, 1, bins + 1)[1:-1])
-        edges = tuple(sorted({_round(c) for c in cuts if values.min() < _round(c) <= values.max()}))
+        cut = (lambda x: float(round(x))) if years else _round
+        edges = tuple(sorted({cut(c) for c in cuts if values.min() < cut(c) <= values.max()}))
         return Question(column, "number", edges=edges) if edges else None
-    counts = series.astype("string").dropna().value_counts()
+    counts = pd.Series(_answer_text(series)).value_counts()
+    counts = counts.drop(_NO_ANSWER, errors="ignore")
     # Rare levels would be answers almost nobody picks: they go under "other".
     levels = [str(v) for v, n in counts.items() if n >= max(2, 0.02 * len(series))][:max_levels]
+    if numbers:  # codes in their own order: 0, 1, 2 children
+        levels.sort(key=float)
     if len(levels) < 2 and not (levels and counts.sum() < len(series)):
         return None
     return Question(column, "category", levels=tuple(levels))
@@ -352,5 +376,18 @@ def _round(x: float) -> float:
     return float(round(x, digits))
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
+#: A missing answer, never a level of its own: it is "other / not listed".
+_NO_ANSWER = "\0missing"
+
+
+def _answer_text(series: pd.Series) -> np.ndarray:
+    """Each row's answer to a category question: codes read as 1.0 and as 1 alike."""
+    if is_numeric(series) and not pd.api.types.is_bool_dtype(series):
+        return np.where(series.isna().to_numpy(), _NO_ANSWER, as_category_text(series))
+    return series.astype("string").fillna(_NO_ANSWER).astype(str).to_numpy()
+
+
+def _in_code_order(levels: tuple[str, ...], value_labels: dict[str, str]) -> tuple[str, ...]:
+    """Levels that are value labels ("none", "one", "two") in their codes' order."""
+    order = {label: i for i, label in enumerate(value_labels.values())}
+    return tuple(sorted(levels, key=lambda v: order.get(v, len(order)))) if order else levels

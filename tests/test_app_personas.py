@@ -317,3 +317,20 @@ def test_the_overview_filters_by_attribute_and_search(hundred):
     assert list(at.dataframe[0].value["persona"]) == [name] and len(_order(at)) == 1
     at.session_state["pe_search"] = ""
     _run(at)
+
+
+def test_the_overview_filters_are_named_by_the_data_dictionary_and_keyed_by_column():
+    at = _session()
+    at.session_state["data_labels"] = {"labels": {"gender": "Sex of respondent", "country": "Country of residence"}}
+    _run(at)
+    # The cards' prevalence names the columns as the filters do.
+    helps = " ".join(m.proto.help.replace("\\", "") for m in at.markdown if m.value.startswith("Matches"))
+    assert "Sex of respondent = " in helps and "gender = " not in helps
+    filters = {m.key: m.label for m in at.multiselect if m.key.startswith("_w_pe_filter_")}
+    assert "Sex of respondent" in filters.values() and "Country of residence" in filters.values()
+    assert "gender" not in filters.values()
+    # The stored filter stays keyed by the column, whatever its label.
+    widget = next(key for key, label in filters.items() if label == "Sex of respondent")
+    at.multiselect(key=widget).set_value(["female"])
+    _run(at)
+    assert at.session_state["pe_filters"]["gender"] == ["female"]

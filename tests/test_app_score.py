@@ -71,3 +71,19 @@ def test_apg_groups_are_scored_from_interaction_data():
     assert table["row"].tolist() == run.prepared.row_labels[:200]
     names = {p.id: p.name for p in run.personas.personas}
     assert table["nearest_persona"].tolist() == [names[label] for label in run.labels[:200]]
+
+
+def test_a_rename_on_the_personas_page_names_the_scored_rows(new_rows):
+    """The scored assignments (and model.json) are exports: they name the personas as renamed."""
+    at = app_page("personas", **STATE)
+    name_box = next(t for t in at.text_input if t.key.startswith("_w_pe_name_"))
+    old = name_box.value
+    name_box.set_value("Ada Lovelace").run()
+    at.switch_page("ui/pages/score.py")
+    at.run()
+    at.file_uploader(key="_w_score_upload").set_value(("new.csv", new_rows.to_csv(index=False).encode(), "text/csv"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    counts, table = at.dataframe[0].value, at.dataframe[1].value
+    assert "Ada Lovelace" in counts["persona"].tolist() and old not in counts["persona"].tolist()
+    assert old not in set(table["persona"])

@@ -54,3 +54,22 @@ def test_interaction_data_gets_a_clear_message():
     at = _page()  # the app opens on the APG channel sample
     assert any("per-respondent data" in e.value.replace("\\", "") for e in at.error)
     assert not at.metric
+
+
+def test_a_rename_on_the_personas_page_reaches_the_typing_tool_and_its_questionnaire(expected):
+    """The questionnaire is an export: it names the personas as the user renamed them."""
+    from persona_lab.export.questionnaire import markdown_text
+
+    at = app_page("personas", **CUSTOMERS)
+    name_box = next(t for t in at.text_input if t.key.startswith("_w_pe_name_"))
+    old, pid = name_box.value, int(name_box.key.rsplit("_", 1)[1])
+    name_box.set_value("Ada Lovelace").run()
+    at.switch_page("ui/pages/typing_tool.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    start_points = at.dataframe[1].value
+    assert "Ada Lovelace" in start_points.columns and old not in start_points.columns
+    # The page's downloads are written from the renamed tool: the same rename, nothing refitted.
+    renamed = expected.renamed({pid: "Ada Lovelace"})
+    assert "Ada Lovelace" in markdown_text(renamed) and old not in markdown_text(renamed)
+    assert renamed.points[0].tolist() == expected.points[0].tolist()

@@ -3,6 +3,8 @@ the typing tool's questions, charts, exports)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -139,3 +141,125 @@ def test_read_table_keeps_the_file_labels_in_attrs(tmp_path):
     path = tmp_path / "s.sav"
     pyreadstat.write_sav(pd.DataFrame({"x": [1.0, 2.0, 3.0]}), str(path), column_labels=["Ex"])
     assert read_table(path).attrs["dictionary"]["labels"] == {"x": "Ex"}
+
+
+# -- every column labelled: no raw name left where a reader reads -----------------------------------
+
+EVERY_LABEL = (
+    "column,label,unit,value_labels\n"
+    "Year_Birth,Year of birth,,\n"
+    "Income,Yearly household income,USD,\n"
+    "Kidhome,Children at home,,0=none; 1=one; 2=two\n"
+    "Teenhome,Teenagers at home,,\n"
+    "MntWines,Spent on wine,$,\n"
+    "NumStorePurchases,Purchases in store,,\n"
+    "AcceptedCmp1,Accepted campaign 1,,\n"
+    "AcceptedCmp2,Accepted campaign 2,,\n"
+    "gender,Sex of respondent,,\n"
+)
+RAW = ("Year_Birth", "Income", "Kidhome", "Teenhome", "MntWines", "NumStorePurchases", "AcceptedCmp1",
+       "AcceptedCmp2", "gender")
+
+
+@pytest.fixture(scope="module")
+def every_label(tmp_path_factory):
+    """The survey with a label for every column, a demographic year, a descriptor in dollars,
+    through every export and the questionnaire."""
+    from pptx import Presentation
+    from pypdf import PdfReader
+
+    from persona_lab.export import write_run
+    from persona_lab.model_file import PersonaModel
+    from persona_lab.typing_tool import typing_tool_for_model
+
+    folder = tmp_path_factory.mktemp("every_label")
+    (folder / "labels.csv").write_text(EVERY_LABEL)
+    survey = marketing_survey()
+    survey["gender"] = np.where(np.arange(len(survey)) % 3, "female", "male")
+    survey.to_csv(folder / "marketing.csv", sep=";", index=False)
+    dataset = load_dataset(folder / "marketing.csv", dictionary=folder / "labels.csv", roles={
+        "Income": "feature", "MntWines": "descriptor", "gender": "demographic", "Year_Birth": "demographic"})
+    result = pl.run(dataset, method="kmeans", k=3, seed=0)
+    files = write_run(result, folder / "out", min_size=0)
+    tool = typing_tool_for_model(PersonaModel.from_run(result), dataset.frame, dictionary=dataset.dictionary,
+                                 n_questions=6)
+    pages = [page.extract_text() for page in PdfReader(files["pdf"]).pages]
+    slides = ["\n".join(shape.text_frame.text if shape.has_text_frame else
+                        "\n".join(c.text for row in shape.table.rows for c in row.cells) if shape.has_table else ""
+                        for shape in slide.shapes) for slide in Presentation(files["pptx"]).slides]
+    return dataset, result, {
+        "markdown": files["markdown"].read_text(encoding="utf-8").split("## Manifest")[0],  # the record keeps names
+        "pdf cards": "\n".join(pages[1:4]),
+        "pdf appendix": "\n".join(pages[4:]),
+        "pptx": "\n".join(s for s in slides if "How these personas were made" not in s),
+        "pptx method": next(s for s in slides if "How these personas were made" in s),
+        "questionnaire": questionnaire_text(tool),
+    }, tool
+
+
+def test_every_export_names_columns_by_their_labels(every_label):
+    _, _, texts, _ = every_label
+    for kind, text in texts.items():
+        flat = " ".join(text.split())
+        if kind in ("pdf appendix", "pptx method"):
+            # The preparation steps lead with the label and keep the name a reader checks the data by.
+            assert "Yearly household income (Income): numeric" in flat, kind
+            continue
+        raw = [name for name in RAW if re.search(rf"\b{name}\b", flat)]
+        assert not raw, (kind, raw)
+    # The prevalence headline and the descriptor table, which printed raw names, included.
+    assert re.search(r"all of Year of birth 19\d\d-19\d\d; Sex of respondent = ", " ".join(texts["pdf cards"].split()))
+    assert re.search(r"Spent on wine \$[\d,]+ \[\$[\d,]+, \$[\d,]+\] \$[\d,]+", " ".join(texts["pdf appendix"].split()))
+    assert re.search(r"\(all of: Year of birth 19\d\d-19\d\d; Sex of respondent = ", texts["markdown"])
+
+
+def test_years_print_as_years_on_cards_and_in_exports(every_label):
+    _, result, texts, tool = every_label
+    for persona in result.personas.personas:
+        shown = persona.demographics["Year_Birth"]
+        assert re.fullmatch(r"19\d\d \(middle half 19\d\d-19\d\d\)", shown) or re.fullmatch(r"19\d\d", shown), shown
+    for kind, text in texts.items():
+        assert not re.search(r"(?<!\$)\b[12],\d{3}\b(?! USD)", text), kind  # "1,957"; money keeps its comma
+    assert "Year of birth" in texts["pdf cards"] and re.search(r"YEAR OF BIRTH\s+19\d\d", texts["pdf cards"])
+    (year,) = [q for q in tool.questions if q.column == "Year_Birth"] or [None]
+    if year is not None:  # when the tool asks it, its ranges are whole years
+        assert all(e == int(e) for e in year.edges) and re.fullmatch(r"under 19\d\d", year.answers[0])
+
+
+def test_measure_knows_a_year_by_its_name_label_or_unit():
+    from persona_lab.data.dictionary import measure, says_year
+
+    assert says_year("Year_Birth") and says_year("BirthYear") and says_year("yob", "Year of birth")
+    assert not says_year("YearlyIncome") and not says_year("Income", "Yearly household income")
+    assert measure(1957.0, "Year_Birth") == "1957" and measure(1968.6, "yob", "Year of birth") == "1969"
+    assert measure(1957.0, "Income") == "1,957" and measure(32364.4, "Income", unit="USD") == "32,364 USD"
+    assert measure(12.0, "years_employed") == "12"  # a duration is no calendar year
+    assert DataDictionary({"yob": "Year of birth"}).format_value("yob", 1957) == "1957"
+
+
+def test_numbers_declared_categorical_are_asked_as_their_categories(every_label):
+    dataset, result, _, tool = every_label
+    by_column = {q.column: q for q in tool.questions}
+    assert dataset.types["Teenhome"] == "categorical"
+    teens = by_column["Teenhome"]
+    assert teens.kind == "category" and teens.levels == ("0", "1", "2")
+    assert teens.text == "Teenagers at home: choose one"
+    # Value labels are the answers, in their codes' order.
+    assert by_column["Kidhome"].levels == ("none", "one", "two")
+    # A 0/1 column is a yes/no question, not a range of one cut.
+    campaign = by_column.get("AcceptedCmp1") or by_column.get("AcceptedCmp2")
+    assert campaign is not None and campaign.kind == "category" and campaign.levels == ("0", "1")
+    # The same column undeclared is still a range question: the declaration decides.
+    plain = build_typing_tool(dataset.frame.assign(Teenhome=dataset.frame["Teenhome"].astype(int)), result.labels,
+                              ["Teenhome", "Income"], n_questions=2)
+    assert {q.column: q.kind for q in plain.questions}["Teenhome"] == "number"
+    # A respondent's answer is found whether the code comes as 2 or 2.0.
+    assert teens.encode(pd.Series([2.0, 0, None])).tolist() == [2, 0, 3]
+
+
+def test_a_range_says_its_unit_once():
+    d = DataDictionary({"yob": "Year of birth"}, {"age": "years", "inc": "USD", "spend": "$", "share": "%"})
+    assert d.format_range("age", 37.0, 54.0) == "37-54 years"
+    assert d.format_range("inc", 15000.0, 45000.0) == "15,000-45,000 USD"
+    assert d.format_range("spend", 37.0, 54.0) == "$37-$54" and d.format_range("share", 12.0, 15.0) == "12-15%"
+    assert d.format_range("yob", 1957.0, 1979.0) == "1957-1979" and d.format_range("other", 1.5, 2.0) == "1.5-2"

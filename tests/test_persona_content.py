@@ -13,7 +13,8 @@ from persona_lab.data.dataset import Dataset
 from persona_lab.methods import KMeans
 from persona_lab.personas.build import age_in_range, build_personas
 from persona_lab.personas.faces import face_svg
-from persona_lab.personas.narrative import number, percent
+from persona_lab.data.dictionary import format_number as number
+from persona_lab.personas.narrative import percent
 from persona_lab.prepare import prepare
 
 WORDS = {0: "coupons discount offer", 1: "app crashes update", 2: "delivery parcel courier"}

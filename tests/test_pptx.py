@@ -67,6 +67,17 @@ def test_charts_are_native_and_editable():
     assert [p.image.blob for p in pictures] == [face_png(p.face) for p in persona_set().personas[:2]]
 
 
+def test_bars_leave_room_for_their_values_on_a_few_round_ticks():
+    """At LibreOffice's automatic scale a negative bar's value ran into its category's label."""
+    deck = Presentation(io.BytesIO(pptx_bytes(persona_set())))
+    (traits,) = _charts(list(deck.slides)[3])  # effects -0.6 and 1.3: a span of 1.9
+    axis = traits.value_axis
+    assert axis.minimum_scale <= -0.6 - 0.25 * 1.9 and axis.maximum_scale >= 1.3 + 0.25 * 1.9
+    assert (axis.maximum_scale - axis.minimum_scale) / axis.major_unit <= 8  # labels stay level
+    (shares,) = _charts(list(deck.slides)[1])  # shares only: the axis starts at 0
+    assert shares.value_axis.minimum_scale == 0 and shares.value_axis.maximum_scale >= 0.412 * 1.25
+
+
 def test_the_k_hat_heatmap_is_a_shaded_table_and_the_method_slide_is_filled():
     import pandas as pd
 

@@ -54,6 +54,7 @@ def persona_overview(persona_set: PersonaSet) -> list[Persona]:
     or one page of those the filters keep)."""
     frame = table(persona_set)
     names = attributes(persona_set)
+    label = persona_set.dictionary.label  # filters keyed by column, named as the cards name them
     search_column, *filter_columns = st.columns([2] + [1] * max(1, min(len(names), 4)))
     search_column.text_input("Find a persona", placeholder="name, skeleton or interest",
                              **state.bind(SEARCH, on_change=_first_page))
@@ -64,7 +65,7 @@ def persona_overview(persona_set: PersonaSet) -> list[Persona]:
         # widget's state on other pages, and another run may not have the stored values.
         st.session_state[widget] = [v for v in st.session_state[FILTERS].get(attribute, []) if v in values]
         with filter_columns[i % len(filter_columns)]:
-            st.multiselect(attribute, values, key=widget, placeholder="any",
+            st.multiselect(label(attribute), values, key=widget, placeholder="any",
                            on_change=_store_filter, args=(attribute, widget))
     shown = filter_overview(frame, st.session_state[SEARCH], st.session_state[FILTERS])
     st.caption(f"{len(shown)} of {len(frame)} personas. Sort by a column's header; click a row to see its card.")

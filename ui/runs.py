@@ -34,7 +34,7 @@ import os
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -263,6 +263,15 @@ def persona_model(key: tuple, _run) -> tuple[PersonaModel, str, bytes]:
     """The run's model and its two files. The key is the run's (:func:`run_key`): the run itself
     is not hashed."""
     fitted = PersonaModel.from_run(_run)
+    return (fitted, *model_files(fitted))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def named_model(key: tuple, set_key: str, _run, _personas: PersonaSet) -> tuple[PersonaModel, str, bytes]:
+    """The model of the run of ``key`` with its personas as the user edited them (``_personas``,
+    whose :func:`ui.edited_sets.set_key` is ``set_key``): their names in the scored assignments
+    and in model.json. Nothing is refitted."""
+    fitted = replace(persona_model(key, _run)[0], personas=_personas)
     return (fitted, *model_files(fitted))
 
 

@@ -186,7 +186,8 @@ def personas_table(persona_set: PersonaSet, min_rows: int = 0) -> pd.DataFrame:
                      for p in persona_set.personas],
             "share": [100 * p.share for p in persona_set.personas],
             "size": [round(p.size, 0 if persona_set.kind == "interactions" else 1) for p in persona_set.personas],
-            "demographics": [", ".join(f"{k}: {v}" for k, v in p.demographics.items()) for p in persona_set.personas],
+            "demographics": [", ".join(f"{persona_set.dictionary.label(k)}: {v}" for k, v in p.demographics.items())
+                             for p in persona_set.personas],
         }
     )
 
@@ -318,7 +319,7 @@ def drawn_frame(run_key: tuple, run: pipeline.PersonaRun, embedding: embed.Embed
 
 def descriptor_frame(ps: PersonaSet) -> pd.DataFrame:
     """One row per persona and descriptor: its value with the 95% interval against everybody."""
-    rows = [{"persona": p.name, "descriptor": d.feature if d.level is None else f"{d.feature} = {d.level}",
+    rows = [{"persona": p.name, "descriptor": d.title + (f" ({d.unit})" if d.unit and d.kind == "numeric" else ""),
              "persona value": d.value, "95% CI low": d.ci_low, "95% CI high": d.ci_high,
              "everybody": d.population, "q (BH)": d.q_value, "significant": d.significant}
             for p in ps.personas for d in p.descriptors]

@@ -14,9 +14,11 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import PersonaLabError
@@ -26,12 +28,40 @@ COLUMNS = ("column", "label", "unit", "value_labels")
 _PREFIX_UNITS = ("$", "€", "£", "¥")
 
 
+#: Words that, in a column's name, label or unit, say that it holds calendar years (Year_Birth,
+#: "Year of birth", BirthYear); "yearly" or "years_employed" are amounts, not dates.
+_YEAR_WORDS = {"year", "yr", "yyyy"}
+#: A calendar year as a column of years holds it: a birth year, a year of purchase.
+_CALENDAR_YEARS = (1000, 2999)
+
+
 def format_number(x: float) -> str:
     """A number as a card shows it: thousands separated, about three significant digits."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
     x = float(x)
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+
+
+def says_year(*names: str) -> bool:
+    """Whether a column's name, label or unit says that it holds calendar years."""
+    words = set()
+    for name in names:
+        # Year_Birth, BirthYear, "Year of birth": snake, camel and plain words alike.
+        spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(name or ""))
+        words.update(w.lower() for w in re.split(r"[^A-Za-z]+", spaced) if w)
+    return bool(words & _YEAR_WORDS)
+
+
+def measure(x, column: str = "", label: str = "", unit: str = "") -> str:
+    """A number of ``column`` as every card, chart and export shows it: with its unit
+    ("32,364 USD"), and a calendar year as a year is written (1957, never "1,957") when the
+    column's name, label or unit says year and the number is a plausible year."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    if says_year(column, label, unit) and _CALENDAR_YEARS[0] <= float(x) <= _CALENDAR_YEARS[1]:
+        return f"{float(x):.0f}"
+    return with_unit(format_number(x), unit)
 
 
 @dataclass(frozen=True)
@@ -60,12 +90,24 @@ class DataDictionary:
 
     def format_value(self, column, value) -> str:
         """One value of ``column`` as it is shown: a number with its unit, a code as its label."""
+        if _missing(value):
+            return "–"
         codes = self.value_labels.get(str(column), {})
         if codes and _code(value) in codes:
             return codes[_code(value)]
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             return str(value)
-        return with_unit(format_number(value), self.unit(column))
+        return measure(float(value), str(column), self.labels.get(str(column), ""), self.unit(column))
+
+    def format_range(self, column, low, high) -> str:
+        """Two numbers of ``column`` as a range, a unit that follows numbers said once ("37-54
+        years", "15,000-45,000 USD"; "$37-$54"; "1957-1979")."""
+        ends = [self.format_value(column, x) for x in (low, high)]
+        unit = self.unit(column)
+        suffix = "%" if unit == "%" else f" {unit}"
+        if unit and unit not in _PREFIX_UNITS and all(e.endswith(suffix) for e in ends):
+            return f"{ends[0][:-len(suffix)]}-{ends[1]}"
+        return f"{ends[0]}-{ends[1]}"
 
     def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` with value labels in place of codes (codes without a label kept as text)."""

@@ -295,13 +295,5 @@ def percent(share: float | None) -> str:
     return "—" if share is None or not math.isfinite(share) else narrative_percent(share)
 
 
-def number(x: float) -> str:
-    if not math.isfinite(x):
-        return str(x)
-    if abs(x - round(x)) < 1e-9 and abs(x) < 1e15:
-        return f"{int(round(x)):,}"
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:,.1f}" if abs(x) >= 10 else f"{x:.3g}"
-
-
 def mix(colour, other, t: float) -> tuple[int, int, int]:
     return tuple(round(a + (b - a) * t) for a, b in zip(colour, other))

@@ -19,6 +19,7 @@ from pathlib import Path
 from fpdf import FPDF
 
 from .. import charts
+from ..data.dictionary import DataDictionary
 from ..errors import PersonaLabError
 from ..personas.model import Persona, PersonaSet
 from ..personas.overview import LIFT_NOTE, apart, distinctive_text, skeleton
@@ -372,7 +373,7 @@ def method_sections(ps: PersonaSet, context: ReportContext) -> list[tuple[str, l
     method += [("k requested", str(manifest.get("k_requested", "—"))), ("Personas found", str(ps.k))]
 
     settings = [("Seed", str(manifest.get("seed", "—"))), ("How k was chosen", context.k_choice or "given by the user")]
-    steps = [str(step) for step in (manifest.get("preparation") or {}).get("steps", [])]
+    steps = [_labelled_step(str(step), ps.dictionary) for step in (manifest.get("preparation") or {}).get("steps", [])]
     if len(steps) > STEPS_SHOWN:
         steps = steps[:STEPS_SHOWN] + [f"… and {len(steps) - STEPS_SHOWN:,} more steps (all in manifest.json)"]
     settings += [("Preparation" if i == 0 else "", step) for i, step in enumerate(steps)]
@@ -395,6 +396,15 @@ def method_sections(ps: PersonaSet, context: ReportContext) -> list[tuple[str, l
     return [("Method", method), ("Settings", settings), ("Stability", stability), ("Data fingerprint", data)]
 
 
+def _labelled_step(step: str, dictionary: DataDictionary) -> str:
+    """A preparation step ("Year_Birth: numeric, standard scaled") led by the column's label, its
+    name kept beside it: the step is what a reader checks against the data."""
+    column, sep, rest = step.partition(": ")
+    if sep and column in dictionary.labels:
+        return f"{dictionary.label(column)} ({column}): {rest}"
+    return step
+
+
 def _setting(value) -> str:
     if isinstance(value, float):
         return f"{value:g}"
@@ -410,7 +420,7 @@ def _descriptor_table(pdf: _Document, persona: Persona) -> None:
     L.cell(pdf, pdf.epw, 6, persona.name, 10, persona_colour(persona), bold=True, newline=True)
     widths = (64, 46, 30, 34)
     for row, values in enumerate([("descriptor", "persona [95% CI]", "everybody", "q")] + [
-        (d.feature if d.level is None else f"{d.feature} = {d.level}",
+        (d.title,
          f"{_value(d, d.value)} [{_value(d, d.ci_low)}, {_value(d, d.ci_high)}]",
          _value(d, d.population),
          _q(d.q_value) + (" *" if d.significant else ""))
@@ -429,7 +439,7 @@ def _q(q: float | None) -> str:
 def _value(descriptor, x: float | None) -> str:
     if x is None:
         return "—"
-    return L.percent(x) if descriptor.kind == "category" else L.number(x)
+    return L.percent(x) if descriptor.kind == "category" else descriptor.measure(x)
 
 
 def _count(ps: PersonaSet) -> str:

@@ -14,6 +14,7 @@ it; without Cairo a slide simply has no face. The deck opens in LibreOffice Impr
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import zipfile
@@ -228,9 +229,31 @@ def _bar_chart(slide, labels: list[str], values: list[float], number_format: str
         fill.solid()
         fill.fore_color.rgb = RGBColor(*colour)
     chart.value_axis.has_major_gridlines = False
+    # Room beyond the longest bars for their values: at the automatic scale a negative bar's value
+    # ran into the category labels ("Yearly household income-0.67").
+    axis = chart.value_axis
+    axis.minimum_scale, axis.maximum_scale, axis.major_unit = _padded_scale(values)
     chart.value_axis.tick_labels.number_format = number_format
     chart.value_axis.tick_labels.number_format_is_linked = False
     return chart
+
+
+def _padded_scale(values: list[float], room: float = 0.25) -> tuple[float, float, float]:
+    """(lowest, highest, tick step) of a value axis from below the smallest to above the largest
+    bar (from 0 on a side without bars), with ``room`` of the span beyond each bar's end for its
+    label, at a round step giving about five ticks (more turn their labels on end)."""
+    low, high = min(0.0, *values), max(0.0, *values)
+    span = (high - low) or 1.0
+    step = _round_step(span * (1 + 2 * room) / 5)
+    low = math.floor((low - room * span) / step) * step if low < 0 else 0.0
+    high = math.ceil((high + room * span) / step) * step if high > 0 else 0.0
+    return low, high, step
+
+
+def _round_step(x: float) -> float:
+    """1, 2 or 5 times a power of ten, the smallest at least ``x``."""
+    power = 10 ** math.floor(math.log10(x))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= x)
 
 
 #: Rows of each table on the method slide; the rest are in the PDF's appendix and manifest.json.

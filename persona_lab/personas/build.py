@@ -88,12 +88,12 @@ def _add_prevalence(dataset: Dataset, prepared: Prepared, method: SegmentationMe
         m = memberships(method)
         for persona in personas:
             persona.prevalence, persona.headline = apg_prevalence(matrix.groups, totals, persona.demographics,
-                                                                  m[:, persona.id])
+                                                                  m[:, persona.id], dataset.dictionary)
         return
     for persona in personas:
         persona.rows = int((labels == persona.id).sum())
         persona.prevalence, persona.headline = table_prevalence(
-            dataset.frame, labels, prepared.size_weight, persona)
+            dataset.frame, labels, prepared.size_weight, persona, dictionary=dataset.dictionary)
 
 
 def name_key(persona: Persona) -> str:

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data.dictionary import with_unit
 from .model import Descriptor
-from .narrative import number
 from .stats import benjamini_hochberg, two_proportion_p, welch_p
 from .traits import Column, Comparison
 
@@ -41,12 +39,13 @@ def _descriptor(c: Comparison, q: float | None) -> Descriptor:
     significant = q is not None and q < ALPHA
     name = c.label or c.feature
     if c.kind == "numeric":
-        text = f"{name}: {with_unit(number(value), c.unit)} vs {with_unit(number(pop), c.unit)} overall"
+        text = f"{name}: {c.measure(value)} vs {c.measure(pop)} overall"
     else:
         text = f"{name} = {c.level}: {value:.0%} vs {pop:.0%} overall"
     if q is not None:
         text += f" (q = {q:.2g}{', significant' if significant else ''})"
     return Descriptor(
         feature=c.feature, kind=c.kind, level=c.level, value=value, ci_low=low, ci_high=high,
-        population=pop, p_value=_p_value(c), q_value=q, significant=significant, text=text,
+        population=pop, p_value=_p_value(c), q_value=q, significant=significant, text=text, label=c.label,
+        unit=c.unit,
     )

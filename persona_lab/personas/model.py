@@ -20,14 +20,34 @@ import json
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
-from ..data.dictionary import DataDictionary
+from ..data.dictionary import DataDictionary, measure
 from ..errors import PersonaLabError
 
 SCHEMA_VERSION = 2
 
 
+class _Column:
+    """How a trait or descriptor names its column and shows its numbers: by the data dictionary's
+    label and unit it was described with (``label``, ``unit``), the column's name when none."""
+
+    feature: str
+    level: str | None
+    label: str
+    unit: str
+
+    @property
+    def title(self) -> str:
+        """"Children at home = two", "Yearly household income"."""
+        name = self.label or self.feature
+        return name if self.level is None else f"{name} = {self.level}"
+
+    def measure(self, x: float | None) -> str:
+        """One of the column's numbers as shown: with its unit, a year as a year."""
+        return measure(x, self.feature, self.label, self.unit)
+
+
 @dataclass
-class Trait:
+class Trait(_Column):
     """Something that sets a segment apart from everybody else (entity tables).
 
     For a numeric feature ``value`` and ``population`` are means and ``effect`` is the
@@ -63,7 +83,7 @@ class Trait:
 
 
 @dataclass
-class Descriptor:
+class Descriptor(_Column):
     """A column not used for segmenting (revenue, churn, channel), profiled for one persona.
 
     ``value`` is the segment's mean (numeric) or share of rows with ``level`` (category), with a
@@ -83,6 +103,8 @@ class Descriptor:
     q_value: float | None = None
     significant: bool = False
     text: str = ""
+    label: str = ""  # the column's label and unit in the data dictionary, "" when none (as a Trait's)
+    unit: str = ""
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 A narrative cites the persona's share and its top three (visible) traits, or for the APG shape
 its top three interests, with the profile's numbers formatted by :func:`percent` and
-:func:`number`, so a reader (or a test) can trace every figure back to the profile. The template
+:func:`persona_lab.data.dictionary.measure`, so a reader (or a test) can trace every figure back to the profile. The template
 variant is drawn from the persona's identity and the seed; the name and the numbers keep any two
 personas' narratives apart.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data.dictionary import with_unit
+from ..data.dictionary import measure
 from .model import Persona, Trait
 from .naming import seed_entropy
 
@@ -27,11 +27,6 @@ INTEREST_LEADS = ("Top interests:", "What this persona engages with most:", "Mos
 def percent(share: float) -> str:
     """A share as cited in narratives: one decimal, e.g. ``"37.3%"``."""
     return f"{100 * share:.1f}%"
-
-
-def number(x: float) -> str:
-    """A mean as cited in narratives: three significant digits, thousands separated."""
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
 def write_narrative(persona: Persona, seed: int, population: str = "people in the data") -> str:
@@ -61,7 +56,7 @@ def _trait(t: Trait) -> str:
     feature = t.label or t.feature.replace("_", " ")
     if t.kind == "numeric":
         direction = "higher" if t.value > t.population else "lower"
-        return (f"{feature} is {direction}, {with_unit(number(t.value), t.unit)} on average against "
-                f"{with_unit(number(t.population), t.unit)} overall")
+        return (f"{feature} is {direction}, {measure(t.value, t.feature, t.label, t.unit)} on average against "
+                f"{measure(t.population, t.feature, t.label, t.unit)} overall")
     having = feature if t.level == "True" else f"{feature} {t.level}"
     return f"{percent(t.value)} have {having}, against {percent(t.population)} overall"

@@ -20,6 +20,8 @@ Headline attributes, matched per row (a missing value never matches):
   shares from 1.0% to 12.8%); attributed to the persona, it says how much of the real audience
   is both who and what the persona describes. Interests are not attributes of a group (every
   group watches everything to some degree), so they are not matched.
+
+The attributes are worded with the data dictionary's labels and units, as the cards are.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.dictionary import DataDictionary
 from .model import Persona, Trait
-from .narrative import number
 from .stats import weighted_quantiles
 from ..features import as_category_text
 from .traits import MISSING, is_category
@@ -38,21 +40,24 @@ N_TRAITS = 3
 
 
 def table_prevalence(
-    frame: pd.DataFrame, labels: np.ndarray, weight: np.ndarray, persona: Persona, n_traits: int = N_TRAITS
+    frame: pd.DataFrame, labels: np.ndarray, weight: np.ndarray, persona: Persona, n_traits: int = N_TRAITS,
+    dictionary: DataDictionary | None = None,
 ) -> tuple[float, list[str]]:
-    """(share of all rows matching every headline attribute, those attributes in words)."""
+    """(share of all rows matching every headline attribute, those attributes in words, by
+    ``dictionary``'s labels and units)."""
+    dictionary = dictionary or DataDictionary()
     weight = np.asarray(weight, dtype=float)
     inside = np.asarray(labels) == persona.id
     match = np.ones(len(frame), dtype=bool)
     headline: list[str] = []
     for column in persona.demographics:
         if column in frame.columns:
-            matches, words = _typical_match(frame[column], inside, weight)
+            matches, words = _typical_match(frame[column], inside, weight, dictionary)
             match &= matches
             headline.append(words)
     for trait in [t for t in persona.traits if not t.hidden][:n_traits]:
         if trait.feature in frame.columns:
-            matches, words = _trait_match(frame[trait.feature], trait)
+            matches, words = _trait_match(frame[trait.feature], trait, dictionary)
             match &= matches
             headline.append(words)
     total = float(weight.sum())
@@ -67,7 +72,7 @@ def prevalence_phrase(kind: str) -> str:
 
 
 def apg_prevalence(groups: pd.DataFrame, totals: np.ndarray, skeleton: dict[str, str],
-                   membership: np.ndarray) -> tuple[float, list[str]]:
+                   membership: np.ndarray, dictionary: DataDictionary | None = None) -> tuple[float, list[str]]:
     """(share of all interactions from groups matching ``skeleton`` that belong to the persona,
     the skeleton in words).
 
@@ -80,36 +85,41 @@ def apg_prevalence(groups: pd.DataFrame, totals: np.ndarray, skeleton: dict[str,
     total = float(totals.sum())
     attributed = float(totals[match] @ np.asarray(membership, dtype=float)[match])
     share = attributed / total if total > 0 else 0.0
-    return share, [f"{column} = {value}" for column, value in skeleton.items()]
+    label = (dictionary or DataDictionary()).label
+    return share, [f"{label(column)} = {value}" for column, value in skeleton.items()]
 
 
-def _typical_match(series: pd.Series, inside: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, str]:
+def _typical_match(series: pd.Series, inside: np.ndarray, weight: np.ndarray,
+                   dictionary: DataDictionary) -> tuple[np.ndarray, str]:
+    name = dictionary.label(series.name)
     if is_category(series):
         text = series.astype("string")
         shares = pd.Series(weight[inside], index=text.index[inside]).groupby(text[inside]).sum()
         if shares.empty:
-            return np.zeros(len(series), dtype=bool), f"{series.name} = (none)"
+            return np.zeros(len(series), dtype=bool), f"{name} = (none)"
         mode = str(shares.idxmax())
-        return (text == mode).fillna(False).to_numpy(dtype=bool), f"{series.name} = {mode}"
+        return (text == mode).fillna(False).to_numpy(dtype=bool), f"{name} = {mode}"
     numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
     # The same weighted middle half as the card shows (tables._typical).
     low, high = weighted_quantiles(numbers[inside], weight[inside], [0.25, 0.75])
     if np.isnan(low):
-        return np.zeros(len(series), dtype=bool), f"{series.name}: (none)"
+        return np.zeros(len(series), dtype=bool), f"{name}: (none)"
     with np.errstate(invalid="ignore"):
         matches = (numbers >= low) & (numbers <= high)
-    return matches, f"{series.name} {number(low)}-{number(high)}"
+    return matches, f"{name} {dictionary.format_range(series.name, low, high)}"
 
 
-def _trait_match(series: pd.Series, trait: Trait) -> tuple[np.ndarray, str]:
+def _trait_match(series: pd.Series, trait: Trait, dictionary: DataDictionary) -> tuple[np.ndarray, str]:
+    name = dictionary.label(trait.feature)
     if trait.kind == "category":
         text = as_category_text(series)  # as the trait's levels were read: whole codes without ".0"
         has = text == str(trait.level)
         if trait.effect >= 0:
-            return has, f"{trait.feature} = {trait.level}"
-        return ~has, f"{trait.feature} ≠ {trait.level}"
+            return has, f"{name} = {trait.level}"
+        return ~has, f"{name} ≠ {trait.level}"
     numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
+        mean = dictionary.format_value(trait.feature, trait.population)
         if trait.effect >= 0:
-            return numbers > trait.population, f"{trait.feature} above the overall mean ({number(trait.population)})"
-        return numbers < trait.population, f"{trait.feature} below the overall mean ({number(trait.population)})"
+            return numbers > trait.population, f"{name} above the overall mean ({mean})"
+        return numbers < trait.population, f"{name} below the overall mean ({mean})"

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.dataset import Dataset
-from ..data.dictionary import with_unit
+from ..data.dictionary import DataDictionary, format_number
 from ..methods.base import SegmentationMethod
 from ..prepare import Prepared
 from .descriptors import profile_descriptors
@@ -50,7 +50,7 @@ def table_personas(
         inside = labels == p
         traits = [_checked(t, p, held) for t in segment_traits(features, inside, n_traits)]
         size = float(weight[inside].sum())
-        typical = {c: _typical(frame[c], inside, weight, dataset.dictionary.unit(c)) for c in identity_columns}
+        typical = {c: _typical(frame[c], inside, weight, dataset.dictionary) for c in identity_columns}
         persona = Persona(
             id=p,
             name="",
@@ -114,11 +114,12 @@ def _role_of(column: str) -> str | None:
     return None
 
 
-def _typical(series: pd.Series, inside: np.ndarray, weight: np.ndarray, unit: str = "") -> tuple[str, str]:
+def _typical(series: pd.Series, inside: np.ndarray, weight: np.ndarray,
+             dictionary: DataDictionary | None = None) -> tuple[str, str]:
     """(typical value, how it is shown): the weighted mode with its share, or for a number the
     middle half of the segment as the value ("37-53", an age range to draw from) and the median
-    with the middle half (its interquartile range) as shown, with its ``unit``, all weighted as
-    sizes are."""
+    with the middle half (its interquartile range) as shown, as ``dictionary`` shows the column's
+    numbers (its unit; a year as a year), all weighted as sizes are."""
     values, w = series[inside], weight[inside]
     if is_category(series):
         shares = pd.Series(w, index=values.index).groupby(values.astype("string")).sum()
@@ -131,11 +132,9 @@ def _typical(series: pd.Series, inside: np.ndarray, weight: np.ndarray, unit: st
     quartiles = weighted_quantiles(numbers, w, [0.25, 0.5, 0.75])
     if np.isnan(quartiles).any():
         return "", ""
-    low, mid, high = (_number(x) for x in quartiles)
+    dictionary = dictionary or DataDictionary()
+    low, mid, high = (format_number(x) for x in quartiles)
+    median = dictionary.format_value(series.name, quartiles[1])
     if low == high:
-        return mid, with_unit(mid, unit)
-    return f"{low}-{high}", f"{with_unit(mid, unit)} (middle half {with_unit(low, unit)}-{with_unit(high, unit)})"
-
-
-def _number(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+        return mid, median
+    return f"{low}-{high}", f"{median} (middle half {dictionary.format_range(series.name, quartiles[0], quartiles[2])})"

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..data.dictionary import DataDictionary, with_unit
+from ..data.dictionary import DataDictionary, measure
 from ..features import as_category_text, is_category
 from .model import Trait
-from .narrative import number
 from .stats import Summary, cohens_h, mean_ci, share_ci, summarise
 
 #: A trait smaller than this (|SMD| or |Cohen's h|) is a "small" effect by Cohen's convention.
@@ -45,6 +44,10 @@ class Comparison:
     population: Summary
     label: str = ""  # the column's label and unit in the data dictionary, "" when none
     unit: str = ""
+
+    def measure(self, x: float) -> str:
+        """A number of this column as it is shown: with its unit, a year as a year."""
+        return measure(x, self.feature, self.label, self.unit)
 
     @property
     def ci(self) -> tuple[float | None, float | None]:
@@ -127,7 +130,7 @@ def trait(c: Comparison) -> Trait:
         effect = (seg - pop) / c.population.sd if c.population.sd > 0 else 0.0
         return Trait(
             feature=c.feature, kind="numeric", value=seg, population=pop, effect=float(effect),
-            text=f"{name}: {with_unit(number(seg), c.unit)} vs {with_unit(number(pop), c.unit)} overall",
+            text=f"{name}: {c.measure(seg)} vs {c.measure(pop)} overall",
             ci_low=low, ci_high=high, support=c.segment.rows, label=c.label, unit=c.unit,
         )
     return Trait(

@@ -65,7 +65,9 @@ views.small_segments_note(shown)
 attributes = views.skeleton_attributes(run.personas)
 if attributes:
     options = [views.BY_PERSONA, *attributes]
-    st.selectbox("Colour by", options, format_func=lambda a: a if a == views.BY_PERSONA else f"the persona's {a}",
+    label = run.personas.dictionary.label
+    st.selectbox("Colour by", options,
+                 format_func=lambda a: a if a == views.BY_PERSONA else f"the persona's {label(a)}",
                  help="With many personas, colour by what their demographic skeletons share.",
                  **state.bind_choice("map_colour_by", options))
 colour_by = views.skeleton_values(run.personas, st.session_state["map_colour_by"])

@@ -7,7 +7,7 @@ import streamlit as st
 from persona_lab.errors import PersonaLabError
 from persona_lab.export.tables import csv_text
 from persona_lab.model_file import PersonaModel, assignment_table
-from ui import analyses, runs, state
+from ui import analyses, edited_sets, runs, state
 from ui.dataset import UPLOAD_TYPES, digest, require_dataset
 from ui.state import method_label
 from ui.views import md, show_error
@@ -25,7 +25,10 @@ loaded = require_dataset()
 method, k, seed = choice = state.sidebar_choice()
 run = analyses.require_run(loaded, choice)
 key = runs.run_key(loaded, method, k, seed)
-model, text, arrays = runs.persona_model(key, run)
+# The personas as the user named them on the Personas page: the assignments and model.json are exports too.
+named = edited_sets.current(edited_sets.run_source(key), run.personas)
+model, text, arrays = (runs.persona_model(key, run) if named is run.personas
+                       else runs.named_model(key, edited_sets.set_key(named), run, named))
 what = "demographic groups" if run.prepared.kind == "interactions" else "rows"
 st.caption(
     f"New {what} are prepared as the training {what} were and assigned to the current personas "

@@ -8,7 +8,7 @@ import streamlit as st
 
 from persona_lab.errors import PersonaLabError
 from persona_lab.export.questionnaire import markdown_text, pdf_bytes
-from ui import analyses, runs, state
+from ui import analyses, edited_sets, runs, state
 from ui.dataset import require_dataset
 from ui.state import method_label
 from ui.views import md, show_error
@@ -36,6 +36,9 @@ try:
 except PersonaLabError as exc:
     show_error(exc.one_line())
     st.stop()
+# The personas as the user named them on the Personas page: the questionnaire is an export too.
+named = edited_sets.current(edited_sets.run_source(key), run.personas)
+tool = tool.renamed({p.id: p.name for p in named.personas})
 
 lengths = [entry["n_questions"] for entry in recommended.curve]
 if st.session_state["tt_questions"] not in (0, *lengths):

@@ -46,6 +46,6 @@ def write_run(run, out_dir, context: ReportContext | None = None, min_size: int 
         "csv": write_csv(frame, out / "assignments.csv"),
         "manifest": atomic_write(out / "manifest.json", manifest_json(run.personas.manifest)),
         "markdown": write_markdown(shown, out / "personas.md"),
-        "pdf": write_pdf(shown, out / "personas.pdf", context, n_jobs),
-        "pptx": write_pptx(shown, out / "personas.pptx", context, n_jobs),
+        "pdf": write_pdf(shown, out / "personas.pdf", context),
+        "pptx": write_pptx(shown, out / "personas.pptx", context),
     }

@@ -110,6 +110,31 @@ def test_nice_ticks_are_round_and_cover_the_values(low, high, ticks):
     assert layout.nice_ticks(low, high) == pytest.approx(ticks)
 
 
+def test_lines_are_broken_where_fpdf2_breaks_them():
+    """The word-at-a-time line breaker makes the lines multi_cell makes (at spaces, inside a word
+    wider than the line, at newlines), in any size and weight, on Latin text; shaped text is
+    multi_cell's own."""
+    import random
+
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="mm", format="A4")
+    layout.add_fonts(pdf, "")
+    pdf.add_page()
+    rng = random.Random(0)
+    words = ("the persona of 12.5% Star Wars (1977) 18-24 é “quoted” — <b>x</b> **md** "
+             + "W" * 60 + " supercalifragilistic-and-then-some").split(" ")
+    for _ in range(300):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 50)))
+        text = layout.clean(text.replace(" the ", "\n", 1).replace(" of ", "\n\n", 1), keep_newlines=True)
+        pdf.set_font(layout.FAMILY, rng.choice(["", "B"]), rng.choice([7, 9, 10, 22]))
+        layout.shape_for(pdf, text)
+        width = rng.uniform(10, 180)
+        assert layout.lines(pdf, text, width) == pdf.multi_cell(width, 5, text, dry_run=True, output="LINES"), text
+    many = layout.lines(pdf, "word " * 200, 50)
+    assert len(many) > 10 and all(pdf.get_string_width(line) <= 50 for line in many)
+
+
 def test_tick_labels_are_as_precise_as_their_ticks():
     assert [layout.tick_label(t, percent=True) for t in layout.nice_ticks(0, 0.0123)] == [
         "0%", "0.25%", "0.5%", "0.75%", "1%", "1.25%"]

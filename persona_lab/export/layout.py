@@ -204,7 +204,9 @@ def block(pdf: FPDF, text: str, size: float, line: float) -> None:
     pdf.set_text_color(*MUTED)
     text = clean(text)
     shape_for(pdf, text)
-    pdf.multi_cell(pdf.epw, line, text, align="L", new_x="LMARGIN", new_y="NEXT")
+    align = "R" if is_rtl(text) else "L"
+    for one in lines(pdf, text, pdf.epw):
+        pdf.cell(pdf.epw, line, one, align=align, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1.5)
 
 
@@ -230,12 +232,12 @@ def paragraph(pdf: FPDF, text: str, max_lines: int, size: float = 10, colour=INK
     text = clean(text, keep_newlines=True)
     shape_for(pdf, text)
     width = pdf.epw - indent
-    lines = pdf.multi_cell(width, LINE, text, dry_run=True, output="LINES")
-    if len(lines) > max_lines:
-        lines = lines[: max(max_lines, 1)]
-        lines[-1] = fit(pdf, lines[-1].rstrip() + "…", width, ellipsis_given=True)
+    broken = lines(pdf, text, width)
+    if len(broken) > max_lines:
+        broken = broken[: max(max_lines, 1)]
+        broken[-1] = fit(pdf, broken[-1].rstrip() + "…", width, ellipsis_given=True)
     align = "R" if is_rtl(text) else "L"
-    for line in lines:
+    for line in broken:
         pdf.set_x(MARGIN + indent)
         pdf.cell(width, LINE, line, align=align, new_x="LMARGIN", new_y="NEXT")
 
@@ -248,11 +250,58 @@ def wrap(pdf: FPDF, text: str, width: float, size: float, bold: bool = False, ma
     shape_for(pdf, text)
     if not text:
         return []
-    lines = pdf.multi_cell(width, size * 0.45, text, dry_run=True, output="LINES")
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = fit(pdf, lines[-1].rstrip() + "…", width, ellipsis_given=True)
-    return lines
+    broken = lines(pdf, text, width)
+    if len(broken) > max_lines:
+        broken = broken[:max_lines]
+        broken[-1] = fit(pdf, broken[-1].rstrip() + "…", width, ellipsis_given=True)
+    return broken
+
+
+def lines(pdf: FPDF, text: str, width: float) -> list[str]:
+    """``text`` (cleaned) broken into the lines that fpdf2's ``multi_cell`` would make of it at
+    ``width`` in the current font: at spaces (dropped), a word wider than a line at a character,
+    and at newlines. Text that is shaped, or drawn partly in the fallback font, goes through
+    ``multi_cell`` itself; the rest is broken here a word at a time, because ``multi_cell``
+    measures a line again for every character it adds: at k = 100 that was three quarters of
+    the PDF's time."""
+    if pdf.text_shaping is not None or not set(map(ord, text)) <= _dejavu_chars():
+        return pdf.multi_cell(width, LINE, text, dry_run=True, output="LINES")
+    room = width - 2 * pdf.c_margin
+    space = pdf.get_string_width(" ")
+    out = []
+    for paragraph in text.split("\n"):
+        line, used = None, 0.0
+        for word in paragraph.split(" "):
+            size = pdf.get_string_width(word)
+            if line is not None and used + space + size <= room + TOLERANCE:
+                line, used = f"{line} {word}", used + space + size
+                continue
+            if line is not None:
+                out.append(line)
+            line, used = word, size
+            while used > room + TOLERANCE and len(line) > 1:  # a word wider than a line: cut at a character
+                cut = _fitting_prefix(pdf, line, room)
+                out.append(line[:cut])
+                line = line[cut:]
+                used = pdf.get_string_width(line)
+        out.append(line)
+    return out
+
+
+#: fpdf2's tolerance when it compares a line's width with the room for it (FloatTolerance).
+TOLERANCE = 1e-9
+
+
+def _fitting_prefix(pdf: FPDF, word: str, room: float) -> int:
+    """How many of ``word``'s first characters fit in ``room`` (at least one)."""
+    low, high = 1, len(word)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if pdf.get_string_width(word[:middle]) <= room + TOLERANCE:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def text_at(pdf: FPDF, x: float, y: float, text: str, size: float, colour, bold=False, width=None) -> None:

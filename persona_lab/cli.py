@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
              "or a personas.json edited in the app",
     )
     personas.add_argument("--jobs", type=int, default=None,
-                          help="threads and processes for the fit's starts and the charts (default: every CPU; "
+                          help="threads for the fit's starts, and the PDF laid out beside the deck (default: every CPU; "
                                "the result does not depend on it)")
     personas.add_argument(
         "--manifest", type=Path,

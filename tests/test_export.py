@@ -8,6 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from persona_lab.cli import main
+from persona_lab.errors import PersonaLabError
 from persona_lab.export import write_run
 from persona_lab.export.included import included
 from persona_lab.export.markdown import escape, markdown_text
@@ -146,6 +147,28 @@ def test_write_run_writes_all_six_files(tmp_path):
     assert sorted(p.name for p in paths.values()) == [
         "assignments.csv", "manifest.json", "personas.json", "personas.md", "personas.pdf", "personas.pptx"]
     assert sorted(f.name for f in tmp_path.iterdir()) == sorted(p.name for p in paths.values())  # no temp files
+
+
+def test_the_pdf_laid_out_beside_the_deck_gives_the_same_files(tmp_path, monkeypatch):
+    from persona_lab.pipeline import run
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    dataset, _ = blobs_dataset(n_per=20, k=2, d=2)
+    result = run(dataset, "kmeans", 2, seed=0)
+    alone = write_run(result, tmp_path / "one", n_jobs=1)
+    beside = write_run(result, tmp_path / "two", n_jobs=2)
+    assert {name: path.read_bytes() for name, path in alone.items()} == {
+        name: path.read_bytes() for name, path in beside.items()}
+    # A problem met in the PDF's process reaches the caller as it would from this one.
+    from persona_lab.export import pdf
+
+    def broken(*args):
+        raise PersonaLabError("the PDF could not be laid out")
+
+    monkeypatch.setattr(pdf, "pdf_bytes", broken)  # the forked process inherits it
+    with pytest.raises(PersonaLabError, match="could not be laid out"):
+        write_run(result, tmp_path / "three", n_jobs=2)
+    assert (tmp_path / "three" / "personas.pptx").exists() and not (tmp_path / "three" / "personas.pdf").exists()
 
 
 def test_personas_without_data_or_manifest_says_what_to_give(tmp_path, capsys):

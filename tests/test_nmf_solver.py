@@ -86,6 +86,29 @@ def test_same_updates_as_scikit_learn_from_the_same_start():
     assert np.sqrt(2 * loss) == pytest.approx(reference.reconstruction_err_, rel=1e-6)
 
 
+@pytest.mark.parametrize("dense", [False, True])
+def test_entries_below_the_floor_are_zero_and_the_rest_unchanged(dense, monkeypatch):
+    """Entries that multiplicative updates drive towards 0 stop at exactly 0 below FLOOR instead of
+    crossing the subnormal range (two times slower at k = 100); every other entry, and the loss,
+    are those of the same updates without the floor."""
+    monkeypatch.setattr(solver, "DENSE_ABOVE", 0.0 if dense else 1.0)
+    V, _, _ = _exact(n=40, m=60, k=3, seed=4)
+    V = np.random.default_rng(4).poisson(V).astype(float)  # noise: fitted at k = 4, some entries fade
+    W0, H0 = solver.initial_factors(V, 4, "random", 0)
+    W, H, loss, _ = solver.kl_nmf(solver._Data(V), W0, H0, max_iter=300, tol=0.0)
+    W_ref, H_ref = W0.copy(), H0.copy()  # the same updates in plain NumPy, no floor
+    for _ in range(300):
+        W_ref *= (V / np.maximum(W_ref @ H_ref, solver.EPSILON)) @ H_ref.T / np.maximum(H_ref.sum(axis=1), solver.EPSILON)
+        H_ref *= W_ref.T @ (V / np.maximum(W_ref @ H_ref, solver.EPSILON)) / np.maximum(
+            W_ref.sum(axis=0), solver.EPSILON)[:, None]
+    fading = sum(((theirs > 0) & (theirs < solver.FLOOR)).sum() for theirs in (W_ref, H_ref))
+    assert fading >= 10, "the case needs entries on their way through the floor"
+    for ours, theirs in ((W, W_ref), (H, H_ref)):
+        assert not ((ours > 0) & (ours < solver.FLOOR)).any()
+        np.testing.assert_allclose(ours, np.where(theirs < solver.FLOOR, 0.0, theirs), rtol=1e-6, atol=0)
+    assert loss == pytest.approx(_kl(V, W_ref @ H_ref), rel=1e-9)
+
+
 def test_the_tolerance_stops_early_and_max_iter_caps():
     V, _, _ = _exact(seed=3)
     V = np.random.default_rng(3).poisson(V).astype(float)  # noise: the loss levels off above 0

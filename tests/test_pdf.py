@@ -36,21 +36,109 @@ def test_cover_then_a_card_per_included_persona_then_the_appendix(tmp_path):
     assert all(p.rstrip().endswith(f"{i + 1} / 5") for i, p in enumerate(pages))
 
 
-def test_excluded_personas_and_hidden_traits_are_left_out(monkeypatch):
-    drawn = []
-    real = layout.chart_png.__wrapped__
-    layout.chart_png.cache_clear()  # render_charts fills the cache before the pages are laid out
-
-    def recording(spec):
-        drawn.append(spec)
-        return real(spec)
-
-    monkeypatch.setattr(layout, "chart_png", recording)
-    text = "\n".join(_pages(pdf_bytes(persona_set())))
+def test_excluded_personas_and_hidden_traits_are_left_out():
+    pages = _pages(pdf_bytes(persona_set()))
+    text = "\n".join(pages)
     assert EXCLUDED not in text and "Never exported" not in text
     assert HIDDEN_TRAIT not in text
-    trait_chart = next(spec for spec in drawn if "visits" in spec)
-    assert "spend" in trait_chart and HIDDEN_TRAIT not in trait_chart
+    assert "spend" in pages[1] and "visits" in pages[1]  # the chart's bars, drawn as text and vectors
+
+
+def test_persona_charts_need_no_chart_renderer(monkeypatch):
+    """A persona's chart is drawn by the PDF itself (issue 17: 100 vl-convert renders were a third
+    of a k = 100 run); only the charts of the choice of k are rendered."""
+    def refuse(spec):
+        raise AssertionError("a persona chart went through vl-convert")
+
+    monkeypatch.setattr(layout, "chart_png", refuse)
+    assert len(_pages(pdf_bytes(persona_set()))) == 5
+
+
+def _drawn_chart(persona, max_height=120.0):
+    """The rectangles (x, y, w, h) and texts (x, y, text) that profile_chart draws."""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="mm", format="A4")
+    layout.add_fonts(pdf, "")
+    pdf.add_page()
+    pdf.set_y(40)
+    rects, texts = [], []
+    draw_rect, draw_cell = pdf.rect, pdf.cell
+    pdf.rect = lambda x, y, w, h, style=None, **kw: (rects.append((x, y, w, h)), draw_rect(x, y, w, h, style, **kw))
+    pdf.cell = lambda w, h, text="", **kw: (texts.append((pdf.get_x(), pdf.get_y(), text)), draw_cell(w, h, text, **kw))
+    layout.profile_chart(pdf, persona, (76, 120, 168), max_height)
+    return rects, texts, pdf
+
+
+def test_the_persona_chart_draws_effects_from_zero_both_ways_with_labels_and_an_axis():
+    sofia = persona_set().personas[0]  # spend +1.3, visits -0.6 (a hidden trait left out)
+    rects, texts, _ = _drawn_chart(sofia)
+    (spend, visits) = rects
+    assert visits[0] + visits[2] == pytest.approx(spend[0])  # both bars meet at zero
+    assert spend[2] / visits[2] == pytest.approx(1.3 / 0.6)  # lengths on one scale
+    assert spend[1] < visits[1] and spend[1] + spend[3] <= visits[1]  # one row each, not overlapping
+    labels = [t for _, _, t in texts]
+    assert labels.index("spend") < labels.index("visits") and HIDDEN_TRAIT not in labels
+    assert "\u22120.5" in labels and "0" in labels and "1.5" in labels and "effect size (SD)" in labels
+    ticks = [t for t in texts if t[2] in ("\u22120.5", "0", "0.5", "1", "1.5")]
+    assert all(a[0] < b[0] for a, b in zip(ticks, ticks[1:]))  # left to right, in order
+
+
+def test_the_persona_chart_keeps_markup_literal_cuts_long_labels_and_fits_its_height():
+    from dataclasses import replace
+
+    base = persona_set().personas[1]  # interests only
+    long = "A title far too long for the label column of a persona chart " * 3
+    interests = [replace(i, label=label) for i, label in zip(base.interests, ["<b>x</b> **y**", long])]
+    persona = replace(base, interests=interests + base.interests[2:], traits=[])
+    rects, texts, _ = _drawn_chart(persona)
+    labels = [t for _, _, t in texts]
+    assert "<b>x</b> **y**" in labels and "share of interest" in labels and "30%" in labels
+    cut = next(t for t in labels if t.startswith("A title"))
+    assert cut.endswith("…") and len(cut) < len(long)
+    assert len(rects) == layout.TOP_N
+    # Room for three bars and the axis: three bars, not eight spilling over.
+    rects, _, pdf = _drawn_chart(persona, max_height=3 * layout.BAR_ROW + layout.AXIS_H)
+    assert len(rects) == 3 and pdf.get_y() == pytest.approx(40 + 3 * layout.BAR_ROW + layout.AXIS_H)
+
+
+@pytest.mark.parametrize("low, high, ticks", [(0, 0.3, [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]),
+                                              (-0.6, 1.3, [-0.5 * 2, -0.5, 0, 0.5, 1, 1.5]),
+                                              (0, 0.0123, [0, 0.0025, 0.005, 0.0075, 0.01, 0.0125]),
+                                              (0, 0, [0, 1])])
+def test_nice_ticks_are_round_and_cover_the_values(low, high, ticks):
+    assert layout.nice_ticks(low, high) == pytest.approx(ticks)
+
+
+def test_lines_are_broken_where_fpdf2_breaks_them():
+    """The word-at-a-time line breaker makes the lines multi_cell makes (at spaces, inside a word
+    wider than the line, at newlines), in any size and weight, on Latin text; shaped text is
+    multi_cell's own."""
+    import random
+
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="mm", format="A4")
+    layout.add_fonts(pdf, "")
+    pdf.add_page()
+    rng = random.Random(0)
+    words = ("the persona of 12.5% Star Wars (1977) 18-24 é “quoted” — <b>x</b> **md** "
+             + "W" * 60 + " supercalifragilistic-and-then-some").split(" ")
+    for _ in range(300):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 50)))
+        text = layout.clean(text.replace(" the ", "\n", 1).replace(" of ", "\n\n", 1), keep_newlines=True)
+        pdf.set_font(layout.FAMILY, rng.choice(["", "B"]), rng.choice([7, 9, 10, 22]))
+        layout.shape_for(pdf, text)
+        width = rng.uniform(10, 180)
+        assert layout.lines(pdf, text, width) == pdf.multi_cell(width, 5, text, dry_run=True, output="LINES"), text
+    many = layout.lines(pdf, "word " * 200, 50)
+    assert len(many) > 10 and all(pdf.get_string_width(line) <= 50 for line in many)
+
+
+def test_tick_labels_are_as_precise_as_their_ticks():
+    assert [layout.tick_label(t, percent=True) for t in layout.nice_ticks(0, 0.0123)] == [
+        "0%", "0.25%", "0.5%", "0.75%", "1%", "1.25%"]
+    assert [layout.tick_label(t) for t in (-1.0, -0.25, 0.0, 0.1 + 0.2)] == ["\u22121", "\u22120.25", "0", "0.3"]
 
 
 def test_card_holds_face_chart_story_quotes_and_stability():
@@ -60,7 +148,7 @@ def test_card_holds_face_chart_story_quotes_and_stability():
     assert "29 · female · DE" in text and "Stability: recovered in 87.0% of resamples" in text
     assert "Sofia plans every purchase ahead." in text and "What sets them apart" in text
     assert "“I always compare prices first.”" in text and "Distinctive words: price, delivery" in text
-    assert len(page.images) == 1  # the chart; the face is drawn as vector paths:
+    assert len(page.images) == 0  # the chart and the face are drawn as vector paths:
     faceless = persona_set()
     faceless.personas[0].face = ""
     without = PdfReader(io.BytesIO(pdf_bytes(faceless))).pages[1].get_contents().get_data()

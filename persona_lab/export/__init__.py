@@ -10,7 +10,10 @@ rows are marked "withheld" in the CSV.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..errors import PersonaLabError
@@ -29,8 +32,8 @@ def manifest_json(manifest: dict) -> str:
 def write_run(run, out_dir, context: ReportContext | None = None, min_size: int = MIN_SIZE,
               n_jobs: int = 1) -> dict[str, Path]:
     """Write every export of a :class:`persona_lab.pipeline.PersonaRun` into ``out_dir``, without
-    the personas of fewer than ``min_size`` rows; the PDF and the PowerPoint share their charts'
-    renders (``n_jobs`` at a time)."""
+    the personas of fewer than ``min_size`` rows; with ``n_jobs`` > 1 the PDF is laid out in a
+    forked process while the PowerPoint is built here (the same files)."""
     shown = withhold(run.personas, min_size)
     out = Path(out_dir)
     try:
@@ -41,11 +44,18 @@ def write_run(run, out_dir, context: ReportContext | None = None, min_size: int 
             fix="Choose a folder you can write to",
         ) from exc
     frame = assignments_frame(run.prepared.row_labels, run.method.labels_, run.method.memberships_, shown)
-    return {
-        "json": write_json(shown, out / "personas.json"),
-        "csv": write_csv(frame, out / "assignments.csv"),
-        "manifest": atomic_write(out / "manifest.json", manifest_json(run.personas.manifest)),
-        "markdown": write_markdown(shown, out / "personas.md"),
-        "pdf": write_pdf(shown, out / "personas.pdf", context, n_jobs),
-        "pptx": write_pptx(shown, out / "personas.pptx", context, n_jobs),
-    }
+    side_by_side = n_jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
+    # fpdf2 and python-pptx are pure Python and hold the GIL: side by side they need processes, and
+    # a fork starts in milliseconds with every module already imported.
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) if side_by_side \
+            else contextlib.nullcontext() as pool:
+        pdf = pool.submit(write_pdf, shown, out / "personas.pdf", context) if pool else None
+        paths = {
+            "json": write_json(shown, out / "personas.json"),
+            "csv": write_csv(frame, out / "assignments.csv"),
+            "manifest": atomic_write(out / "manifest.json", manifest_json(run.personas.manifest)),
+            "markdown": write_markdown(shown, out / "personas.md"),
+            "pptx": write_pptx(shown, out / "personas.pptx", context),
+        }
+        paths["pdf"] = pdf.result() if pdf else write_pdf(shown, out / "personas.pdf", context)
+    return paths

@@ -1,4 +1,4 @@
-"""Drawing blocks of the PDF report: fonts, one-line cells, cut paragraphs, bars, charts.
+"""Drawing blocks of the PDF report: fonts, one-line cells, cut paragraphs, a persona's bars, charts.
 
 fpdf2 draws everything with the bundled DejaVu fonts plus a CJK fallback font from the system
 (DejaVu has no Chinese, Japanese or Korean glyphs), and HarfBuzz text shaping so that Arabic is
@@ -13,8 +13,6 @@ import io
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -81,32 +79,72 @@ def shape_for(pdf: FPDF, text: str) -> None:
         pdf.set_text_shaping(needed)
 
 
-@dataclass
-class Bar:
-    label: str
-    value: float  # 0..1 of the width
-    annotation: str
-    colour: tuple[int, int, int]
+#: Bars of a persona's chart (traits or interests) and their height on the page (mm).
+TOP_N = 8
+BAR_ROW = 6.0
+#: The persona chart's label column and the axis below its bars (mm).
+LABEL_W, AXIS_H = 46.0, 9.0
 
 
-def bars(pdf: FPDF, rows: list[Bar], row_height: float, limit: int) -> None:
-    """Horizontal bars with a label on the left and a figure on the right."""
-    label_w, value_w = 80.0, 26.0
-    chart_w = pdf.epw - label_w - value_w - 4
-    fits = max(0, int((room(pdf) - LINE) // row_height))
-    shown = rows[: min(limit, fits)]
-    x0, y0 = MARGIN + label_w + 2, pdf.get_y()
-    for row, bar in enumerate(shown):
-        y = y0 + row * row_height
-        pdf.set_xy(MARGIN, y + (row_height - 4) / 2)
-        cell(pdf, label_w, 4, bar.label, 9, INK)
-        pdf.set_fill_color(*bar.colour)
-        pdf.rect(x0, y + row_height / 2 - 2, max(chart_w * bar.value, 0.4), 4, style="F")
-        pdf.set_xy(x0 + chart_w + 2, y + row_height / 2 - 2)
-        cell(pdf, value_w, 4, bar.annotation, 9, MUTED, align="R")
-    pdf.set_xy(MARGIN, y0 + len(shown) * row_height)
-    if len(rows) > len(shown):
-        cell(pdf, pdf.epw, LINE, f"+{len(rows) - len(shown)} more not shown", 8, MUTED, newline=True)
+def profile_chart(pdf: FPDF, persona, colour, max_height: float) -> None:
+    """The persona's chart (:func:`persona_lab.charts.profile_data`: traits' effect sizes or
+    interests' shares, as the app draws it) as vector bars and text: a label column, bars from
+    zero (left of it for a negative effect), gridlines with their figures and the axis title.
+    Labels go through :func:`cell`, so they are cut to the column, never markup, and shaped
+    where their script needs it. As many bars as ``max_height`` holds."""
+    data = charts.profile_data(persona, TOP_N)
+    traits = charts.persona_has_traits(persona)
+    rows = min(len(data), max(0, int((max_height - AXIS_H) // BAR_ROW)))
+    if rows == 0:
+        return
+    data = data.iloc[:rows]
+    values = [float(v) if math.isfinite(float(v)) else 0.0 for v in data["effect"]]
+    ticks = nice_ticks(min(0.0, *values), max(0.0, *values))
+    low, high = ticks[0], ticks[-1]
+    x0, width = MARGIN + LABEL_W + 2, pdf.epw - LABEL_W - 4
+    top = pdf.get_y()
+    bottom = top + rows * BAR_ROW
+
+    def x(value: float) -> float:
+        return x0 + width * (value - low) / (high - low)
+
+    pdf.set_line_width(0.15)
+    for tick in ticks:
+        pdf.set_draw_color(*RULE)
+        pdf.line(x(tick), top, x(tick), bottom)
+        pdf.set_xy(x(tick) - 9, bottom + 0.5)
+        cell(pdf, 18, 3.5, tick_label(tick, percent=not traits), 7, MUTED, align="C")
+    for row, (label, value) in enumerate(zip(data["what"], values)):
+        y = top + row * BAR_ROW
+        pdf.set_xy(MARGIN, y + 1)
+        cell(pdf, LABEL_W, BAR_ROW - 2, label, 8, INK, align="R")
+        pdf.set_fill_color(*colour)
+        left, right = sorted((x(0.0), x(value)))
+        pdf.rect(left, y + 0.8, max(right - left, 0.3), BAR_ROW - 1.6, style="F")
+    pdf.set_draw_color(*MUTED)
+    pdf.line(x(0.0), top, x(0.0), bottom)
+    pdf.line(x0, bottom, x0 + width, bottom)
+    pdf.set_xy(x0, bottom + 4)
+    cell(pdf, width, 4, "effect size (SD)" if traits else "share of interest", 8, INK, bold=True, align="C")
+    pdf.set_xy(MARGIN, bottom + AXIS_H)
+
+
+def nice_ticks(low: float, high: float, most: int = 6) -> list[float]:
+    """Evenly spaced round figures (1, 2, 2.5 or 5 times a power of ten) from at or below
+    ``low`` to at or above ``high``, at most ``most`` + 1 of them."""
+    span = high - low
+    if not span > 0:
+        return [low, low + 1.0]
+    power = 10.0 ** math.floor(math.log10(span / most))
+    step = next(power * m for m in (1, 2, 2.5, 5, 10) if span / (power * m) <= most)
+    first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    return [round(i * step, 12) for i in range(first, last + 1)]
+
+
+def tick_label(value: float, percent: bool = False) -> str:
+    """A tick's figure, as short as it is exact ("0.25%", not "0%"), with a true minus sign."""
+    text = f"{round(value * 100, 9):g}%" if percent else f"{round(value, 9):g}"
+    return text.replace("-", "\u2212")
 
 
 def chart(pdf: FPDF, spec_json: str, max_height: float) -> None:
@@ -126,19 +164,17 @@ def chart_size(pdf: FPDF, spec_json: str) -> tuple[float, float]:
     return width, width * height_px / width_px
 
 
-#: Traits or interests in a persona's chart.
-TOP_N = 8
-#: Charts kept rendered: every persona's chart of a set of 200 and the charts of the choice of k,
-#: so that the PDF and the PowerPoint of one set share each render.
-CACHED_CHARTS = 512
+#: Charts of the choice of k kept rendered, so that the PDF and the PowerPoint of one set share
+#: each render (persona charts are drawn natively in both).
+CACHED_CHARTS = 64
 
 
 @lru_cache(maxsize=CACHED_CHARTS)
 def chart_png(spec_json: str) -> tuple[bytes, int, int]:
     """(PNG, width, height in pixels) of a Vega-Lite spec, rendered by vl-convert (no browser).
 
-    Cached: the PDF and the PowerPoint of a set draw the same charts, and the same chart in an
-    unchanged persona costs nothing when the files are made again."""
+    Cached: the PDF and the PowerPoint of a set draw the same charts, and they cost nothing when
+    the files are made again."""
     import json
     import struct
 
@@ -147,32 +183,6 @@ def chart_png(spec_json: str) -> tuple[bytes, int, int]:
     png = vl_convert.vegalite_to_png(json.loads(spec_json), scale=2)
     width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk
     return png, width, height
-
-
-def persona_charts(persona_set) -> dict[int, str]:
-    """Persona id -> its chart's spec, for the personas that have a chart: built once per
-    report (building and validating a spec costs about as much as rendering it)."""
-    return {p.id: persona_chart(p) for p in persona_set.personas if p.traits or p.interests}
-
-
-def render_charts(specs, n_jobs: int = 1) -> None:
-    """Render ``specs`` (Vega-Lite JSON) into :func:`chart_png`'s cache, ``n_jobs`` at a time.
-    Threads, not processes: a worker process would pay vl-convert's start (about 0.5 s) again,
-    and on 2 busy cores loky workers rendered 30 charts slower than one thread did."""
-    missing = list(dict.fromkeys(specs))
-    if n_jobs <= 1 or len(missing) < 2:
-        for spec in missing:
-            chart_png(spec)
-        return
-    with ThreadPoolExecutor(min(n_jobs, len(missing))) as pool:
-        list(pool.map(chart_png, missing))
-
-
-def persona_chart(persona, n: int = TOP_N, width: int = 440) -> str:
-    """The persona's chart as the PDF and the PowerPoint both draw it (one spec, one render)."""
-    # Not validated against the Vega-Lite schema again for every persona: the builder is ours, and
-    # the chart tests validate what it makes.
-    return charts.persona_profile(persona, n=n).properties(width=width).to_json(validate=False)
 
 
 def heading(pdf: FPDF, text: str, colour) -> None:
@@ -194,7 +204,9 @@ def block(pdf: FPDF, text: str, size: float, line: float) -> None:
     pdf.set_text_color(*MUTED)
     text = clean(text)
     shape_for(pdf, text)
-    pdf.multi_cell(pdf.epw, line, text, align="L", new_x="LMARGIN", new_y="NEXT")
+    align = "R" if is_rtl(text) else "L"
+    for one in lines(pdf, text, pdf.epw):
+        pdf.cell(pdf.epw, line, one, align=align, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1.5)
 
 
@@ -220,12 +232,12 @@ def paragraph(pdf: FPDF, text: str, max_lines: int, size: float = 10, colour=INK
     text = clean(text, keep_newlines=True)
     shape_for(pdf, text)
     width = pdf.epw - indent
-    lines = pdf.multi_cell(width, LINE, text, dry_run=True, output="LINES")
-    if len(lines) > max_lines:
-        lines = lines[: max(max_lines, 1)]
-        lines[-1] = fit(pdf, lines[-1].rstrip() + "…", width, ellipsis_given=True)
+    broken = lines(pdf, text, width)
+    if len(broken) > max_lines:
+        broken = broken[: max(max_lines, 1)]
+        broken[-1] = fit(pdf, broken[-1].rstrip() + "…", width, ellipsis_given=True)
     align = "R" if is_rtl(text) else "L"
-    for line in lines:
+    for line in broken:
         pdf.set_x(MARGIN + indent)
         pdf.cell(width, LINE, line, align=align, new_x="LMARGIN", new_y="NEXT")
 
@@ -238,11 +250,58 @@ def wrap(pdf: FPDF, text: str, width: float, size: float, bold: bool = False, ma
     shape_for(pdf, text)
     if not text:
         return []
-    lines = pdf.multi_cell(width, size * 0.45, text, dry_run=True, output="LINES")
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = fit(pdf, lines[-1].rstrip() + "…", width, ellipsis_given=True)
-    return lines
+    broken = lines(pdf, text, width)
+    if len(broken) > max_lines:
+        broken = broken[:max_lines]
+        broken[-1] = fit(pdf, broken[-1].rstrip() + "…", width, ellipsis_given=True)
+    return broken
+
+
+def lines(pdf: FPDF, text: str, width: float) -> list[str]:
+    """``text`` (cleaned) broken into the lines that fpdf2's ``multi_cell`` would make of it at
+    ``width`` in the current font: at spaces (dropped), a word wider than a line at a character,
+    and at newlines. Text that is shaped, or drawn partly in the fallback font, goes through
+    ``multi_cell`` itself; the rest is broken here a word at a time, because ``multi_cell``
+    measures a line again for every character it adds: at k = 100 that was three quarters of
+    the PDF's time."""
+    if pdf.text_shaping is not None or not set(map(ord, text)) <= _dejavu_chars():
+        return pdf.multi_cell(width, LINE, text, dry_run=True, output="LINES")
+    room = width - 2 * pdf.c_margin
+    space = pdf.get_string_width(" ")
+    out = []
+    for paragraph in text.split("\n"):
+        line, used = None, 0.0
+        for word in paragraph.split(" "):
+            size = pdf.get_string_width(word)
+            if line is not None and used + space + size <= room + TOLERANCE:
+                line, used = f"{line} {word}", used + space + size
+                continue
+            if line is not None:
+                out.append(line)
+            line, used = word, size
+            while used > room + TOLERANCE and len(line) > 1:  # a word wider than a line: cut at a character
+                cut = _fitting_prefix(pdf, line, room)
+                out.append(line[:cut])
+                line = line[cut:]
+                used = pdf.get_string_width(line)
+        out.append(line)
+    return out
+
+
+#: fpdf2's tolerance when it compares a line's width with the room for it (FloatTolerance).
+TOLERANCE = 1e-9
+
+
+def _fitting_prefix(pdf: FPDF, word: str, room: float) -> int:
+    """How many of ``word``'s first characters fit in ``room`` (at least one)."""
+    low, high = 1, len(word)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if pdf.get_string_width(word[:middle]) <= room + TOLERANCE:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def text_at(pdf: FPDF, x: float, y: float, text: str, size: float, colour, bold=False, width=None) -> None:
@@ -293,6 +352,12 @@ def room(pdf: FPDF) -> float:
 def percent(share: float | None) -> str:
     """A share as the narratives cite it, or a dash when there is none."""
     return "—" if share is None or not math.isfinite(share) else narrative_percent(share)
+
+
+def hex_rgb(colour: str) -> tuple[int, int, int]:
+    """"#4c78a8" as (76, 120, 168)."""
+    colour = colour.lstrip("#")
+    return tuple(int(colour[i : i + 2], 16) for i in (0, 2, 4))
 
 
 def mix(colour, other, t: float) -> tuple[int, int, int]:

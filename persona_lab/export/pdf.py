@@ -4,7 +4,9 @@ The cover says what was segmented and how (dataset, method, k, seed, how k was c
 card is one A4 page laid out to fit (face, name, share, stability, demographics, story, the
 persona's chart, quotes, why); the appendix holds how the personas were made as tables (method,
 settings, stability, data fingerprint), the descriptor profiles and the
-charts of the choice of k. Charts are the app's own Altair builders rendered by vl-convert.
+charts of the choice of k. A persona's chart is drawn as vector bars and text from the data the
+app's chart shows (a report of 100 personas renders nothing: issue 17); the charts of the choice
+of k are the app's own Altair charts rendered by vl-convert.
 """
 
 from __future__ import annotations
@@ -67,32 +69,26 @@ def k_choice(selection, k: int) -> str:
     )
 
 
-def pdf_bytes(persona_set: PersonaSet, context: ReportContext | None = None, n_jobs: int = 1) -> bytes:
-    """The PDF report of the included personas of ``persona_set`` as bytes (``n_jobs`` charts
-    rendered at a time)."""
+def pdf_bytes(persona_set: PersonaSet, context: ReportContext | None = None) -> bytes:
+    """The PDF report of the included personas of ``persona_set`` as bytes."""
     context = context or ReportContext()
     shown = included(persona_set)
-    specs = L.persona_charts(shown)
-    L.render_charts([*specs.values(), *(spec for _, spec in context.k_charts)], n_jobs)
     pdf = _new_document(shown, context)
     _cover(pdf, shown, len(persona_set.personas), context)
     for index, persona in enumerate(shown.personas):
-        _card(pdf, shown, persona, index, specs.get(persona.id))
+        _card(pdf, shown, persona, index)
     _appendix(pdf, shown, context)
     return bytes(pdf.output())
 
 
-def write_pdf(persona_set: PersonaSet, path: str | os.PathLike, context: ReportContext | None = None,
-              n_jobs: int = 1) -> Path:
+def write_pdf(persona_set: PersonaSet, path: str | os.PathLike, context: ReportContext | None = None) -> Path:
     """Write the PDF report to ``path`` (atomically) and return the path."""
-    return atomic_write(path, pdf_bytes(persona_set, context, n_jobs))
+    return atomic_write(path, pdf_bytes(persona_set, context))
 
 
 def persona_colour(persona: Persona) -> tuple[int, int, int]:
     """The persona's colour in the app's charts, darkened so white text on it stays legible."""
-    hex_colour = charts.persona_colors([persona.id])[persona.id].lstrip("#")
-    rgb = tuple(int(hex_colour[i : i + 2], 16) for i in (0, 2, 4))
-    return L.mix(rgb, L.INK, 0.3)
+    return L.mix(L.hex_rgb(charts.persona_colors([persona.id])[persona.id]), L.INK, 0.3)
 
 
 class _Document(FPDF):
@@ -231,7 +227,7 @@ def _table(pdf: _Document, rows: list[tuple[str, str]], label_w: float = 50, max
 HEADER, FACE = 52.0, 40.0
 
 
-def _card(pdf: _Document, ps: PersonaSet, persona: Persona, index: int, chart: str | None) -> None:
+def _card(pdf: _Document, ps: PersonaSet, persona: Persona, index: int) -> None:
     colour = persona_colour(persona)
     pdf.add_page()
     pdf.set_y(_card_header(pdf, ps, persona, index, colour) + 6)
@@ -253,7 +249,7 @@ def _card(pdf: _Document, ps: PersonaSet, persona: Persona, index: int, chart: s
     reserve = (14 + 11 * len(quotes) if quotes else 0) + (14 + 3 * L.LINE if persona.explanation.strip() else 0)
     if persona.terms:
         reserve += 6
-    _persona_chart(pdf, persona, chart, colour, max_height=L.room(pdf) - reserve - 16)
+    _persona_chart(pdf, persona, colour, max_height=L.room(pdf) - reserve - 16)
     if persona.terms:
         L.cell(pdf, pdf.epw, L.LINE, "Distinctive words: " + ", ".join(persona.terms[:12]), 8, L.MUTED, newline=True)
     if quotes and L.room(pdf) > 20:
@@ -315,15 +311,17 @@ def _face(pdf: _Document, svg: str, x: float, y: float) -> None:
         return
 
 
-def _persona_chart(pdf: _Document, persona: Persona, chart: str | None, colour, max_height: float) -> None:
-    if chart is None or max_height < 25:
+def _persona_chart(pdf: _Document, persona: Persona, colour, max_height: float) -> None:
+    if not (persona.traits or persona.interests) or max_height < 25:
         return
     if persona.traits:
         L.heading(pdf, "What sets them apart", colour)
         L.caption(pdf, "Standardised difference from everybody else (SD for numbers, Cohen's h for shares).")
     else:
         L.heading(pdf, "Interests", colour)
-    L.chart(pdf, chart, max_height=max_height - 10 - (L.LINE if persona.traits else 0))
+    # The app's colour, as the bars there, not the card's darkened one.
+    L.profile_chart(pdf, persona, L.hex_rgb(charts.persona_colors([persona.id])[persona.id]),
+                    max_height=max_height - 10 - (L.LINE if persona.traits else 0))
     hidden_by_n = max(len(persona.traits or persona.interests) - L.TOP_N, 0)
     if hidden_by_n:
         L.cell(pdf, pdf.epw, L.LINE, f"+{hidden_by_n} more not shown", 8, L.MUTED, newline=True)

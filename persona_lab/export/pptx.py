@@ -46,9 +46,9 @@ MARGIN = Inches(0.5)
 BAND = Inches(1.6)
 
 
-def pptx_bytes(persona_set: PersonaSet, context: ReportContext | None = None, n_jobs: int = 1) -> bytes:
-    """The deck of the included personas of ``persona_set`` as bytes (``n_jobs`` charts rendered
-    at a time; those the PDF of the same set rendered are reused)."""
+def pptx_bytes(persona_set: PersonaSet, context: ReportContext | None = None) -> bytes:
+    """The deck of the included personas of ``persona_set`` as bytes (a chart of the choice of k
+    that the PDF of the same set rendered is reused)."""
     context = context or ReportContext()
     shown = included(persona_set)
     deck = Presentation()
@@ -72,10 +72,9 @@ def pptx_bytes(persona_set: PersonaSet, context: ReportContext | None = None, n_
     return _fixed_zip_times(out.getvalue())
 
 
-def write_pptx(persona_set: PersonaSet, path: str | os.PathLike, context: ReportContext | None = None,
-               n_jobs: int = 1) -> Path:
+def write_pptx(persona_set: PersonaSet, path: str | os.PathLike, context: ReportContext | None = None) -> Path:
     """Write the deck to ``path`` (atomically) and return the path."""
-    return atomic_write(path, pptx_bytes(persona_set, context, n_jobs))
+    return atomic_write(path, pptx_bytes(persona_set, context))
 
 
 def _blank(deck):

@@ -1,7 +1,6 @@
 """Personas for every method, for 2 to 100 personas, and the JSON contract (schema 2, schema 1)."""
 
 import json
-import time
 
 import numpy as np
 import pandas as pd
@@ -79,11 +78,10 @@ def _random_apg(n_groups, k, seed=0):
     return dataset, prepared, method
 
 
-def test_a_hundred_personas_quickly_apg_and_table():
+def test_a_hundred_personas_apg_and_table():
+    # How fast is benchmarks/many_personas.py's question (timed tests fail on a loaded machine).
     dataset, prepared, method = _random_apg(150, 100)
-    start = time.perf_counter()
     result = build_personas(dataset, prepared, method, manifest={}, seed=3)
-    apg_seconds = time.perf_counter() - start
     _check_set(result)
     assert len({p.face for p in result.personas}) == 100
 
@@ -91,14 +89,11 @@ def test_a_hundred_personas_quickly_apg_and_table():
     labels = np.random.default_rng(1).permutation(np.arange(3000) % 100)
     table = KMeans()
     table.labels_, table.memberships_, table.n_segments_ = labels, None, 100
-    start = time.perf_counter()
     result = build_personas(data, prepare(data), table, manifest={}, seed=3)
-    table_seconds = time.perf_counter() - start
     _check_set(result)
     # Random labels plant nothing: few traits and no significant descriptor beyond BH's 5%.
     descriptors = [d for p in result.personas for d in p.descriptors]
     assert sum(d.significant for d in descriptors) <= 0.05 * len(descriptors)
-    assert apg_seconds < 10 and table_seconds < 20
 
 
 def test_two_personas_with_the_same_skeleton_say_how_they_differ():

@@ -145,6 +145,10 @@ async def _set_number(page, label: str, value: int) -> None:
     for _ in range(3):
         await field.fill(str(value))
         await field.press("Enter")
+        # The field's text is not the app's value: an Enter that lands while a rerun redraws the
+        # sidebar can leave it typed but not sent (one session in 20 then showed its seed as 0).
+        # Leaving the field sends it too.
+        await field.blur()
         await _settle(page)
         if await field.input_value() == str(value):
             return

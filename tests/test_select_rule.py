@@ -35,6 +35,8 @@ def test_the_recommendation_is_a_stable_k_and_the_statement_names_what_it_beat()
     assert set(result.k_set_90) <= set(result.stable) | {1}
     assert "beats structure-free data on" in result.statement and "bootstrap ARI" in result.statement
     assert sorted(result.rule["unstable"] + result.stable) == list(range(2, 7))
+    share = f"{result.recommended_probability:.0%} of 10 resamples, each assessed on its own, gave this answer"
+    assert result.headline.startswith(f"4 personas (the most reproducible stable k; {share}")
 
 
 def test_the_statement_says_there_is_no_band_where_every_reference_set_collapsed():

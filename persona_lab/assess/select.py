@@ -126,8 +126,8 @@ class Selection:
         ks = self.k_set_90
         cover = f"{ks[0]}-{ks[-1]}" if len(ks) > 1 and ks == list(range(ks[0], ks[-1] + 1)) else ", ".join(map(str, ks))
         how = "the most reproducible stable k; " if self.curves is not None else ""  # HDBSCAN finds its own
-        return (f"{self.recommended_k} personas ({how}resamples one at a time chose it "
-                f"in {self.recommended_probability:.0%} of {self.resamples}, and {cover} cover"
+        return (f"{self.recommended_k} personas ({how}{self.recommended_probability:.0%} of {self.resamples} "
+                f"resamples, each assessed on its own, gave this answer, and {cover} cover"
                 f"{'s' if len(ks) == 1 else ''} 90% of their answers)")
 
     def p_k_hat(self) -> pd.DataFrame:

@@ -230,6 +230,7 @@ def test_large_criterion_curves_wait_for_the_button_and_run_as_a_job(monkeypatch
     workspace = at.session_state[WORKSPACE]
     _, runner = runs.workspace_services(__import__("ui.workspace").workspace.data_dir())
     assert any(b.label == "Compute the criteria" for b in at.button)
+    assert any(c.value.endswith("on a 2-core machine (estimated).") for c in at.caption)  # how long, before it starts
     assert not runner.jobs(workspace) and "The criteria's vote: k =" not in " ".join(m.value for m in at.markdown)
     next(b for b in at.button if b.label == "Compute the criteria").click()
     _run(at)

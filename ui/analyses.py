@@ -138,6 +138,8 @@ def obtain(wanted: list[Analysis], *, title: str, button: str, help: str, ask: b
             ended(job)
         pressed = st.button(button, type="primary", help=help, key=f"_w_start_{job_key(tuple(a.key for a in missing))[:16]}",
                             on_click=None if here else start, args=(missing,), disabled=disabled)
+        if all(a.seconds is not None for a in missing):
+            st.caption(f"About {duration(max(1.0, sum(a.seconds for a in missing)))} on a 2-core machine (estimated).")
         if not (here and pressed):
             return None
     found.update(_compute_here(missing, title))

@@ -99,3 +99,20 @@ def test_two_valued_text_is_a_category_and_yes_no_a_number_where_numbers_are_nee
     assert Column(dataset.frame["plan"], weight).kind == "category"
     assert Column(dataset.frame["newsletter"], weight).kind == "category"
     assert Column(dataset.frame["spend"], weight).kind == "numeric"
+
+
+def test_a_zero_one_column_typed_yes_no_reads_as_a_share_on_cards():
+    # A survey's 0/1 campaign column: "accepted = 1: 60% vs 20% overall", never "0.6 vs 0.2".
+    from persona_lab.personas.tables import _column
+    from persona_lab.personas.traits import trait
+
+    frame = pd.DataFrame({"accepted": [1] * 12 + [0] * 8 + [0] * 40, "spend": np.arange(60.0)})
+    dataset = Dataset(frame, {"accepted": "feature", "spend": "feature"}, "entities",
+                      types={"accepted": "boolean", "spend": "numeric"})
+    column = _column(dataset, "accepted", np.ones(60))
+    inside = np.arange(60) < 20
+    [only] = column.compare(inside)  # "1" only: "0" would say the same thing mirrored
+    assert (column.kind, only.level) == ("category", "1")
+    assert trait(only).text == "accepted = 1: 60% vs 20% overall"
+    # Untyped, the same numbers stay numbers (a count of 0 and 1 is still a count).
+    assert Column(frame["accepted"], np.ones(60)).kind == "numeric"

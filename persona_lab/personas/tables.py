@@ -72,9 +72,11 @@ def table_personas(
 
 
 def _column(dataset: Dataset, column: str, weight: np.ndarray) -> Column:
-    """A column as its declared type reads it (Kidhome's 0, 1, 2 as categories), with its label."""
+    """A column as its declared type reads it (Kidhome's 0, 1, 2 as categories; a 0/1 column as
+    yes/no: "Accepted campaign 2 = 1: 0% vs 14% overall", not a mean of 0 against 0.138), with its
+    label."""
     declared = dataset.declared_type(column)
-    category = True if declared == "categorical" else None
+    category = True if declared in ("categorical", "boolean") else None
     return Column(dataset.frame[column], weight, category=category, dictionary=dataset.dictionary)
 
 

@@ -79,9 +79,10 @@ class Column:
         codes, levels = pd.factorize(text, sort=True)
         self.codes, self.levels = codes, [str(v) for v in levels]
         level_weight = np.bincount(codes, weights=self.weight, minlength=len(levels))
-        # For a yes/no column "True" says it all; "False" would repeat it mirrored.
-        if pd.api.types.is_bool_dtype(series):
-            keep = [i for i, v in enumerate(self.levels) if v == "True"]
+        # For a yes/no column "True" (or 1) says it all; "False" (0) would repeat it mirrored.
+        yes = next((v for v in ("True", "1") if v in self.levels), None)
+        if yes is not None and set(self.levels) - {MISSING} <= {"True", "False", "1", "0"}:
+            keep = [self.levels.index(yes)]
         else:
             keep = list(np.argsort(-level_weight, kind="stable")[:MAX_LEVELS])
         self.keep = [int(i) for i in keep]

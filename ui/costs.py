@@ -2,13 +2,13 @@
 it waits for a button and runs as a job (``ui/analyses.py``).
 
 An analysis's size is counted in million *units*: a persona run's prepared matrix cells times k;
-criterion curves' cells times the sum of their k (a fit's cost grows with k); a comparison's common-space cells times k, per
-method. Its time is the size times a rate: seconds per million units on a 2-core machine, each
-measured by ``python benchmarks/job_threshold.py --calibrate`` (its table, with the runs at the
-limit that check it, is in benchmarks/results/job_threshold.md). A size is a poor clock for some
-methods (agglomerative clustering is quadratic in its rows up to its sample, NMF needs more
-iterations at large k), so each rate was measured at a size near the limit, where the decision is
-made, and an analysis nobody measured counts as the slowest that was.
+criterion curves' cells times the sum of their k (a fit's cost grows with k); a comparison's
+common-space cells times k, per method. Its time is a power of its size, measured per analysis,
+kind of data and method on a 2-core machine (:data:`RATES`). A size is a poor clock for some
+methods (agglomerative clustering is quadratic in its rows up to its sample, GMM on an
+interaction matrix in its items), so each power was fitted through a size near the page's limit,
+where the decision is made; benchmarks/results/job_threshold.md times every analysis at that
+limit, and an analysis nobody measured counts as the slowest that was.
 """
 
 from __future__ import annotations

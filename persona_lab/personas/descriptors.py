@@ -37,11 +37,7 @@ def _descriptor(c: Comparison, q: float | None) -> Descriptor:
     low, high = c.ci
     value, pop = c.segment.value, c.population.value
     significant = q is not None and q < ALPHA
-    name = c.label or c.feature
-    if c.kind == "numeric":
-        text = f"{name}: {c.measure(value)} vs {c.measure(pop)} overall"
-    else:
-        text = f"{name} = {c.level}: {value:.0%} vs {pop:.0%} overall"
+    text = c.versus(value, pop)
     if q is not None:
         text += f" (q = {q:.2g}{', significant' if significant else ''})"
     return Descriptor(

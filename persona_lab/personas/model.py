@@ -26,11 +26,13 @@ from ..errors import PersonaLabError
 SCHEMA_VERSION = 2
 
 
-class _Column:
-    """How a trait or descriptor names its column and shows its numbers: by the data dictionary's
-    label and unit it was described with (``label``, ``unit``), the column's name when none."""
+class Labelled:
+    """How a trait, a descriptor or the comparison behind them names its column and shows its
+    numbers: by the data dictionary's label and unit it was described with (``label``, ``unit``),
+    the column's name when none."""
 
     feature: str
+    kind: str  # "numeric" or "category"
     level: str | None
     label: str
     unit: str
@@ -45,9 +47,16 @@ class _Column:
         """One of the column's numbers as shown: with its unit, a year as a year."""
         return measure(x, self.feature, self.label, self.unit)
 
+    def versus(self, value: float, population: float) -> str:
+        """The segment's figure against everybody's: "Income: 52,000 USD vs 41,000 USD overall",
+        "Channel = app: 88% vs 29% overall"."""
+        if self.kind == "numeric":
+            return f"{self.title}: {self.measure(value)} vs {self.measure(population)} overall"
+        return f"{self.title}: {value:.0%} vs {population:.0%} overall"
+
 
 @dataclass
-class Trait(_Column):
+class Trait(Labelled):
     """Something that sets a segment apart from everybody else (entity tables).
 
     For a numeric feature ``value`` and ``population`` are means and ``effect`` is the
@@ -83,7 +92,7 @@ class Trait(_Column):
 
 
 @dataclass
-class Descriptor(_Column):
+class Descriptor(Labelled):
     """A column not used for segmenting (revenue, churn, channel), profiled for one persona.
 
     ``value`` is the segment's mean (numeric) or share of rows with ``level`` (category), with a

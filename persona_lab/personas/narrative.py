@@ -2,7 +2,7 @@
 
 A narrative cites the persona's share and its top three (visible) traits, or for the APG shape
 its top three interests, with the profile's numbers formatted by :func:`percent` and
-:func:`persona_lab.data.dictionary.measure`, so a reader (or a test) can trace every figure back to the profile. The template
+:meth:`Trait.measure`, so a reader (or a test) can trace every figure back to the profile. The template
 variant is drawn from the persona's identity and the seed; the name and the numbers keep any two
 personas' narratives apart.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data.dictionary import measure
 from .model import Persona, Trait
 from .naming import seed_entropy
 
@@ -56,7 +55,6 @@ def _trait(t: Trait) -> str:
     feature = t.label or t.feature.replace("_", " ")
     if t.kind == "numeric":
         direction = "higher" if t.value > t.population else "lower"
-        return (f"{feature} is {direction}, {measure(t.value, t.feature, t.label, t.unit)} on average against "
-                f"{measure(t.population, t.feature, t.label, t.unit)} overall")
+        return f"{feature} is {direction}, {t.measure(t.value)} on average against {t.measure(t.population)} overall"
     having = feature if t.level == "True" else f"{feature} {t.level}"
     return f"{percent(t.value)} have {having}, against {percent(t.population)} overall"

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..data.dictionary import DataDictionary, measure
+from ..data.dictionary import DataDictionary
 from ..features import as_category_text, is_category
-from .model import Trait
+from .model import Labelled, Trait
 from .stats import Summary, cohens_h, mean_ci, share_ci, summarise
 
 #: A trait smaller than this (|SMD| or |Cohen's h|) is a "small" effect by Cohen's convention.
@@ -33,7 +33,7 @@ MISSING = "(missing)"
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(Labelled):
     """One column (or one level of it) in a segment, in the rest and in everybody."""
 
     feature: str
@@ -44,10 +44,6 @@ class Comparison:
     population: Summary
     label: str = ""  # the column's label and unit in the data dictionary, "" when none
     unit: str = ""
-
-    def measure(self, x: float) -> str:
-        """A number of this column as it is shown: with its unit, a year as a year."""
-        return measure(x, self.feature, self.label, self.unit)
 
     @property
     def ci(self) -> tuple[float | None, float | None]:
@@ -126,18 +122,17 @@ def trait(c: Comparison) -> Trait:
     """A :class:`Trait` from a comparison: effect on one standardised scale, with its CI."""
     seg, pop = c.segment.value, c.population.value
     low, high = c.ci
-    name = c.label or c.feature
     if c.kind == "numeric":
         effect = (seg - pop) / c.population.sd if c.population.sd > 0 else 0.0
         return Trait(
             feature=c.feature, kind="numeric", value=seg, population=pop, effect=float(effect),
-            text=f"{name}: {c.measure(seg)} vs {c.measure(pop)} overall",
+            text=c.versus(seg, pop),
             ci_low=low, ci_high=high, support=c.segment.rows, label=c.label, unit=c.unit,
         )
     return Trait(
         feature=c.feature, kind="category", value=seg, population=pop, effect=cohens_h(seg, pop),
         level=c.level, lift=seg / pop if pop else None,
-        text=f"{name} = {c.level}: {seg:.0%} vs {pop:.0%} overall",
+        text=c.versus(seg, pop),
         ci_low=low, ci_high=high, support=c.segment.rows, label=c.label, unit=c.unit,
     )
 

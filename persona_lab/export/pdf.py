@@ -86,9 +86,14 @@ def write_pdf(persona_set: PersonaSet, path: str | os.PathLike, context: ReportC
     return atomic_write(path, pdf_bytes(persona_set, context))
 
 
+def app_colour(persona: Persona) -> tuple[int, int, int]:
+    """The persona's colour in the app's charts."""
+    return L.hex_rgb(charts.persona_colors([persona.id])[persona.id])
+
+
 def persona_colour(persona: Persona) -> tuple[int, int, int]:
     """The persona's colour in the app's charts, darkened so white text on it stays legible."""
-    return L.mix(L.hex_rgb(charts.persona_colors([persona.id])[persona.id]), L.INK, 0.3)
+    return L.mix(app_colour(persona), L.INK, 0.3)
 
 
 class _Document(FPDF):
@@ -320,7 +325,7 @@ def _persona_chart(pdf: _Document, persona: Persona, colour, max_height: float) 
     else:
         L.heading(pdf, "Interests", colour)
     # The app's colour, as the bars there, not the card's darkened one.
-    L.profile_chart(pdf, persona, L.hex_rgb(charts.persona_colors([persona.id])[persona.id]),
+    L.profile_chart(pdf, persona, app_colour(persona),
                     max_height=max_height - 10 - (L.LINE if persona.traits else 0))
     hidden_by_n = max(len(persona.traits or persona.interests) - L.TOP_N, 0)
     if hidden_by_n:

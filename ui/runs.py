@@ -13,7 +13,7 @@ every rerun.
 
 Analyses report progress to a bar on the page, but an ``st.*`` call made inside a cached function
 would be recorded and replayed on a cache hit. So they are memoised in a *slot*: a
-``st.cache_resource`` entry (bounded by ``max_entries``) holding a dict that :func:`_fill`, run
+``st.cache_resource`` entry (bounded by ``max_entries``) holding a dict that :func:`fill`, run
 outside the cached function, fills once (or that a finished job's result fills).
 
 Maps: the PCA map at once, UMAP from a background worker process when it is ready. A fresh
@@ -71,7 +71,7 @@ Progress = Callable[[float, str], None]
 APP_JOBS = 2
 
 
-def _fill(slot: dict, compute: Callable[[], Any]):
+def fill(slot: dict, compute: Callable[[], Any]):
     """The slot's value, computed once. A PersonaLabError is kept and raised again on every hit
     (the same settings fail the same way); anything else, a Stop click included, keeps nothing."""
     if "value" not in slot and "error" not in slot:
@@ -178,11 +178,6 @@ def analysis_slot(kind: str, key: tuple) -> dict:
     """This server's memory of one analysis (:class:`ui.analyses.Analysis`): its "value" or
     "error", computed in a page or read from its finished job, and "seconds" when fitted here."""
     return {}
-
-
-def fill(slot: dict, compute: Callable[[], Any]):
-    """:func:`_fill`, for the analyses computed in a page."""
-    return _fill(slot, compute)
 
 
 def run_key(loaded: Loaded, method: str, k: int | None, seed: int, params: tuple = ()) -> tuple:

@@ -261,14 +261,39 @@ def test_a_table_null_is_not_an_apg_null():
         reference_prepared(prepared, get_method("kmeans"), "independence", seed=0)
 
 
-def test_nmf_resample_fits_start_once_and_k_means_keeps_its_starts():
+def test_resample_fits_have_their_own_settings_and_the_full_data_fit_keeps_the_methods():
     from persona_lab.assess.stability import has_starts, resample_method
 
     nmf = get_method("nmf", tol=1e-3)
-    assert resample_method(nmf).get_params()["n_restarts"] == 1 and resample_method(nmf).tol == 3e-3
-    slow = resample_method(get_method("nmf", resample_tol=1e-3), starts=4)  # as the full-data fit
-    assert slow.n_restarts == 4 and slow.tol == 1e-3
-    assert nmf.n_restarts == 4  # the full-data fit keeps the method's own settings
+    fast = resample_method(nmf)
+    assert fast.get_params()["n_restarts"] == 1 and fast.tol == 3e-3 and fast.transform_tol == 1e-3
+    slow = resample_method(get_method("nmf", resample_tol=1e-3, resample_transform_tol=1e-4), starts=4)  # as the full data
+    assert slow.n_restarts == 4 and slow.tol == 1e-3 and slow.transform_tol == 1e-4
+    assert nmf.n_restarts == 4 and nmf.transform_tol == 1e-4  # the full-data fit keeps the method's own settings
     assert not has_starts(nmf) and has_starts(get_method("kmeans"))
     assert resample_method(get_method("kmeans"), starts=1).n_init == 1
     assert resample_method(get_method("kmeans")).n_init == 10
+
+
+def test_a_looser_transform_stops_sooner_on_the_same_labels(monkeypatch):
+    """The resample fits' assignment tolerance: fewer iterations, and on planted behaviours the
+    same segments as the tight transform."""
+    import copy
+
+    from persona_lab.data.synthetic_apg import planted_apg
+    from persona_lab.methods import nmf as nmf_module
+
+    data = planted_apg(n_groups=60, n_items=120, nonzero=3000, n_behaviours=3, seed=1).dataset()
+    prepared = prepare(data, get_method("nmf").default_preparation(data.kind))
+    tight = get_method("nmf").fit(prepared, k=3, seed=0)
+    loose = copy.deepcopy(tight).set_params(transform_tol=1e-3)
+    iterations = []
+    for name in ("_kl_sparse", "_kl_dense"):
+        def counting(*args, _solver=getattr(nmf_module, name), **kwargs):
+            out = _solver(*args, **kwargs)
+            iterations.append(out[3])
+            return out
+        monkeypatch.setattr(nmf_module, name, counting)
+    tight_labels, loose_labels = tight.assign(prepared.X), loose.assign(prepared.X)
+    assert len(iterations) == 2 and iterations[1] < iterations[0]
+    assert (loose_labels == tight_labels).mean() >= 0.98

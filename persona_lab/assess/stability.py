@@ -31,8 +31,7 @@
 Resamples are shared across k (one seed per scheme). Each resample fit uses the method's own
 settings, and its number of random starts (``n_init``), unless ``starts`` says otherwise or the
 method declares other settings for resample fits (:func:`resample_method`; NMF: its NNDSVDa start
-alone, a looser tolerance), so that a statistic
-measures how the researcher's procedure reproduces under resampling. ``starts=1`` is the
+alone, looser tolerances for the fit and for assigning new rows), so that a statistic measures how the researcher's procedure reproduces under resampling. ``starts=1`` is the
 anchors' scheme (fpc's ``kmeansCBI`` runs once per resample, ConsensusClusterPlus calls
 ``kmeans`` with one start) and about 3x faster, but it adds the optimiser's run-to-run variation
 to the sampling variation: on fcps_twodiamonds, z-scored, one start splits k = 2 the wrong way in

@@ -34,7 +34,7 @@ method declares other settings for resample fits (:func:`resample_method`; NMF: 
 alone, looser tolerances for the fit and for assigning new rows), so that a statistic measures how
 the researcher's procedure reproduces under resampling. ``starts=1`` is the anchors' scheme (fpc's
 ``kmeansCBI`` runs once per resample, ConsensusClusterPlus calls ``kmeans`` with one start) and
-about 3x faster, but it adds the optimiser's run-to-run variation to the sampling variation: on
+about 2.5x faster with k-means, but it adds the optimiser's run-to-run variation to the sampling variation: on
 fcps_twodiamonds, z-scored, one start splits k = 2 the wrong way in many resamples (bootstrap ARI
 0.54, against 1.00 with the method's 10 starts), and with 3 starts k = 2 was stable at only 2 of 6
 seeds (6 of 6 with 10), which is why k-means's resample fits keep its 10 starts.

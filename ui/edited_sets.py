@@ -34,6 +34,12 @@ def current(source: tuple, original: PersonaSet) -> PersonaSet:
     return st.session_state[EDITS].get(source, original)
 
 
+def of_run(run_key: tuple, original: PersonaSet) -> PersonaSet:
+    """The personas of the run of ``run_key`` as the user edited them on the Personas page (its
+    ``original`` set while unedited): the other pages' exports name them as the user did."""
+    return current(run_source(run_key), original)
+
+
 def edit(source: tuple, original: PersonaSet, change, *args) -> None:
     """Apply ``change(set, *args)`` to the set of ``source`` and keep the result; a refused edit
     (an empty name) is kept as a message for the page."""

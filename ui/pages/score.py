@@ -25,8 +25,7 @@ loaded = require_dataset()
 method, k, seed = choice = state.sidebar_choice()
 run = analyses.require_run(loaded, choice)
 key = runs.run_key(loaded, method, k, seed)
-# The personas as the user named them on the Personas page: the assignments and model.json are exports too.
-named = edited_sets.current(edited_sets.run_source(key), run.personas)
+named = edited_sets.of_run(key, run.personas)  # the assignments and model.json are exports too
 model, text, arrays = (runs.persona_model(key, run) if named is run.personas
                        else runs.named_model(key, edited_sets.set_key(named), run, named))
 what = "demographic groups" if run.prepared.kind == "interactions" else "rows"

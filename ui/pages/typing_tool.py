@@ -36,9 +36,7 @@ try:
 except PersonaLabError as exc:
     show_error(exc.one_line())
     st.stop()
-# The personas as the user named them on the Personas page: the questionnaire is an export too.
-named = edited_sets.current(edited_sets.run_source(key), run.personas)
-tool = tool.renamed({p.id: p.name for p in named.personas})
+tool = tool.renamed({p.id: p.name for p in edited_sets.of_run(key, run.personas).personas})  # an export too
 
 lengths = [entry["n_questions"] for entry in recommended.curve]
 if st.session_state["tt_questions"] not in (0, *lengths):

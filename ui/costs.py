@@ -75,4 +75,3 @@ def seconds(analysis: str, kind: str, methods: list[str] | tuple[str, ...], unit
         at_million, exponent = rate(RUN if analysis == COMPARISON else analysis, kind, m)
         total += at_million * (units / 1e6) ** exponent
     return total
-

@@ -116,13 +116,16 @@ def timed(work) -> tuple[float, float]:
     return time.perf_counter() - wall, cpu_seconds() - cpu
 
 
+def best_timed(repeats: int, work) -> tuple[float, float]:
+    """(wall, CPU) seconds of the repeat of ``work()`` with the least wall time."""
+    return min((timed(work) for _ in range(repeats)), key=lambda t: t[0])
+
+
 def parts(apg, k: int, seed: int, repeats: int) -> dict[str, list[float]]:
     """The speed-ups of issue 17 one by one, in this run, as [wall, CPU] seconds (best of the
     repeats by wall): the fit with its starts one after another against side by side; the PDF
     and the PowerPoint each on its own, and every export written one after another against the
     PDF laid out beside the deck."""
-    import tempfile
-
     from persona_lab import pipeline
     from persona_lab.export import write_run
     from persona_lab.export.pdf import pdf_bytes
@@ -132,7 +135,7 @@ def parts(apg, k: int, seed: int, repeats: int) -> dict[str, list[float]]:
     dataset = apg.dataset()
 
     def best(work):
-        return [round(x, 2) for x in min((timed(work) for _ in range(repeats)), key=lambda t: t[0])]
+        return [round(x, 2) for x in best_timed(repeats, work)]
 
     out = {
         "fit and describe, starts in turn": best(lambda: pipeline.run(dataset, "nmf", k, seed=seed, n_jobs=1)),
@@ -199,8 +202,8 @@ def main() -> int:
         apg.long().to_csv(data, index=False)
         out = Path(folder) / "out"
         cli_run(data, out, 3, args.seed)  # warm-up: numba's compiled loops, fonts
-        bare_cpu = round(min(timed(lambda: bare_fit(counts, args.k, args.seed))[1] for _ in range(args.repeats)), 2)
-        bare = best_of(args.repeats, lambda: bare_fit(counts, args.k, args.seed))
+        bare, bare_cpu = best_timed(args.repeats, lambda: bare_fit(counts, args.k, args.seed))
+        bare_cpu = round(bare_cpu, 2)
         run = best_of(args.repeats, lambda: cli_run(data, out, args.k, args.seed))
         stages = {} if args.no_stages else stage_times(lambda: cli_run(data, out, args.k, args.seed))
         personas = len(json.loads((out / "personas.json").read_text())["personas"])

@@ -155,6 +155,10 @@ async def _set_number(page, label: str, value: int) -> None:
     raise AssertionError(f"the sidebar's {label!r} does not keep {value}")
 
 
+#: The Number of personas page's caption under its criterion curves: they are drawn.
+CURVES_DRAWN = "A red point marks each criterion's pick"
+
+
 async def _shown(page, text: str) -> None:
     """Wait for ``text``, or fail at once when the page shows an exception instead."""
     exception = page.locator('[data-testid="stException"]')
@@ -207,12 +211,12 @@ async def drive(browser, url: str, session: Session, number_of_personas: bool) -
         if number_of_personas:
             await _open(page, "Number of personas")
             # Curves the app estimates at more than a few seconds wait for their button (a job).
-            curves = page.get_by_text("A red point marks each criterion's pick")
+            curves = page.get_by_text(CURVES_DRAWN)
             button = page.get_by_role("button", name="Compute the criteria")
             await curves.or_(button).first.wait_for(timeout=STEP_TIMEOUT_MS)
             if await button.count():
                 await button.click()
-            await _shown(page, "A red point marks each criterion's pick")  # the curves are drawn
+            await _shown(page, CURVES_DRAWN)
             await _settle(page)
             await _check_clean(page, session, "Number of personas")
             lap("number_of_personas")
